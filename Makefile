@@ -1,0 +1,66 @@
+# `make run`: install, migrate and serve on http://127.0.0.1:5000 (SQLite under instance/).
+# `make test`: install everything the tests need (Python and Debian packages) and run them all,
+# on SQLite and on a throwaway PostgreSQL cluster.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+RUN_DEBS := libmagic1
+TEST_DEBS := $(RUN_DEBS) postgresql
+PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+export FLASK_APP := wsgi
+
+.PHONY: run test install install-test lint translations extract-messages bench clean
+.DEFAULT_GOAL := run
+
+$(STAMPS):
+	mkdir -p $@
+
+$(BIN)/python:
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMPS)/install: requirements.txt pyproject.toml | $(STAMPS) $(BIN)/python
+	scripts/system-deps $(RUN_DEBS)
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+$(STAMPS)/install-test: $(STAMPS)/install requirements-test.txt
+	scripts/system-deps $(TEST_DEBS)
+	$(BIN)/pip install -q -r requirements-test.txt
+	touch $@
+
+install: $(STAMPS)/install
+install-test: $(STAMPS)/install-test
+
+%.mo: %.po
+	$(BIN)/pybabel compile -f -i $< -o $@ >/dev/null
+
+translations: $(STAMPS)/install $(MO)
+
+extract-messages: $(STAMPS)/install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header
+
+run: translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+lint: $(STAMPS)/install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install-test translations lint
+	$(BIN)/flask catalog check
+	$(BIN)/pytest -n 2 -p no:cacheprovider
+	scripts/with-postgres $(BIN)/pytest -n 2 -p no:cacheprovider
+
+bench: install-test translations
+	$(BIN)/python -m bench.catalog_load
+	$(BIN)/python -m bench.form_render
+	$(BIN)/python -m bench.upload_memory
+
+clean:
+	rm -rf $(VENV) $(STAMPS)

@@ -1,0 +1,47 @@
+"""OpenDVC: a citizen front end for online public services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from app.config import ConfigError, flask_config, load_settings
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    settings = load_settings(instance, test_config)
+    app.config.from_mapping(flask_config(settings, instance))
+    app.config["MAX_CONTENT_LENGTH"] = (settings.DOSSIER_MAX_TOTAL_MB + 1) * 1024 * 1024
+    if test_config:
+        app.config.update({k: v for k, v in test_config.items() if k not in type(settings).model_fields})
+
+    from app import catalog, i18n, storage
+    from app.attachments.uploads import UploadRequest, discard_unclaimed
+    from app.catalog import models as _catalog_models  # noqa: F401  (tables known to Alembic)
+    from app.dossiers import models as _dossier_models  # noqa: F401
+    from app.extensions import csrf, db, migrate
+
+    app.request_class = UploadRequest
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    i18n.init_app(app)
+    storage.init_app(app)
+    catalog.init_app(app)  # fails fast on an invalid catalog
+    app.teardown_request(discard_unclaimed)
+
+    from app import cli, database, web
+    from app.api import views as api
+
+    database.init_app(app)
+    web.init_app(app)
+    app.register_blueprint(api.bp)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,112 @@
+"""Checking and keeping the files an applicant gives for a dossier's components."""
+
+from __future__ import annotations
+
+import magic
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+from sqlalchemy import func, select
+
+from app.attachments.names import clean_filename
+from app.catalog.schema import FILE_KINDS, Component
+from app.dossiers.models import Attachment, Dossier
+from app.dossiers.status import Status
+from app.extensions import db
+from app.storage import BlobWriter, get_blobs
+
+MB = 1024 * 1024
+EDITABLE = (Status.DRAFT,)
+
+
+class UploadRefused(Exception):
+    def __init__(self, message: object, status: int = 400) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.status = status
+
+
+def media_type_of(path: str) -> str:
+    return magic.from_file(path, mime=True)
+
+
+def kinds_label(component: Component) -> str:
+    return ", ".join(k.upper() for k in component.accepted_types)
+
+
+def _check_pdf(path: str) -> None:
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            raise UploadRefused(_l("The PDF is protected by a password: attach a copy without a password"))
+        if len(reader.pages) == 0:
+            raise PyPdfError("no pages")
+        for page in reader.pages:
+            page.get_contents()
+    except UploadRefused:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError):
+        raise UploadRefused(_l("The PDF is damaged and cannot be read: save or scan it again")) from None
+
+
+def total_size(dossier: Dossier) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Attachment.size), 0)).where(Attachment.dossier_id == dossier.id)
+    )
+
+
+def store(dossier: Dossier, component: Component, writer: BlobWriter, filename: str | None) -> Attachment:
+    """Check one upload; keep it (one transaction) or refuse it leaving nothing behind."""
+    try:
+        if Status(dossier.status) not in EDITABLE:
+            raise UploadRefused(_l("This dossier can no longer be changed"), 409)
+        if writer.size == 0:
+            raise UploadRefused(_l("The selected file is empty"))
+        if writer.over_limit:
+            raise UploadRefused(
+                _l("The file must be smaller than %(num)d MB", num=component.max_size_mb), 413
+            )
+        given = [a for a in dossier.attachments if a.component_code == component.code]
+        if len(given) >= component.max_files:
+            raise UploadRefused(
+                _l("You can attach at most %(num)d files here: remove one first", num=component.max_files)
+            )
+        budget = current_app.config["OPENDVC"].DOSSIER_MAX_TOTAL_MB
+        if total_size(dossier) + writer.size > budget * MB:
+            raise UploadRefused(
+                _l("All the files of a dossier together must be smaller than %(num)d MB", num=budget), 413
+            )
+        writer.flush()
+        media_type = media_type_of(str(writer.path))
+        accepted = {t for kind in component.accepted_types for t in FILE_KINDS[kind]}
+        if media_type not in accepted:
+            raise UploadRefused(_l("The file must be a %(kinds)s file", kinds=kinds_label(component)), 415)
+        if media_type == "application/pdf":
+            _check_pdf(str(writer.path))
+        sha256 = get_blobs().commit(writer)
+    except BaseException:
+        writer.discard()
+        raise
+    attachment = Attachment(
+        component_code=component.code,
+        filename=clean_filename(filename),
+        media_type=media_type,
+        size=writer.size,
+        sha256=sha256,
+    )
+    dossier.attachments.append(attachment)
+    db.session.commit()
+    return attachment
+
+
+def remove(dossier: Dossier, attachment: Attachment) -> None:
+    if Status(dossier.status) not in EDITABLE:
+        raise UploadRefused(_l("This dossier can no longer be changed"), 409)
+    dossier.attachments.remove(attachment)
+    db.session.commit()
+
+
+def missing_components(dossier: Dossier, components: list[Component]) -> list[Component]:
+    given = {a.component_code for a in dossier.attachments}
+    return [c for c in components if c.required and c.code not in given]

@@ -1,0 +1,37 @@
+"""Uploads streamed straight into the blob store while the request body is parsed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Request, current_app, g
+
+from app.storage import BlobWriter, get_blobs
+
+
+class UploadRequest(Request):
+    """Werkzeug's multipart parser writes each file part into a BlobWriter: hashed on the way,
+    never held whole in memory, and cut off at the limit the view set in `g.upload_limit`."""
+
+    def _get_file_stream(  # type: ignore[override]
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> Any:
+        limit = g.get("upload_limit") or current_app.config["MAX_CONTENT_LENGTH"]
+        writer = get_blobs().writer(limit)
+        g.setdefault("uploads", []).append(writer)
+        return writer
+
+
+def discard_unclaimed(exc: BaseException | None = None) -> None:
+    """Teardown: whatever upload a view did not store is deleted."""
+    for writer in g.pop("uploads", []):
+        writer.discard()
+
+
+def writer_of(file_storage: Any) -> BlobWriter | None:
+    stream = getattr(file_storage, "stream", None)
+    return stream if isinstance(stream, BlobWriter) else None

@@ -1,0 +1,93 @@
+"""Load and check a folder of procedure definitions."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from app.catalog.schema import Procedure
+
+
+@dataclass(frozen=True)
+class CatalogError:
+    """One problem in one definition file, located by a path inside it."""
+
+    file: str
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.path}" if self.path else self.file
+        return f"{where}: {self.reason}"
+
+
+class CatalogInvalid(Exception):
+    def __init__(self, errors: list[CatalogError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass(frozen=True)
+class LoadedProcedure:
+    definition: Procedure
+    version: str  # sha256 of the file's bytes: a dossier pins it
+    source: Path
+    text: str  # the file as loaded, so the pinned copy is exactly what was validated
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def parse_definition(raw: bytes, source: Path) -> tuple[LoadedProcedure | None, list[CatalogError]]:
+    name = source.name
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [CatalogError(name, f"byte {exc.start}", "not UTF-8 text")]
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        return None, [CatalogError(name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+    if not isinstance(data, dict):
+        return None, [CatalogError(name, "", "a definition must be a mapping at the top level")]
+    try:
+        definition = Procedure.model_validate(data)
+    except ValidationError as exc:
+        return None, [CatalogError(name, _path(e["loc"]), e["msg"]) for e in exc.errors()]
+    return LoadedProcedure(definition, hashlib.sha256(raw).hexdigest(), source, text), []
+
+
+def load_folder(folder: Path) -> dict[str, LoadedProcedure]:
+    """Every `*.yaml` file in `folder`, keyed by procedure code; raises CatalogInvalid."""
+    if not folder.is_dir():
+        raise CatalogInvalid([CatalogError(str(folder), "", "is not a folder")])
+    loaded: dict[str, LoadedProcedure] = {}
+    errors: list[CatalogError] = []
+    for source in sorted(folder.glob("*.yaml")):
+        procedure, problems = parse_definition(source.read_bytes(), source)
+        errors.extend(problems)
+        if procedure is None:
+            continue
+        code = procedure.definition.code
+        if code in loaded:
+            errors.append(
+                CatalogError(source.name, "code", f"{code} is also defined in {loaded[code].source.name}")
+            )
+            continue
+        loaded[code] = procedure
+    if errors:
+        raise CatalogInvalid(errors)
+    return loaded

@@ -1,0 +1,116 @@
+"""Settings: defaults here, then `instance/config.py`, then `OPENDVC_*` environment variables.
+
+Every setting is checked at start-up; a wrong one stops the app with a message naming it.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import secrets
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+ENV_PREFIX = "OPENDVC_"
+
+
+class ConfigError(RuntimeError):
+    """Start-up stops: a setting is wrong."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ENV: Literal["development", "production"] = "development"
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str = ""  # empty: SQLite in the instance folder
+    CATALOG_DIR: Path = PACKAGE_DIR / "catalog" / "procedures"
+    BLOB_DIR: Path | None = None  # None: instance/blobs
+    DEFAULT_LOCALE: Literal["vi", "en"] = "vi"
+    TIMEZONE: str = "Asia/Ho_Chi_Minh"
+    # The whole of one dossier's attachments, on top of each component's own limit.
+    DOSSIER_MAX_TOTAL_MB: int = Field(default=500, ge=1, le=20_000)
+    SESSION_COOKIE_SECURE: bool = False
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _known_database(cls, v: str) -> str:
+        if v and not v.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("only sqlite:// and postgresql:// URLs are supported")
+        return v.replace("postgresql://", "postgresql+psycopg://", 1)
+
+    @field_validator("TIMEZONE")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+
+def _from_instance_file(instance_path: Path) -> dict[str, Any]:
+    path = instance_path / "config.py"
+    if not path.exists():
+        return {}
+    found = runpy.run_path(str(path))
+    return {k: v for k, v in found.items() if k.isupper()}
+
+
+def _from_environment(environ: dict[str, str]) -> dict[str, Any]:
+    known = Settings.model_fields
+    values: dict[str, Any] = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key.removeprefix(ENV_PREFIX)
+        if name not in known:
+            raise ConfigError(f"{key}: unknown setting (known: {', '.join(sorted(known))})")
+        values[name] = raw
+    return values
+
+
+def load_settings(
+    instance_path: Path, overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    layers: dict[str, Any] = {}
+    layers.update(_from_instance_file(instance_path))
+    layers.update(_from_environment(dict(os.environ if environ is None else environ)))
+    layers.update({k: v for k, v in (overrides or {}).items() if k in Settings.model_fields})
+    try:
+        settings = Settings.model_validate(layers)
+    except ValidationError as exc:
+        lines = [f"{ENV_PREFIX}{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+    if settings.ENV == "production" and not settings.SECRET_KEY:
+        raise ConfigError(f"{ENV_PREFIX}SECRET_KEY: required when {ENV_PREFIX}ENV is production")
+    return settings
+
+
+def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
+    """Translate our settings into the keys Flask and its extensions read."""
+    database_url = settings.DATABASE_URL or f"sqlite:///{instance_path / 'opendvc.sqlite3'}"
+    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    if database_url.startswith("sqlite"):
+        engine_options = {"connect_args": {"timeout": 30}}
+    return {
+        # Without a configured key each process makes its own: fine for one embedded
+        # process, refused in production (see load_settings).
+        "SECRET_KEY": settings.SECRET_KEY or secrets.token_hex(32),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "BABEL_DEFAULT_LOCALE": settings.DEFAULT_LOCALE,
+        "BABEL_DEFAULT_TIMEZONE": settings.TIMEZONE,
+        "BABEL_TRANSLATION_DIRECTORIES": str(PACKAGE_DIR.parent / "translations"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
+        "WTF_CSRF_TIME_LIMIT": None,  # a long form takes longer than an hour to fill
+        "OPENDVC": settings,
+        "BLOB_DIR": settings.BLOB_DIR or instance_path / "blobs",
+    }

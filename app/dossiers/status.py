@@ -1,0 +1,104 @@
+"""Dossier states: the national portal's TrangThaiHoSo codes 1–10, plus the front end's own."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SIGNED = "signed"  # front end only: declaration signed, not yet submitted
+    NEW = "new"  # 1 mới đăng ký
+    ACCEPTED = "accepted"  # 2 được tiếp nhận
+    REFUSED = "refused"  # 3 không được tiếp nhận
+    PROCESSING = "processing"  # 4 đang xử lý
+    SUPPLEMENT_REQUESTED = "supplement_requested"  # 5 yêu cầu bổ sung
+    PAYMENT_REQUESTED = "payment_requested"  # 6 yêu cầu thực hiện nghĩa vụ tài chính
+    WITHDRAWN = "withdrawn"  # 7 công dân yêu cầu rút hồ sơ
+    STOPPED = "stopped"  # 8 dừng xử lý
+    FINISHED = "finished"  # 9 đã xử lý xong
+    RESULT_RETURNED = "result_returned"  # 10 đã trả kết quả
+
+    @property
+    def national_code(self) -> int | None:
+        return NATIONAL_CODES.get(self)
+
+    @classmethod
+    def from_national_code(cls, code: int) -> Status:
+        for status, number in NATIONAL_CODES.items():
+            if number == code:
+                return status
+        raise ValueError(f"no national status {code}")
+
+    @property
+    def label(self) -> str:
+        return str(LABELS[self])
+
+
+NATIONAL_CODES = {
+    Status.NEW: 1,
+    Status.ACCEPTED: 2,
+    Status.REFUSED: 3,
+    Status.PROCESSING: 4,
+    Status.SUPPLEMENT_REQUESTED: 5,
+    Status.PAYMENT_REQUESTED: 6,
+    Status.WITHDRAWN: 7,
+    Status.STOPPED: 8,
+    Status.FINISHED: 9,
+    Status.RESULT_RETURNED: 10,
+}
+
+LABELS = {
+    Status.DRAFT: _l("Draft"),
+    Status.SIGNED: _l("Signed, not yet submitted"),
+    Status.NEW: _l("Submitted"),
+    Status.ACCEPTED: _l("Accepted"),
+    Status.REFUSED: _l("Not accepted"),
+    Status.PROCESSING: _l("Being processed"),
+    Status.SUPPLEMENT_REQUESTED: _l("Supplements requested"),
+    Status.PAYMENT_REQUESTED: _l("Payment requested"),
+    Status.WITHDRAWN: _l("Withdrawn at the applicant's request"),
+    Status.STOPPED: _l("Processing stopped"),
+    Status.FINISHED: _l("Processed"),
+    Status.RESULT_RETURNED: _l("Result returned"),
+}
+
+# Which state may follow which. Signing (next step of the journey) slots in between DRAFT and NEW.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.DRAFT: frozenset({Status.SIGNED, Status.NEW}),
+    Status.SIGNED: frozenset({Status.DRAFT, Status.NEW}),
+    Status.NEW: frozenset({Status.ACCEPTED, Status.REFUSED, Status.WITHDRAWN}),
+    Status.ACCEPTED: frozenset(
+        {Status.PROCESSING, Status.SUPPLEMENT_REQUESTED, Status.WITHDRAWN, Status.STOPPED}
+    ),
+    Status.PROCESSING: frozenset(
+        {
+            Status.SUPPLEMENT_REQUESTED,
+            Status.PAYMENT_REQUESTED,
+            Status.FINISHED,
+            Status.WITHDRAWN,
+            Status.STOPPED,
+        }
+    ),
+    Status.SUPPLEMENT_REQUESTED: frozenset({Status.PROCESSING, Status.WITHDRAWN, Status.STOPPED}),
+    Status.PAYMENT_REQUESTED: frozenset({Status.PROCESSING, Status.WITHDRAWN, Status.STOPPED}),
+    Status.FINISHED: frozenset({Status.RESULT_RETURNED}),
+    Status.REFUSED: frozenset(),
+    Status.WITHDRAWN: frozenset(),
+    Status.STOPPED: frozenset(),
+    Status.RESULT_RETURNED: frozenset(),
+}
+
+
+class TransitionRefused(Exception):
+    def __init__(self, current: Status, wanted: Status) -> None:
+        super().__init__(f"a dossier cannot go from {current} to {wanted}")
+        self.current = current
+        self.wanted = wanted
+
+
+def check_transition(current: Status, wanted: Status) -> None:
+    if wanted not in TRANSITIONS[current]:
+        raise TransitionRefused(current, wanted)

@@ -1,0 +1,31 @@
+"""Definition texts that pick their language when they are rendered, not when a form class is built."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from markupsafe import Markup, escape
+
+from app.catalog.schema import Text
+
+
+def current_locale() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "vi"
+
+
+class Localized:
+    """A `Text` that renders in the request's language; usable wherever WTForms wants a label."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text.get(current_locale())
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+    def __bool__(self) -> bool:
+        return True

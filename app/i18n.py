@@ -1,0 +1,44 @@
+"""Languages: Vietnamese by default, English on request; dates and money per locale."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, session
+from flask_babel import format_currency, format_date, format_datetime
+
+from app.extensions import babel
+
+LOCALES = ("vi", "en")
+
+
+def select_locale() -> str:
+    wanted = session.get("locale")
+    if wanted in LOCALES:
+        return wanted
+    from flask import current_app
+
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def vnd(amount: int) -> str:
+    return format_currency(amount, "VND")
+
+
+def day(value: date | None) -> str:
+    return format_date(value, format="medium") if value else ""
+
+
+def moment(value: datetime | None) -> str:
+    return format_datetime(value, format="medium") if value else ""
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters.update(vnd=vnd, day=day, moment=moment)
+    from app.dossiers.status import Status
+    from app.forms.text import current_locale
+
+    app.jinja_env.globals.update(
+        LOCALES=LOCALES, current_locale=current_locale, status_label=lambda s: Status(s).label
+    )

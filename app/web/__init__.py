@@ -1,0 +1,65 @@
+"""The citizen-facing site: blueprints, error pages and headers common to every page."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from app.database import health
+from app.i18n import LOCALES
+
+# No inline script or style anywhere: the QR code is the only data: URL.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    from app.web import apply, catalog, track
+
+    app.register_blueprint(catalog.bp)
+    app.register_blueprint(apply.bp)
+    app.register_blueprint(track.bp)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        state = health()
+        return jsonify(database=state), 200 if state["ok"] else 503
+
+    @app.get("/language/<code>")
+    def language(code: str) -> Response:
+        if code in LOCALES:
+            session["locale"] = code
+        target = request.args.get("next", "")
+        # Only a path on this site: never an open redirect.
+        if not target.startswith("/") or target.startswith("//") or "\\" in target:
+            target = url_for("catalog.index")
+        return redirect(target)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> tuple[str, int]:
+        message = _(
+            "This page has expired or was sent from elsewhere. Go back, reload the page and try again."
+        )
+        return render_template("error.html", title=_("The form could not be sent"), message=message), 400
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge) -> tuple[str, int]:
+        limit = app.config["OPENDVC"].DOSSIER_MAX_TOTAL_MB
+        message = _("The files sent were larger than %(num)d MB, the most a dossier can hold.", num=limit)
+        return render_template("error.html", title=_("The file is too large"), message=message), 413
+
+    @app.errorhandler(404)
+    def not_found(exc: HTTPException) -> tuple[str, int]:
+        message = _("Check the address, or start again from the list of procedures.")
+        return render_template("error.html", title=_("Page not found"), message=message), 404
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

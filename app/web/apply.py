@@ -1,0 +1,288 @@
+"""Applying: the form step by step, the documents, the check of answers, submission, receipt."""
+
+from __future__ import annotations
+
+import re
+
+import segno
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from app.attachments import services as attachments
+from app.attachments.uploads import writer_of
+from app.catalog.loader import LoadedProcedure
+from app.catalog.schema import Step
+from app.dossiers import services
+from app.dossiers.models import Attachment, Dossier
+from app.dossiers.status import Status
+from app.extensions import csrf, db
+from app.forms.builder import StepForm, answers_formdata, condition_texts, error_items, step_form_class
+from app.forms.fields import FIELD_TYPES, GroupType, display
+from app.storage import get_blobs
+from app.web.access import dossier_or_404, secret_for
+
+bp = Blueprint("apply", __name__, url_prefix="/dossiers/<public_id>")
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("File"))
+
+
+class SubmitForm(FlaskForm):
+    pass
+
+
+def _draft(public_id: str) -> tuple[Dossier, LoadedProcedure]:
+    dossier = dossier_or_404(public_id)
+    if dossier.status != Status.DRAFT:
+        abort(redirect(url_for("apply.dossier", public_id=public_id)))
+    return dossier, services.procedure_of(dossier)
+
+
+def _step(loaded: LoadedProcedure, step_id: str) -> tuple[int, Step]:
+    steps = loaded.definition.form.steps
+    index = next((i for i, step in enumerate(steps) if step.id == step_id), None)
+    if index is None:
+        abort(404)
+    return index, steps[index]
+
+
+def _after_step(dossier: Dossier, loaded: LoadedProcedure, index: int) -> str:
+    if request.args.get("return") == "review":
+        return url_for("apply.review", public_id=dossier.public_id)
+    steps = loaded.definition.form.steps
+    if index + 1 < len(steps):
+        return url_for("apply.step", public_id=dossier.public_id, step_id=steps[index + 1].id)
+    return url_for("apply.documents", public_id=dossier.public_id)
+
+
+def _without_row(formdata: MultiDict, group: str, removed: int) -> MultiDict:
+    """The posted input with one row of a repeatable group taken out and the rest renumbered."""
+    pattern = re.compile(rf"^{re.escape(group)}-(\d+)-(.+)$")
+    kept: MultiDict = MultiDict()
+    for key, value in formdata.items(multi=True):
+        match = pattern.match(key)
+        if match is None:
+            kept.add(key, value)
+        elif (row := int(match[1])) != removed:
+            kept.add(f"{group}-{row - 1 if row > removed else row}-{match[2]}", value)
+    return kept
+
+
+def _edit_group(form_class: type[StepForm], action: str) -> StepForm:
+    """Add or remove a row of a repeatable group, without JavaScript and without saving."""
+    kind, _sep, rest = action.partition(":")
+    name, _sep, row = rest.partition(":")
+    if kind == "remove" and row.isdigit():
+        form = form_class(formdata=_without_row(request.form, name, int(row)))
+    else:
+        form = form_class()
+    field = form._fields.get(name)
+    if field is None or field.type != "GroupList":
+        abort(400)
+    if kind == "add":
+        if len(field.entries) < field.spec.max_entries:
+            field.append_entry()
+        else:
+            field.errors = [_("Add at most %(num)d entries", num=field.spec.max_entries)]
+    return form
+
+
+@bp.route("/steps/<step_id>", methods=["GET", "POST"])
+def step(public_id: str, step_id: str) -> Response | str | tuple[str, int]:
+    dossier, loaded = _draft(public_id)
+    index, step = _step(loaded, step_id)
+    form_class = step_form_class(loaded, step_id)
+    status = 200
+    if request.method == "POST":
+        action = request.form.get("action", "continue")
+        if action.startswith(("add:", "remove:")):
+            form = _edit_group(form_class, action)
+        else:
+            form = form_class()
+            if form.validate_step(dossier.answers):
+                services.save_answers(dossier, form.step_answers(dossier.answers))
+                if action == "save":
+                    flash(_("Your answers are saved. Use your resume link to come back later."))
+                    return redirect(url_for("apply.step", public_id=public_id, step_id=step_id))
+                return redirect(_after_step(dossier, loaded, index))
+            status = 400
+    else:
+        form = form_class(formdata=answers_formdata(step, dossier.answers))
+        if request.args.get("check"):
+            form.meta.csrf = False
+            form.validate_step(dossier.answers)
+    visible = form.visible(dossier.answers)
+    return render_template(
+        "apply/step.html",
+        summary=error_items(form, visible),
+        conditions=condition_texts(loaded, step),
+        dossier=dossier,
+        p=loaded.definition,
+        step=step,
+        index=index,
+        form=form,
+        resume_secret=secret_for(dossier),
+    ), status
+
+
+@bp.get("/")
+def resume_draft(public_id: str) -> Response:
+    """Where a resumed draft picks up: the first step not yet answered, or the review."""
+    dossier, loaded = _draft(public_id)
+    for step in loaded.definition.form.steps:
+        if not any(spec.name in dossier.answers for spec in step.fields):
+            return redirect(url_for("apply.step", public_id=public_id, step_id=step.id))
+    return redirect(url_for("apply.review", public_id=public_id))
+
+
+def _documents_page(dossier: Dossier, loaded: LoadedProcedure, errors: dict[str, str], status: int = 200):
+    return render_template(
+        "apply/documents.html",
+        dossier=dossier,
+        p=loaded.definition,
+        form=UploadForm(formdata=None),
+        errors=errors,
+        by_component={
+            c.code: [a for a in dossier.attachments if a.component_code == c.code]
+            for c in loaded.definition.components
+        },
+    ), status
+
+
+@bp.get("/documents")
+def documents(public_id: str) -> tuple[str, int]:
+    dossier, loaded = _draft(public_id)
+    return _documents_page(dossier, loaded, {})
+
+
+@bp.post("/documents/<component_code>")
+@csrf.exempt  # checked below, once the upload limit is known: the body is parsed only then
+def upload(public_id: str, component_code: str) -> Response | tuple[str, int]:
+    dossier, loaded = _draft(public_id)
+    component = next((c for c in loaded.definition.components if c.code == component_code), None)
+    if component is None:
+        abort(404)
+    g.upload_limit = component.max_size_mb * attachments.MB
+    form = UploadForm()
+    if not form.validate_on_submit():
+        error = _("This page has expired or was sent from elsewhere. Reload the page and try again.")
+        return _documents_page(dossier, loaded, {component.code: error}, 400)
+    file = form.file.data
+    writer = writer_of(file)
+    if writer is None:
+        return _documents_page(dossier, loaded, {component.code: _("Select a file")}, 400)
+    try:
+        attachment = attachments.store(dossier, component, writer, file.filename)
+    except attachments.UploadRefused as refusal:
+        return _documents_page(dossier, loaded, {component.code: str(refusal.message)}, refusal.status)
+    flash(_("%(name)s has been attached.", name=attachment.filename))
+    return redirect(url_for("apply.documents", public_id=public_id) + f"#component-{component.code}")
+
+
+def _attachment(dossier: Dossier, attachment_id: int) -> Attachment:
+    found = db.session.get(Attachment, attachment_id)
+    if found is None or found.dossier_id != dossier.id:
+        abort(404)
+    return found
+
+
+@bp.post("/documents/<int:attachment_id>/remove")
+def remove(public_id: str, attachment_id: int) -> Response:
+    dossier, _loaded = _draft(public_id)
+    attachment = _attachment(dossier, attachment_id)
+    attachments.remove(dossier, attachment)
+    flash(_("%(name)s has been removed.", name=attachment.filename))
+    return redirect(url_for("apply.documents", public_id=public_id))
+
+
+@bp.get("/documents/<int:attachment_id>")
+def download(public_id: str, attachment_id: int) -> Response:
+    dossier = dossier_or_404(public_id)
+    attachment = _attachment(dossier, attachment_id)
+    return send_file(
+        get_blobs().path(attachment.sha256),
+        mimetype=attachment.media_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+    )
+
+
+def _review_rows(dossier: Dossier, loaded: LoadedProcedure) -> tuple[list, list[tuple[Step, int]]]:
+    """Every step's visible answers as shown to a person, and the steps that fail a check now."""
+    sections = []
+    invalid = []
+    for index, step in enumerate(loaded.definition.form.steps):
+        form = step_form_class(loaded, step.id)(
+            formdata=answers_formdata(step, dossier.answers), meta={"csrf": False}
+        )
+        if not form.validate_step(dossier.answers):
+            invalid.append((step, index))
+        rows = []
+        for name in form.visible(dossier.answers):
+            spec = form.specs[name]
+            value = dossier.answers.get(name)
+            if spec.type == "group":
+                rows.append((spec, None, GroupType.rows(spec, value)))
+            else:
+                rows.append((spec, display(spec, value), None))
+        sections.append((step, rows))
+    return sections, invalid
+
+
+@bp.route("/review", methods=["GET", "POST"])
+def review(public_id: str) -> Response | str | tuple[str, int]:
+    dossier, loaded = _draft(public_id)
+    sections, invalid = _review_rows(dossier, loaded)
+    missing = attachments.missing_components(dossier, loaded.definition.components)
+    form = SubmitForm()
+    status = 200
+    if form.validate_on_submit():
+        if not invalid and not missing:
+            try:
+                services.submit(dossier)
+            except services.DossierChanged:
+                flash(_("This dossier was changed in another window. Check it and submit again."))
+                return redirect(url_for("apply.review", public_id=public_id))
+            return redirect(url_for("apply.receipt", public_id=public_id))
+        status = 400
+    return render_template(
+        "apply/review.html",
+        dossier=dossier,
+        p=loaded.definition,
+        sections=sections,
+        invalid=invalid,
+        missing=missing,
+        form=form,
+        field_types=FIELD_TYPES,
+    ), status
+
+
+@bp.get("/receipt")
+def receipt(public_id: str) -> str:
+    dossier = dossier_or_404(public_id)
+    if dossier.code is None:
+        abort(404)
+    loaded = services.procedure_of(dossier)
+    secret = secret_for(dossier)
+    link = url_for("track.resume", secret=secret, _external=True)
+    return render_template(
+        "apply/receipt.html",
+        dossier=dossier,
+        p=loaded.definition,
+        link=link,
+        secret=secret,
+        qr=segno.make(link, error="m").svg_data_uri(scale=3, border=2),
+    )
+
+
+@bp.get("/status")
+def dossier(public_id: str) -> str:
+    dossier = dossier_or_404(public_id)
+    loaded = services.procedure_of(dossier)
+    return render_template("apply/dossier.html", dossier=dossier, p=loaded.definition)

@@ -1,0 +1,102 @@
+"""Fixtures: an app on a real database (SQLite by default; PostgreSQL when
+OPENDVC_TEST_DATABASE_URL is set), migrated once per worker and emptied between tests."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.extensions import db
+
+PG_BASE = os.environ.get("OPENDVC_TEST_DATABASE_URL")
+# Children first, so that deleting in this order never breaks a foreign key.
+TABLES = ("dossier_events", "attachments", "dossiers", "dossier_sequences", "procedure_versions")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    if not PG_BASE:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    name = f"opendvc_test_{worker_id}"
+    with psycopg.connect(PG_BASE, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return re.sub(r"/[^/]*$", f"/{name}", PG_BASE)
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Build the schema the way production does: by running the migrations."""
+    from flask_migrate import upgrade
+
+    app = create_app(
+        {"DATABASE_URL": database_url, "BLOB_DIR": tmp_path_factory.mktemp("blobs"), "SECRET_KEY": "t"}
+    )
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty(database_url: str) -> None:
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
+        else:
+            for table in TABLES:
+                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (fixed names)
+    engine.dispose()
+
+
+@pytest.fixture
+def make_app(migrated: str, tmp_path: Path) -> Iterator:
+    apps: list[Flask] = []
+
+    def make(**config: object) -> Flask:
+        settings = {"DATABASE_URL": migrated, "BLOB_DIR": tmp_path / "blobs", "SECRET_KEY": "test", **config}
+        app = create_app(settings)
+        app.config["TESTING"] = True
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+    _empty(migrated)
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+def page(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def csrf_token(response) -> str:
+    found = page(response).find("input", attrs={"name": "csrf_token"})
+    assert found is not None, "the page has no CSRF token"
+    return found["value"]

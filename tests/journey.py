@@ -1,0 +1,130 @@
+"""Drive the real app through HTTP as an applicant would: valid answers for any definition."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+from werkzeug.datastructures import MultiDict
+
+from app.catalog.schema import FormField, Procedure
+from tests.conftest import csrf_token, page
+from tests.files import sample_for
+
+SAMPLE_TEXT = "Nguyễn Thị Thu Hà"
+
+
+def valid_text(spec: FormField) -> str:
+    if spec.example:
+        return spec.example
+    least = spec.validation.min_length or 0
+    most = spec.validation.max_length or 500
+    text = SAMPLE_TEXT if least <= len(SAMPLE_TEXT) <= most else "x" * max(least, 1)
+    return text[:most]
+
+
+def valid_number(spec: FormField, decimal: bool) -> str:
+    low = spec.validation.min if spec.validation.min is not None else 1
+    high = spec.validation.max if spec.validation.max is not None else low + 100
+    value = Decimal(str(low)) + (Decimal(str(high)) - Decimal(str(low))) / 2
+    if decimal:
+        return str(value.quantize(Decimal(1).scaleb(-(spec.validation.places or 2))))
+    return str(int(value))
+
+
+def valid_pairs(spec: FormField, key: str) -> list[tuple[str, str]]:
+    v = spec.validation
+    match spec.type:
+        case "text" | "textarea":
+            return [(key, valid_text(spec))]
+        case "integer":
+            return [(key, valid_number(spec, decimal=False))]
+        case "decimal":
+            return [(key, valid_number(spec, decimal=True))]
+        case "date":
+            day = date.today() + timedelta(days=30) if v.not_past else date.today() - timedelta(days=400)
+            return [(key, day.isoformat())]
+        case "select" | "radio":
+            return [(key, spec.options[0].value)]
+        case "checkboxes":
+            return [(key, o.value) for o in spec.options[: max(v.min_choices or 1, 1)]]
+        case "email":
+            return [(key, "thuha.nguyen@example.vn")]
+        case "phone":
+            return [(key, "0912 345 678")]
+        case "personal_id":
+            return [(key, "001099012345")]
+        case "tax_code":
+            return [(key, "0100109106")]
+        case "address":
+            return [
+                (f"{key}-street", "12 Lê Thánh Tông"),
+                (f"{key}-ward", "Phường Hoàn Kiếm"),
+                (f"{key}-province", "Hà Nội"),
+            ]
+        case "group":
+            rows = max(spec.min_entries, 1)
+            return [
+                p
+                for i in range(rows)
+                for sub in spec.fields
+                for p in valid_pairs(sub, f"{key}-{i}-{sub.name}")
+            ]
+    raise AssertionError(spec.type)
+
+
+def start(client, code: str):
+    procedure_page = client.get(f"/procedures/{code}")
+    assert procedure_page.status_code == 200
+    response = client.post(f"/procedures/{code}/start", data={"csrf_token": csrf_token(procedure_page)})
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def fill_steps(client, definition: Procedure, first_url: str) -> str:
+    url = first_url
+    for step in definition.form.steps:
+        form_page = client.get(url)
+        assert form_page.status_code == 200, url
+        data = [("csrf_token", csrf_token(form_page)), ("action", "continue")]
+        for spec in step.fields:
+            data.extend(valid_pairs(spec, spec.name))
+        response = client.post(url, data=MultiDict(data))
+        assert response.status_code == 302, page(response).select(".error-summary")
+        url = response.headers["Location"]
+    return url
+
+
+def upload(client, documents_url: str, component_code: str, name: str, content: bytes):
+    documents = client.get(documents_url)
+    return client.post(
+        f"{documents_url}/{component_code}",
+        data={"csrf_token": csrf_token(documents), "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def attach_required(client, definition: Procedure, documents_url: str) -> None:
+    for component in definition.components:
+        if component.required:
+            name, content = sample_for(component.accepted_types)
+            response = upload(client, documents_url, component.code, name, content)
+            assert response.status_code == 302, page(response).select(".error")
+
+
+def submit(client, review_url: str):
+    review = client.get(review_url)
+    assert review.status_code == 200
+    assert not page(review).select(".error-summary"), page(review).select(".error-summary")
+    return client.post(review_url, data={"csrf_token": csrf_token(review)})
+
+
+def apply(client, definition: Procedure):
+    """Start, fill every step, attach every required document, submit: the receipt response."""
+    documents_url = fill_steps(client, definition, start(client, definition.code))
+    assert documents_url.endswith("/documents")
+    attach_required(client, definition, documents_url)
+    response = submit(client, documents_url.removesuffix("/documents") + "/review")
+    assert response.status_code == 302
+    return client.get(response.headers["Location"])
