@@ -100,3 +100,19 @@ def csrf_token(response) -> str:
     found = page(response).find("input", attrs={"name": "csrf_token"})
     assert found is not None, "the page has no CSRF token"
     return found["value"]
+
+
+TEST_CATALOG = Path(__file__).parent / "data" / "catalog"
+
+
+@pytest.fixture
+def test_app(make_app) -> Flask:
+    """The app serving the test catalog (one field of every type, small upload limits)."""
+    return make_app(CATALOG_DIR=TEST_CATALOG)
+
+
+@pytest.fixture
+def test_client(test_app: Flask) -> FlaskClient:
+    client = test_app.test_client()
+    client.get("/language/en")
+    return client

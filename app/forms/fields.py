@@ -17,6 +17,7 @@ from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, FieldList, Form, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms import FormField as WTFormField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -139,9 +140,9 @@ class TextType(FieldType):
         def check(form: Form, field: Field) -> None:
             field.data = field.data.strip()
             if len(field.data) > most:
-                raise ValidationError(_l("Enter at most %(num)d characters", num=most))
+                raise ValidationError(str(_l("Enter at most %(num)d characters", num=most)))
             if len(field.data) < least:
-                raise ValidationError(_l("Enter at least %(num)d characters", num=least))
+                raise ValidationError(str(_l("Enter at least %(num)d characters", num=least)))
             if pattern is not None and not pattern.fullmatch(field.data):
                 raise ValidationError(str(pattern_message))
 
@@ -267,7 +268,7 @@ class ChoiceType(FieldType):
 
     def field_kwargs(self, spec: Spec) -> dict[str, Any]:
         return {
-            "choices": [(o.value, Localized(o.label)) for o in spec.options or []],
+            "choices": [SelectChoice(o.value, Localized(o.label)) for o in spec.options or []],
             "validate_choice": False,
         }
 
@@ -276,7 +277,7 @@ class ChoiceType(FieldType):
 
         def check(form: Form, field: Field) -> None:
             if field.data not in allowed:
-                raise ValidationError(_l("Select one of the options"))
+                raise ValidationError(str(_l("Select one of the options")))
 
         return [check]
 
@@ -294,7 +295,7 @@ class SelectType(ChoiceType):
 
     def field_kwargs(self, spec: Spec) -> dict[str, Any]:
         kwargs = super().field_kwargs(spec)
-        kwargs["choices"] = [("", _l("Choose…")), *kwargs["choices"]]
+        kwargs["choices"] = [SelectChoice("", _l("Choose…")), *kwargs["choices"]]
         return kwargs
 
 
@@ -328,12 +329,12 @@ class CheckboxesType(ChoiceType):
 
         def check(form: Form, field: Field) -> None:
             if any(v not in allowed for v in field.data):
-                raise ValidationError(_l("Select one of the options"))
+                raise ValidationError(str(_l("Select one of the options")))
             field.data = [o.value for o in spec.options or [] if o.value in field.data]  # definition order
             if len(field.data) < least:
-                raise ValidationError(_l("Select at least %(num)d options", num=least))
+                raise ValidationError(str(_l("Select at least %(num)d options", num=least)))
             if most is not None and len(field.data) > most:
-                raise ValidationError(_l("Select at most %(num)d options", num=most))
+                raise ValidationError(str(_l("Select at most %(num)d options", num=most)))
 
         return [check]
 
@@ -433,7 +434,7 @@ class AddressType(FieldType):
 def _limit(most: int) -> Callable[[Form, Field], None]:
     def check(form: Form, field: Field) -> None:
         if field.data and len(field.data.strip()) > most:
-            raise ValidationError(_l("Enter at most %(num)d characters", num=most))
+            raise ValidationError(str(_l("Enter at most %(num)d characters", num=most)))
 
     return check
 

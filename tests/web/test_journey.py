@@ -40,5 +40,5 @@ def test_each_procedure_submits_end_to_end(client, procedure, locale):
     assert doc.select_one(".due").get_text(strip=True) == (
         due.strftime("%b %-d, %Y") if locale == "en" else f"{due.day} thg {due.month}, {due.year}"
     )
-    received = doc.select(".received-documents li")
+    received = doc.select(".received-documents li .meta")
     assert len(received) == sum(1 for c in definition.components if c.required)
