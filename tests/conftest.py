@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -93,7 +95,7 @@ def runner(app: Flask):
 
 
 def page(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    return BeautifulSoup(response.text, "html.parser")  # a Flask test response or a requests one
 
 
 def csrf_token(response) -> str:
@@ -116,3 +118,31 @@ def test_client(test_app: Flask) -> FlaskClient:
     client = test_app.test_client()
     client.get("/language/en")
     return client
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+
+
+@pytest.fixture
+def live_server(make_app) -> Iterator:
+    """Start the app on a real socket on 127.0.0.1 (threaded), for tests that need real HTTP."""
+    from werkzeug.serving import make_server
+
+    servers = []
+
+    def serve(**config: object) -> LiveServer:
+        app = make_app(**config)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+
+    yield serve
+    for server, thread in servers:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()

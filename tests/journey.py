@@ -6,7 +6,8 @@ import io
 from datetime import date, timedelta
 from decimal import Decimal
 
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from app.catalog.schema import FormField, Procedure
 from tests.conftest import csrf_token, page
@@ -98,10 +99,14 @@ def fill_steps(client, definition: Procedure, first_url: str) -> str:
 
 def upload(client, documents_url: str, component_code: str, name: str, content: bytes):
     documents = client.get(documents_url)
+    # Encoded in memory: the test client would spool a large body to a file it never closes.
+    boundary, body = encode_multipart(
+        MultiDict({"csrf_token": csrf_token(documents), "file": FileStorage(io.BytesIO(content), name)})
+    )
     return client.post(
         f"{documents_url}/{component_code}",
-        data={"csrf_token": csrf_token(documents), "file": (io.BytesIO(content), name)},
-        content_type="multipart/form-data",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
     )
 
 
