@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from app.catalog.loader import CatalogInvalid, load_folder
 
 
-@click.group("catalog")
+@click.group("catalog", cls=AppGroup)
 def catalog_cli() -> None:
     """Procedure catalog commands."""
 

@@ -1,5 +1,5 @@
 """Fixtures: an app on a real database (SQLite by default; PostgreSQL when
-OPENDVC_TEST_DATABASE_URL is set), migrated once per worker and emptied between tests."""
+TEST_POSTGRES_URL is set), migrated once per worker and emptied between tests."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from app.extensions import db
 
-PG_BASE = os.environ.get("OPENDVC_TEST_DATABASE_URL")
+PG_BASE = os.environ.get("TEST_POSTGRES_URL")
 # Children first, so that deleting in this order never breaks a foreign key.
 TABLES = ("dossier_events", "attachments", "dossiers", "dossier_sequences", "procedure_versions")
 

@@ -66,7 +66,9 @@ def parse_definition(raw: bytes, source: Path) -> tuple[LoadedProcedure | None, 
     try:
         definition = Procedure.model_validate(data)
     except ValidationError as exc:
-        return None, [CatalogError(name, _path(e["loc"]), e["msg"]) for e in exc.errors()]
+        return None, [
+            CatalogError(name, _path(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()
+        ]
     return LoadedProcedure(definition, hashlib.sha256(raw).hexdigest(), source, text), []
 
 

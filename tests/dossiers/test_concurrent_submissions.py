@@ -1,0 +1,59 @@
+"""Fifty applicants submit the same procedure at the same moment: fifty distinct dossier codes."""
+
+from __future__ import annotations
+
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from werkzeug.datastructures import MultiDict
+
+from app.catalog.loader import load_folder
+from tests import files
+from tests.conftest import TEST_CATALOG, csrf_token, page
+from tests.journey import valid_pairs
+
+DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
+APPLICANTS = 50
+
+
+def prepare(base: str) -> tuple[requests.Session, str]:
+    """One browser with a complete draft, up to the review page."""
+    browser = requests.Session()
+    procedure = browser.get(f"{base}/procedures/T.000001")
+    url = browser.post(f"{base}/procedures/T.000001/start", data={"csrf_token": csrf_token(procedure)}).url
+    for step in DEFINITION.form.steps:
+        form = browser.get(url)
+        data = MultiDict([("csrf_token", csrf_token(form)), ("action", "continue")])
+        for spec in step.fields:
+            for key, value in valid_pairs(spec, spec.name):
+                data.add(key, value)
+        url = browser.post(url, data=list(data.items(multi=True))).url
+    documents = browser.get(url)
+    browser.post(
+        f"{url}/DOC", data={"csrf_token": csrf_token(documents)}, files={"file": ("a.pdf", files.pdf())}
+    )
+    return browser, url.removesuffix("/documents") + "/review"
+
+
+def test_fifty_concurrent_submissions_get_fifty_codes(live_server):
+    server = live_server(CATALOG_DIR=TEST_CATALOG)
+    with ThreadPoolExecutor(8) as pool:
+        drafts = list(pool.map(lambda _: prepare(server.url), range(APPLICANTS)))
+    tokens = [(browser, url, csrf_token(browser.get(url))) for browser, url in drafts]
+    start = threading.Barrier(APPLICANTS)
+
+    def submit(draft: tuple[requests.Session, str, str]) -> str:
+        browser, url, token = draft
+        start.wait()
+        response = browser.post(url, data={"csrf_token": token})
+        assert response.status_code == 200, response.text[:500]
+        assert response.url.endswith("/receipt")
+        return page(response).select_one(".dossier-code").get_text(strip=True)
+
+    with ThreadPoolExecutor(APPLICANTS) as pool:
+        codes = list(pool.map(submit, tokens))
+    assert len(set(codes)) == APPLICANTS
+    numbers = sorted(int(re.fullmatch(r"000\.00\.99\.G09-\d{6}-(\d{4})", c)[1]) for c in codes)
+    assert numbers == list(range(1, APPLICANTS + 1))  # no gap, no duplicate
