@@ -6,6 +6,7 @@ import pytest
 
 from app import ConfigError, create_app
 from app.config import load_settings
+from tests.conftest import page
 
 
 def test_environment_overrides_the_instance_file(tmp_path):
@@ -55,3 +56,13 @@ def test_health_reports_a_database_without_schema(make_app, tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["database"]["ok"] is False
+
+
+def test_a_malformed_request_gets_a_translated_page(client):
+    client.get("/language/vi")
+    response = client.post(
+        "/procedures/1.004261/start", data=b"--x\r\nbroken", content_type="multipart/form-data; boundary=x"
+    )
+    assert response.status_code == 400
+    assert page(response).html["lang"] == "vi"
+    assert page(response).select_one("h1").get_text(strip=True) != "Something went wrong"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 import magic
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -36,8 +38,14 @@ def kinds_label(component: Component) -> str:
 
 
 def _check_pdf(path: str) -> None:
+    # An open file, not a path: given a path, pypdf reads the whole file into memory.
+    with open(path, "rb") as stream:
+        _check_pdf_stream(stream)
+
+
+def _check_pdf_stream(stream: BinaryIO) -> None:
     try:
-        reader = PdfReader(path, strict=False)
+        reader = PdfReader(stream, strict=False)
         if reader.is_encrypted:
             raise UploadRefused(_l("The PDF is protected by a password: attach a copy without a password"))
         if len(reader.pages) == 0:

@@ -52,6 +52,16 @@ def init_app(app: Flask) -> None:
         message = _("The files sent were larger than %(num)d MB, the most a dossier can hold.", num=limit)
         return render_template("error.html", title=_("The file is too large"), message=message), 413
 
+    @app.errorhandler(400)
+    def bad_request(exc: HTTPException) -> tuple[str, int]:
+        message = _("The page could not understand what was sent. Go back and try again.")
+        return render_template("error.html", title=_("Something went wrong"), message=message), 400
+
+    @app.errorhandler(405)
+    def wrong_method(exc: HTTPException) -> tuple[str, int]:
+        message = _("Use the buttons and links on the pages rather than typing addresses.")
+        return render_template("error.html", title=_("Something went wrong"), message=message), 405
+
     @app.errorhandler(404)
     def not_found(exc: HTTPException) -> tuple[str, int]:
         message = _("Check the address, or start again from the list of procedures.")

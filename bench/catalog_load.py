@@ -1,0 +1,41 @@
+"""Catalog load time for 116 procedures, against parsing the same YAML without checking it.
+
+python -m bench.catalog_load
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from app.catalog import Catalog
+from app.catalog.loader import load_folder
+from bench.common import generate_catalog, median_seconds
+
+REPEAT = 9
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths = generate_catalog(folder)
+        loaded = load_folder(folder)
+        assert len(loaded) == len(paths) == 116, len(loaded)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        baseline = median_seconds(lambda: [yaml.load(p.read_bytes(), Loader=loader) for p in paths], REPEAT)  # noqa: S506
+        load = median_seconds(lambda: load_folder(folder), REPEAT)
+        catalog = median_seconds(lambda: Catalog.from_folder(folder), REPEAT)
+    print(f"catalog of {len(paths)} procedures, median of {REPEAT} runs")
+    print(f"  baseline: YAML parse only ({loader.__name__})  {baseline * 1000:8.1f} ms")
+    print(
+        f"  load_folder (parse + schema check + hash)  {load * 1000:8.1f} ms  = {load / baseline:.2f} x baseline"
+    )
+    print(
+        f"  Catalog.from_folder (+ search index)       {catalog * 1000:8.1f} ms  = {catalog / baseline:.2f} x baseline"
+    )
+
+
+if __name__ == "__main__":
+    main()

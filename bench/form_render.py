@@ -1,0 +1,57 @@
+"""Median time to render a form step, against a bare Flask route in the same app and run.
+
+    python -m bench.form_render
+
+Both are requested through the WSGI test client, so the difference is the step itself:
+session check, dossier lookup, form class (cached per procedure version), template.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask_migrate import upgrade
+
+from app import create_app
+from app.catalog.loader import load_folder
+from bench.common import SHIPPED, median_seconds
+
+REPEAT = 300
+CODE = "1.010734"  # environmental licence: the largest shipped form
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            {
+                "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+                "BLOB_DIR": Path(tmp) / "blobs",
+                "SECRET_KEY": "bench",
+                "WTF_CSRF_ENABLED": False,
+            }
+        )
+
+        @app.get("/bare")
+        def bare() -> str:
+            return "ok"
+
+        with app.app_context():
+            upgrade()
+        client = app.test_client()
+        started = client.post(f"/procedures/{CODE}/start")
+        base = started.headers["Location"].split("?")[0].rsplit("/", 1)[0]
+        steps = [s.id for s in load_folder(SHIPPED)[CODE].definition.form.steps]
+        assert client.get("/bare").status_code == 200
+        baseline = median_seconds(lambda: client.get("/bare"), REPEAT, warmup=20)
+        print(f"median of {REPEAT} requests each, procedure {CODE}")
+        print(f"  bare Flask route                {baseline * 1e3:7.3f} ms")
+        for step in steps:
+            url = f"{base}/{step}"
+            assert client.get(url).status_code == 200
+            took = median_seconds(lambda url=url: client.get(url), REPEAT, warmup=20)
+            print(f"  step {step:<24}  {took * 1e3:7.3f} ms  = {took / baseline:5.1f} x bare route")
+
+
+if __name__ == "__main__":
+    main()
