@@ -122,7 +122,8 @@ def peak_above_idle(base: str, server: psutil.Process, path: Path) -> tuple[floa
     took = time.perf_counter() - began
     running = False
     sampler.join()
-    assert response.status_code == 200 and path.name in response.text, response.text[-2000:]
+    assert response.status_code == 200, response.text[-2000:]
+    assert path.name in response.text
     return idle / MB, (peak - idle) / MB, samples, took
 
 
