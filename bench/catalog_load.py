@@ -29,13 +29,13 @@ def main() -> None:
         load = median_seconds(lambda: load_folder(folder), REPEAT)
         catalog = median_seconds(lambda: Catalog.from_folder(folder), REPEAT)
     print(f"catalog of {len(paths)} procedures, median of {REPEAT} runs")
-    print(f"  baseline: YAML parse only ({loader.__name__})  {baseline * 1000:8.1f} ms")
-    print(
-        f"  load_folder (parse + schema check + hash)  {load * 1000:8.1f} ms  = {load / baseline:.2f} x baseline"
-    )
-    print(
-        f"  Catalog.from_folder (+ search index)       {catalog * 1000:8.1f} ms  = {catalog / baseline:.2f} x baseline"
-    )
+    rows = [
+        (f"baseline: YAML parse only ({loader.__name__})", baseline),
+        ("load_folder (parse, schema check, hash)", load),
+        ("Catalog.from_folder (+ search index)", catalog),
+    ]
+    for label, seconds in rows:
+        print(f"  {label:<42} {seconds * 1000:8.1f} ms  = {seconds / baseline:.2f} x baseline")
 
 
 if __name__ == "__main__":
