@@ -42,7 +42,7 @@ translations: $(STAMPS)/install $(MO)
 
 extract-messages: $(STAMPS)/install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 run: translations
 	$(BIN)/flask db upgrade

@@ -22,12 +22,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update({k: v for k, v in test_config.items() if k not in type(settings).model_fields})
 
-    from app import catalog, i18n, storage
+    from app import catalog, i18n, logs, storage
     from app.attachments.uploads import UploadRequest, discard_unclaimed
     from app.catalog import models as _catalog_models  # noqa: F401  (tables known to Alembic)
     from app.dossiers import models as _dossier_models  # noqa: F401
     from app.extensions import csrf, db, migrate
 
+    logs.init_app(app)
     app.request_class = UploadRequest
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))

@@ -72,3 +72,10 @@ def test_language_switch_never_redirects_elsewhere(client):
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
         response = client.get("/language/en", query_string={"next": target})
         assert response.headers["Location"] == "/"
+
+
+def test_plurals_and_numbers_follow_the_locale(client):
+    count = len(page(client.get("/")).select("li.procedure"))
+    assert page(client.get("/")).select_one("p.count").get_text(strip=True) == f"Tìm thấy {count} thủ tục"
+    client.get("/language/en")
+    assert page(client.get("/")).select_one("p.count").get_text(strip=True) == f"{count} procedures found"

@@ -1,0 +1,27 @@
+"""Logging that never writes a dossier's secret: resume links carry it in their path."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Flask
+
+_SECRET_IN_PATH = re.compile(r"(/resume/)[A-Za-z0-9_\-]+")
+
+
+class RedactSecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                _SECRET_IN_PATH.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args
+            )
+        record.msg = _SECRET_IN_PATH.sub(r"\1…", str(record.msg))
+        return True
+
+
+def init_app(app: Flask) -> None:
+    for name in ("werkzeug", "gunicorn.access", app.logger.name):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets())
