@@ -21,8 +21,8 @@ from app.dossiers import services
 from app.dossiers.models import Attachment, Dossier
 from app.dossiers.status import Status
 from app.extensions import csrf, db
+from app.forms import answers
 from app.forms.builder import StepForm, answers_formdata, condition_texts, error_items, step_form_class
-from app.forms.fields import FIELD_TYPES, GroupType, display
 from app.storage import get_blobs
 from app.web.access import dossier_or_404, secret_for
 
@@ -213,32 +213,11 @@ def download(public_id: str, attachment_id: int) -> Response:
     )
 
 
-def _review_rows(dossier: Dossier, loaded: LoadedProcedure) -> tuple[list, list[tuple[Step, int]]]:
-    """Every step's visible answers as shown to a person, and the steps that fail a check now."""
-    sections = []
-    invalid = []
-    for index, step in enumerate(loaded.definition.form.steps):
-        form = step_form_class(loaded, step.id)(
-            formdata=answers_formdata(step, dossier.answers), meta={"csrf": False}
-        )
-        if not form.validate_step(dossier.answers):
-            invalid.append((step, index))
-        rows = []
-        for name in form.visible(dossier.answers):
-            spec = form.specs[name]
-            value = dossier.answers.get(name)
-            if spec.type == "group":
-                rows.append((spec, None, GroupType.rows(spec, value)))
-            else:
-                rows.append((spec, display(spec, value), None))
-        sections.append((step, rows))
-    return sections, invalid
-
-
 @bp.route("/review", methods=["GET", "POST"])
 def review(public_id: str) -> Response | str | tuple[str, int]:
     dossier, loaded = _draft(public_id)
-    sections, invalid = _review_rows(dossier, loaded)
+    sections = answers.sections(loaded, dossier.answers)
+    invalid = [s for s in sections if not s.complete]
     missing = attachments.missing_components(dossier, loaded.definition.components)
     form = SubmitForm()
     status = 200
@@ -259,7 +238,6 @@ def review(public_id: str) -> Response | str | tuple[str, int]:
         invalid=invalid,
         missing=missing,
         form=form,
-        field_types=FIELD_TYPES,
     ), status
 
 

@@ -1,0 +1,1 @@
+"""Documents the portal produces: the declaration an applicant signs."""

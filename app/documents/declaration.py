@@ -1,0 +1,138 @@
+"""The declaration (tờ khai / đơn đề nghị) as a PDF, in Vietnamese, from a dossier's answers.
+
+The same dossier with the same answers and documents gives the same bytes: the only date in
+it is the day of its last change, and fpdf2's creation date is set to that same day. The hash of
+the unsigned declaration can therefore be recorded and checked again later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import Path
+
+from flask_babel import force_locale
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from app.catalog.loader import LoadedProcedure
+from app.dossiers.calendar import VIETNAM
+from app.dossiers.models import Dossier
+from app.forms.answers import sections
+
+FONTS = Path(__file__).parent / "fonts"
+# Where the applicant's signature is drawn: the lower right of the last page, in PDF points.
+SIGNATURE_WIDTH, SIGNATURE_HEIGHT = 220, 70
+FIELD_NAME = "ChuKyNguoiNop"  # the applicant's signature field
+
+
+@dataclass(frozen=True)
+class Declaration:
+    pdf: bytes
+    signature_box: tuple[int, int, int, int]  # x1, y1, x2, y2 on the last page, PDF points
+    pages: int
+
+
+class _Document(FPDF):
+    def __init__(self, footer_text: str) -> None:
+        super().__init__(format="A4", unit="pt")
+        self.footer_text = footer_text
+        self.add_font("NotoSans", "", FONTS / "NotoSans-Regular.ttf")
+        self.add_font("NotoSans", "B", FONTS / "NotoSans-Bold.ttf")
+        self.set_margins(56, 48, 56)
+        self.set_auto_page_break(True, margin=56)
+
+    def footer(self) -> None:
+        self.set_y(-40)
+        self.set_font("NotoSans", "", 8)
+        self.set_text_color(90)
+        self.cell(0, 12, f"{self.footer_text} · Trang {self.page_no()}/{{nb}}", align="C")
+        self.set_text_color(0)
+
+    def line_of(
+        self, text: str, size: float = 10.5, style: str = "", align: str = "L", gap: float = 2
+    ) -> None:
+        self.set_font("NotoSans", style, size)
+        self.multi_cell(0, size * 1.45, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(gap)
+
+    def pair(self, label: str, value: str, indent: float = 0) -> None:
+        self.set_x(self.l_margin + indent)
+        self.set_font("NotoSans", "", 10.5)
+        self.multi_cell(
+            0, 15, f"**{label}:** {value or '—'}", markdown=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+        self.ln(1)
+
+
+def prepared_on(dossier: Dossier) -> datetime:
+    """The day of the last change to the answers or the documents, in Viet Nam."""
+    moments = [dossier.updated_at, *(a.created_at for a in dossier.attachments)]
+    latest = max(m for m in moments if m is not None).astimezone(VIETNAM)
+    return datetime.combine(latest.date(), time(0, 0), tzinfo=VIETNAM)
+
+
+def render(dossier: Dossier, procedure: LoadedProcedure, *, prepared: datetime | None = None) -> Declaration:
+    """The declaration, always in Vietnamese: it goes to a Vietnamese agency."""
+    d = procedure.definition
+    day = prepared or prepared_on(dossier)
+    with force_locale("vi"):
+        parts = sections(procedure, dossier.answers)
+    pdf = _Document(f"{d.code} · {d.name.vi}")
+    pdf.set_title(f"Đơn đề nghị: {d.name.vi}")
+    pdf.set_author(d.agency.name.vi)
+    pdf.set_creator("OpenDVC")
+    pdf.set_creation_date(day)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+
+    pdf.line_of("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 11, "B", "C", 0)
+    pdf.line_of("Độc lập - Tự do - Hạnh phúc", 11, "B", "C", 14)
+    pdf.line_of("ĐƠN ĐỀ NGHỊ", 15, "B", "C", 0)
+    pdf.line_of(d.name.vi, 12, "B", "C", 4)
+    pdf.line_of(f"Mã thủ tục: {d.code}", 9.5, "", "C", 12)
+    pdf.line_of(f"Kính gửi: {d.agency.name.vi}", 11, "B", "L", 10)
+
+    for part in parts:
+        pdf.line_of(f"{part.index + 1}. {part.step.title.vi}", 11.5, "B", "L", 3)
+        for row in part.rows:
+            if row.group_rows is None:
+                pdf.pair(row.spec.label.vi, row.shown)
+                continue
+            pdf.pair(row.spec.label.vi, "" if row.group_rows else "—")
+            for number, entry in enumerate(row.group_rows, 1):
+                pdf.line_of(f"{number}.", 10.5, "B", "L", 0)
+                for label, value in entry:
+                    pdf.pair(label, value, indent=16)
+        pdf.ln(6)
+
+    pdf.line_of(f"{len(parts) + 1}. Thành phần hồ sơ kèm theo", 11.5, "B", "L", 3)
+    names = {c.code: c.name.vi for c in d.components}
+    if not dossier.attachments:
+        pdf.line_of("Không có tệp đính kèm.")
+    for number, a in enumerate(dossier.attachments, 1):
+        pdf.line_of(
+            f"{number}. {names.get(a.component_code, a.component_code)}: {a.filename} ({a.size:,} byte)".replace(
+                ",", "."
+            ),
+            10.5,
+        )
+        pdf.line_of(f"SHA-256: {a.sha256}", 8.5, "", "L", 4)
+    pdf.ln(8)
+    pdf.line_of(
+        "Tôi xin cam đoan những thông tin kê khai trên là đúng sự thật và chịu trách nhiệm trước pháp luật "
+        "về tính chính xác, trung thực của hồ sơ."
+    )
+    address = dossier.answers.get(d.form.applicant.address[0]) if d.form.applicant.address else None
+    place = (address or {}).get("province") or ""
+    dated = f"{place + ', ' if place else ''}ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    needed = SIGNATURE_HEIGHT + 40
+    if pdf.get_y() + needed > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    pdf.ln(6)
+    pdf.line_of(dated, 10.5, "", "R", 2)
+    pdf.line_of("NGƯỜI ĐỀ NGHỊ (ký số)", 10.5, "B", "R", 4)
+    top = pdf.get_y()
+    x2 = pdf.w - pdf.r_margin
+    box = (round(x2 - SIGNATURE_WIDTH), round(pdf.h - top - SIGNATURE_HEIGHT), round(x2), round(pdf.h - top))
+    return Declaration(bytes(pdf.output()), box, pdf.page_no())

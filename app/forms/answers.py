@@ -1,0 +1,45 @@
+"""A dossier's answers as a person reads them: on the review page and in the declaration PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.catalog.loader import LoadedProcedure
+from app.catalog.schema import FormField, Step
+from app.forms.builder import answers_formdata, step_form_class
+from app.forms.fields import Answer, GroupType, display
+
+
+@dataclass(frozen=True)
+class Row:
+    spec: FormField
+    shown: str  # the answer as text ("" when not answered); empty for groups
+    group_rows: list[list[tuple[str, str]]] | None  # (label, answer) per entry, for groups
+
+
+@dataclass(frozen=True)
+class Section:
+    step: Step
+    index: int
+    rows: list[Row]
+    complete: bool  # every visible answer passes its checks now
+
+
+def sections(procedure: LoadedProcedure, answers: dict[str, Answer]) -> list[Section]:
+    """Each step's visible answers, in the request's language, checked again as a whole."""
+    found = []
+    for index, step in enumerate(procedure.definition.form.steps):
+        form = step_form_class(procedure, step.id)(
+            formdata=answers_formdata(step, answers), meta={"csrf": False}
+        )
+        complete = form.validate_step(answers)
+        rows = []
+        for name in form.visible(answers):
+            spec = form.specs[name]
+            value = answers.get(name)
+            if spec.type == "group":
+                rows.append(Row(spec, "", GroupType.rows(spec, value)))
+            else:
+                rows.append(Row(spec, display(spec, value), None))
+        found.append(Section(step, index, rows, complete))
+    return found
