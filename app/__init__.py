@@ -22,11 +22,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update({k: v for k, v in test_config.items() if k not in type(settings).model_fields})
 
-    from app import catalog, i18n, logs, storage
+    from app import catalog, i18n, logs, signing, storage
     from app.attachments.uploads import UploadRequest, discard_unclaimed
     from app.catalog import models as _catalog_models  # noqa: F401  (tables known to Alembic)
     from app.dossiers import models as _dossier_models  # noqa: F401
     from app.extensions import csrf, db, migrate
+    from app.signing import models as _signing_models  # noqa: F401
 
     logs.init_app(app)
     app.request_class = UploadRequest
@@ -36,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     storage.init_app(app)
     catalog.init_app(app)  # fails fast on an invalid catalog
+    signing.init_app(app)  # signer providers last: they check their configuration
     app.teardown_request(discard_unclaimed)
 
     from app import cli, database, web

@@ -34,6 +34,24 @@ class Settings(BaseModel):
     # The whole of one dossier's attachments, on top of each component's own limit.
     DOSSIER_MAX_TOTAL_MB: int = Field(default=500, ge=1, le=20_000)
     SESSION_COOKIE_SECURE: bool = False
+    # Signing. Only a validly signed dossier can be submitted unless SIGNING_REQUIRED is off.
+    SIGNING_REQUIRED: bool = True
+    SIGNING_PROVIDERS: list[str] = ["pkcs12", "upload"]  # what applicants are offered
+    SIGNING_TRUST_ROOTS: list[Path] = []  # empty: the demo PKI's root, when it exists
+    SIGNING_TSA_URL: str | None = None  # set: signatures are PAdES B-T
+    SIGNING_EMBED_REVOCATION: bool = False  # with a TSA: B-LT
+    SIGNING_LTA: bool = False  # with a TSA: B-LTA
+    SEAL_PKCS12: Path | None = None  # empty: the demo PKI's seal, when it exists
+    SEAL_PASSPHRASE: str | None = None  # from the environment; never written anywhere
+    PKCS11_MODULE: Path | None = None
+    PKCS11_TOKEN_LABEL: str | None = None
+    PKCS11_KEY_LABEL: str | None = None
+    EXTERNAL_SIGNING_TTL_MINUTES: int = Field(default=15, ge=1, le=24 * 60)
+
+    @field_validator("SIGNING_PROVIDERS", "SIGNING_TRUST_ROOTS", mode="before")
+    @classmethod
+    def _comma_list(cls, v: object) -> object:
+        return [part.strip() for part in v.split(",") if part.strip()] if isinstance(v, str) else v
 
     @field_validator("DATABASE_URL")
     @classmethod

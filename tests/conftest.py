@@ -22,7 +22,14 @@ from app.extensions import db
 
 PG_BASE = os.environ.get("TEST_POSTGRES_URL")
 # Children first, so that deleting in this order never breaks a foreign key.
-TABLES = ("dossier_events", "attachments", "dossiers", "dossier_sequences", "procedure_versions")
+TABLES = (
+    "dossier_signatures",
+    "dossier_events",
+    "attachments",
+    "dossiers",
+    "dossier_sequences",
+    "procedure_versions",
+)
 
 
 @pytest.fixture(scope="session")
@@ -61,12 +68,28 @@ def _empty(database_url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """The test PKI, its TSA, OCSP responder and CRLs served on 127.0.0.1 for the session."""
+    from tests.pki import serve
+
+    found, server = serve(tmp_path_factory.mktemp("pki"))
+    yield found
+    server.shutdown()
+
+
 @pytest.fixture
-def make_app(migrated: str, tmp_path: Path) -> Iterator:
+def make_app(migrated: str, tmp_path: Path, pki) -> Iterator:
     apps: list[Flask] = []
 
     def make(**config: object) -> Flask:
-        settings = {"DATABASE_URL": migrated, "BLOB_DIR": tmp_path / "blobs", "SECRET_KEY": "test", **config}
+        settings = {
+            "DATABASE_URL": migrated,
+            "BLOB_DIR": tmp_path / "blobs",
+            "SECRET_KEY": "test",
+            "SIGNING_TRUST_ROOTS": [pki.root_pem],
+            **config,
+        }
         app = create_app(settings)
         app.config["TESTING"] = True
         apps.append(app)
@@ -146,3 +169,11 @@ def live_server(make_app) -> Iterator:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def citizen_key(pki) -> tuple[bytes, str]:
+    """The test citizen's PKCS#12 file and its passphrase."""
+    from tests.pki import PASSPHRASE
+
+    return pki.pkcs12("citizen"), PASSPHRASE

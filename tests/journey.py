@@ -118,6 +118,23 @@ def attach_required(client, definition: Procedure, documents_url: str) -> None:
             assert response.status_code == 302, page(response).select(".error")
 
 
+def sign_with_pkcs12(client, base_url: str, pkcs12: bytes, passphrase: str):
+    """Sign the declaration with a key file, as on the signing page."""
+    sign_page = client.get(f"{base_url}/sign")
+    boundary, body = encode_multipart(
+        MultiDict(
+            {
+                "csrf_token": csrf_token(sign_page),
+                "passphrase": passphrase,
+                "key_file": FileStorage(io.BytesIO(pkcs12), "chu-ky.p12"),
+            }
+        )
+    )
+    return client.post(
+        f"{base_url}/sign/pkcs12", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+
+
 def submit(client, review_url: str):
     review = client.get(review_url)
     assert review.status_code == 200
@@ -125,11 +142,15 @@ def submit(client, review_url: str):
     return client.post(review_url, data={"csrf_token": csrf_token(review)})
 
 
-def apply(client, definition: Procedure):
-    """Start, fill every step, attach every required document, submit: the receipt response."""
+def apply(client, definition: Procedure, signature: tuple[bytes, str]):
+    """Start, fill every step, attach every required document, sign with `signature` (a PKCS#12
+    file and its passphrase), submit: the receipt response."""
     documents_url = fill_steps(client, definition, start(client, definition.code))
     assert documents_url.endswith("/documents")
     attach_required(client, definition, documents_url)
-    response = submit(client, documents_url.removesuffix("/documents") + "/review")
+    base = documents_url.removesuffix("/documents")
+    signed = sign_with_pkcs12(client, base, *signature)
+    assert signed.status_code == 302, page(signed).select(".error-summary")
+    response = submit(client, base + "/review")
     assert response.status_code == 302
     return client.get(response.headers["Location"])

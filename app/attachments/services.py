@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from app.attachments.names import clean_filename
 from app.catalog.schema import FILE_KINDS, Component
 from app.dossiers.models import Attachment, Dossier
+from app.dossiers.services import EDITABLE, reopen_if_signed
 from app.dossiers.status import Status
 from app.extensions import db
 from app.storage import BlobWriter, get_blobs
 
 MB = 1024 * 1024
-EDITABLE = (Status.DRAFT,)
 
 
 class UploadRefused(Exception):
@@ -103,6 +103,7 @@ def store(dossier: Dossier, component: Component, writer: BlobWriter, filename: 
         size=writer.size,
         sha256=sha256,
     )
+    reopen_if_signed(dossier)
     dossier.attachments.append(attachment)
     db.session.commit()
     return attachment
@@ -111,10 +112,6 @@ def store(dossier: Dossier, component: Component, writer: BlobWriter, filename: 
 def remove(dossier: Dossier, attachment: Attachment) -> None:
     if Status(dossier.status) not in EDITABLE:
         raise UploadRefused(_l("This dossier can no longer be changed"), 409)
+    reopen_if_signed(dossier)
     dossier.attachments.remove(attachment)
     db.session.commit()
-
-
-def missing_components(dossier: Dossier, components: list[Component]) -> list[Component]:
-    given = {a.component_code for a in dossier.attachments}
-    return [c for c in components if c.required and c.code not in given]

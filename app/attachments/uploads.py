@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from flask import Request, current_app, g
@@ -20,10 +21,32 @@ class UploadRequest(Request):
         filename: str | None = None,
         content_length: int | None = None,
     ) -> Any:
+        in_memory = g.get("upload_in_memory")
+        if in_memory:  # key material: never on disk
+            return InMemoryUpload(in_memory)
         limit = g.get("upload_limit") or current_app.config["MAX_CONTENT_LENGTH"]
         writer = get_blobs().writer(limit)
         g.setdefault("uploads", []).append(writer)
         return writer
+
+
+class InMemoryUpload(io.BytesIO):
+    """A small upload kept in memory only (a PKCS#12 file); past its limit it keeps nothing."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.size = 0
+
+    @property
+    def over_limit(self) -> bool:
+        return self.size > self.limit
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.size += len(data)
+        if not self.over_limit:
+            super().write(data)
+        return len(data)
 
 
 def discard_unclaimed(exc: BaseException | None = None) -> None:

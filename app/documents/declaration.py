@@ -111,12 +111,8 @@ def render(dossier: Dossier, procedure: LoadedProcedure, *, prepared: datetime |
     if not dossier.attachments:
         pdf.line_of("Không có tệp đính kèm.")
     for number, a in enumerate(dossier.attachments, 1):
-        pdf.line_of(
-            f"{number}. {names.get(a.component_code, a.component_code)}: {a.filename} ({a.size:,} byte)".replace(
-                ",", "."
-            ),
-            10.5,
-        )
+        size = f"{a.size:,}".replace(",", ".")  # Vietnamese thousands separator
+        pdf.line_of(f"{number}. {names.get(a.component_code, a.component_code)}: {a.filename} ({size} byte)")
         pdf.line_of(f"SHA-256: {a.sha256}", 8.5, "", "L", 4)
     pdf.ln(8)
     pdf.line_of(

@@ -8,16 +8,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.catalog import LoadedProcedure, get_catalog
-from app.catalog.schema import Procedure
+from app.catalog.schema import Component, Procedure
 from app.dossiers import calendar
 from app.dossiers.models import Dossier, DossierEvent, DossierSequence
 from app.dossiers.status import Status, check_transition
 from app.extensions import db
+
+
+class NotSigned(Exception):
+    """Only a validly signed dossier can be submitted."""
 
 
 class DossierChanged(Exception):
@@ -52,7 +57,7 @@ def procedure_of(dossier: Dossier) -> LoadedProcedure:
     return loaded
 
 
-def _record(dossier: Dossier, to: Status, *, actor: str, note: str | None = None, at: datetime) -> None:
+def record(dossier: Dossier, to: Status, *, actor: str, note: str | None = None, at: datetime) -> None:
     current = Status(dossier.status) if dossier.status else None
     if current is not None:
         check_transition(current, to)
@@ -72,20 +77,32 @@ def start(procedure: LoadedProcedure, *, locale: str) -> Started:
         locale=locale,
     )
     db.session.add(dossier)
-    _record(dossier, Status.DRAFT, actor="applicant", at=calendar.now())
+    record(dossier, Status.DRAFT, actor="applicant", at=calendar.now())
     db.session.commit()
     return Started(dossier, secret)
 
 
+EDITABLE = (Status.DRAFT, Status.SIGNED)
+
+
+def reopen_if_signed(dossier: Dossier) -> None:
+    """A change after signing: the signature no longer covers the dossier, back to draft.
+    Runs inside the caller's transaction."""
+    if dossier.status == Status.SIGNED:
+        record(dossier, Status.DRAFT, actor="applicant", at=calendar.now(), note="changed after signing")
+
+
 def save_answers(dossier: Dossier, answers: dict[str, Any]) -> None:
     """Merge one step's answers into the draft."""
-    if dossier.status != Status.DRAFT:
+    if dossier.status not in EDITABLE:
         raise DossierChanged("only a draft can be edited")
+    if any(dossier.answers.get(k) != v for k, v in answers.items()):
+        reopen_if_signed(dossier)
     dossier.answers = {**dossier.answers, **answers}
-    _commit()
+    commit()
 
 
-def _commit() -> None:
+def commit() -> None:
     try:
         db.session.commit()
     except StaleDataError:
@@ -113,6 +130,30 @@ def next_code(agency_code: str, day: date) -> str:
     return f"{agency_code}-{day:%y%m%d}-{number:04d}"
 
 
+@dataclass(frozen=True)
+class Completeness:
+    sections: list  # app.forms.answers.Section, every step as shown to a person
+    missing: list[Component]  # required components with no file
+
+    @property
+    def invalid(self) -> list:
+        return [s for s in self.sections if not s.complete]
+
+    @property
+    def ok(self) -> bool:
+        return not self.invalid and not self.missing
+
+
+def completeness(dossier: Dossier) -> Completeness:
+    """Whether every step passes its checks now and every required document is there."""
+    from app.forms.answers import sections
+
+    loaded = procedure_of(dossier)
+    given = {a.component_code for a in dossier.attachments}
+    missing = [c for c in loaded.definition.components if c.required and c.code not in given]
+    return Completeness(sections(loaded, dossier.answers), missing)
+
+
 def applicant_of(definition: Procedure, answers: dict[str, Any]) -> dict[str, str | None]:
     from app.forms.fields import display
 
@@ -136,6 +177,8 @@ def applicant_of(definition: Procedure, answers: dict[str, Any]) -> dict[str, st
 def submit(dossier: Dossier) -> None:
     """Give the dossier its code and due date and mark it received (trạng thái 1)."""
     definition = procedure_of(dossier).definition
+    if current_app.config["OPENDVC"].SIGNING_REQUIRED and dossier.status != Status.SIGNED:
+        raise NotSigned()
     check_transition(Status(dossier.status), Status.NEW)
     received = calendar.now()
     applicant = applicant_of(definition, dossier.answers)
@@ -146,5 +189,5 @@ def submit(dossier: Dossier) -> None:
     dossier.applicant_identifier = applicant["identifier"]
     dossier.applicant_email = applicant["email"]
     dossier.applicant_phone = applicant["phone"]
-    _record(dossier, Status.NEW, actor="applicant", at=received)
-    _commit()
+    record(dossier, Status.NEW, actor="applicant", at=received)
+    commit()

@@ -104,6 +104,15 @@ class BlobStore:
             os.close(dir_fd)
         return writer.sha256
 
+    def put(self, data: bytes) -> str:
+        """Store bytes the portal made itself (a signed PDF): same path, same guarantees."""
+        writer = self.writer(limit=len(data))
+        writer.write(data)
+        return self.commit(writer)
+
+    def read(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()
+
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open("rb")
 

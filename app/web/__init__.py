@@ -18,10 +18,11 @@ CONTENT_SECURITY_POLICY = (
 
 
 def init_app(app: Flask) -> None:
-    from app.web import apply, catalog, track
+    from app.web import apply, catalog, sign, track
 
     app.register_blueprint(catalog.bp)
     app.register_blueprint(apply.bp)
+    app.register_blueprint(sign.bp)
     app.register_blueprint(track.bp)
 
     @app.get("/healthz")

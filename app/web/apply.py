@@ -21,8 +21,8 @@ from app.dossiers import services
 from app.dossiers.models import Attachment, Dossier
 from app.dossiers.status import Status
 from app.extensions import csrf, db
-from app.forms import answers
 from app.forms.builder import StepForm, answers_formdata, condition_texts, error_items, step_form_class
+from app.signing import services as signing
 from app.storage import get_blobs
 from app.web.access import dossier_or_404, secret_for
 
@@ -39,7 +39,7 @@ class SubmitForm(FlaskForm):
 
 def _draft(public_id: str) -> tuple[Dossier, LoadedProcedure]:
     dossier = dossier_or_404(public_id)
-    if dossier.status != Status.DRAFT:
+    if dossier.status not in services.EDITABLE:
         abort(redirect(url_for("apply.dossier", public_id=public_id)))
     return dossier, services.procedure_of(dossier)
 
@@ -216,15 +216,15 @@ def download(public_id: str, attachment_id: int) -> Response:
 @bp.route("/review", methods=["GET", "POST"])
 def review(public_id: str) -> Response | str | tuple[str, int]:
     dossier, loaded = _draft(public_id)
-    sections = answers.sections(loaded, dossier.answers)
-    invalid = [s for s in sections if not s.complete]
-    missing = attachments.missing_components(dossier, loaded.definition.components)
+    state = services.completeness(dossier)
     form = SubmitForm()
     status = 200
     if form.validate_on_submit():
-        if not invalid and not missing:
+        if state.ok:
             try:
                 services.submit(dossier)
+            except services.NotSigned:
+                return redirect(url_for("sign.sign", public_id=public_id))
             except services.DossierChanged:
                 flash(_("This dossier was changed in another window. Check it and submit again."))
                 return redirect(url_for("apply.review", public_id=public_id))
@@ -232,11 +232,13 @@ def review(public_id: str) -> Response | str | tuple[str, int]:
         status = 400
     return render_template(
         "apply/review.html",
+        signature=signing.current_signature(dossier) if dossier.status == Status.SIGNED else None,
+        signing_required=signing.signing_required(),
         dossier=dossier,
         p=loaded.definition,
-        sections=sections,
-        invalid=invalid,
-        missing=missing,
+        sections=state.sections,
+        invalid=state.invalid,
+        missing=state.missing,
         form=form,
     ), status
 

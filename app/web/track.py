@@ -26,7 +26,7 @@ class TrackForm(FlaskForm):
 
 
 def _landing(dossier_public_id: str, status: str) -> str:
-    if status == Status.DRAFT:
+    if status in (Status.DRAFT, Status.SIGNED):
         return url_for("apply.resume_draft", public_id=dossier_public_id)
     return url_for("apply.dossier", public_id=dossier_public_id)
 

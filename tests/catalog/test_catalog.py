@@ -140,7 +140,7 @@ def test_an_invalid_catalog_stops_start_up_naming_the_setting(tmp_path, migrated
         create_app({"DATABASE_URL": migrated, "CATALOG_DIR": tmp_path, "BLOB_DIR": tmp_path / "b"})
 
 
-def test_a_file_dropped_into_the_folder_is_a_new_procedure(make_app, tmp_path):
+def test_a_file_dropped_into_the_folder_is_a_new_procedure(make_app, tmp_path, citizen_key):
     """Someone else's definition, valid against the schema, works with no code change."""
     shutil.copy(TEST_CATALOG / "all-fields.yaml", tmp_path / "all-fields.yaml")
     text = (TEST_CATALOG / "all-fields.yaml").read_text(encoding="utf-8")
@@ -156,5 +156,5 @@ def test_a_file_dropped_into_the_folder_is_a_new_procedure(make_app, tmp_path):
     assert codes_on(client.get("/", query_string={"q": "another one"})) == ["T.000002"]
     from app.catalog.loader import load_folder
 
-    receipt = apply(client, load_folder(tmp_path)["T.000002"].definition)
+    receipt = apply(client, load_folder(tmp_path)["T.000002"].definition, citizen_key)
     assert page(receipt).select_one(".dossier-code").get_text(strip=True).startswith("000.00.99.G09-")

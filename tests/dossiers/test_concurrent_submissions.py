@@ -18,8 +18,8 @@ DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
 APPLICANTS = 50
 
 
-def prepare(base: str) -> tuple[requests.Session, str]:
-    """One browser with a complete draft, up to the review page."""
+def prepare(base: str, signature: tuple[bytes, str]) -> tuple[requests.Session, str]:
+    """One browser with a complete, signed draft, up to the review page."""
     browser = requests.Session()
     procedure = browser.get(f"{base}/procedures/T.000001")
     url = browser.post(f"{base}/procedures/T.000001/start", data={"csrf_token": csrf_token(procedure)}).url
@@ -34,13 +34,21 @@ def prepare(base: str) -> tuple[requests.Session, str]:
     browser.post(
         f"{url}/DOC", data={"csrf_token": csrf_token(documents)}, files={"file": ("a.pdf", files.pdf())}
     )
-    return browser, url.removesuffix("/documents") + "/review"
+    dossier = url.removesuffix("/documents")
+    sign_page = browser.get(f"{dossier}/sign")
+    signed = browser.post(
+        f"{dossier}/sign/pkcs12",
+        data={"csrf_token": csrf_token(sign_page), "passphrase": signature[1]},
+        files={"key_file": ("key.p12", signature[0])},
+    )
+    assert page(signed).select_one(".signed") is not None, signed.text[-500:]
+    return browser, f"{dossier}/review"
 
 
-def test_fifty_concurrent_submissions_get_fifty_codes(live_server):
+def test_fifty_concurrent_submissions_get_fifty_codes(live_server, citizen_key):
     server = live_server(CATALOG_DIR=TEST_CATALOG)
     with ThreadPoolExecutor(8) as pool:
-        drafts = list(pool.map(lambda _: prepare(server.url), range(APPLICANTS)))
+        drafts = list(pool.map(lambda _: prepare(server.url, citizen_key), range(APPLICANTS)))
     tokens = [(browser, url, csrf_token(browser.get(url))) for browser, url in drafts]
     start = threading.Barrier(APPLICANTS)
 

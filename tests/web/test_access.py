@@ -31,19 +31,19 @@ def test_a_wrong_resume_link_opens_nothing(test_client):
     assert page(response).select_one("h1").get_text(strip=True) == "Link not recognised"
 
 
-def submitted(app, client):
+def submitted(app, client, key):
     from app.catalog.loader import load_folder
     from tests.conftest import TEST_CATALOG
 
-    receipt = apply(client, load_folder(TEST_CATALOG)["T.000001"].definition)
+    receipt = apply(client, load_folder(TEST_CATALOG)["T.000001"].definition, key)
     doc = page(receipt)
     return doc.select_one(".dossier-code").get_text(strip=True), doc.select_one("code.secret").get_text(
         strip=True
     )
 
 
-def test_tracking_needs_both_code_and_secret(test_app, test_client):
-    code, secret = submitted(test_app, test_client)
+def test_tracking_needs_both_code_and_secret(test_app, test_client, citizen_key):
+    code, secret = submitted(test_app, test_client, citizen_key)
     visitor = test_app.test_client()
     visitor.get("/language/en")
 
@@ -64,13 +64,14 @@ def test_tracking_needs_both_code_and_secret(test_app, test_client):
     assert doc.select_one("h1").get_text(" ", strip=True) == f"Dossier {code}"
     assert doc.select_one(".status strong").get_text(strip=True) == "Submitted"
     history = [li.get_text(" ", strip=True) for li in doc.select(".history li")]
-    assert len(history) == 2
+    assert len(history) == 3
     assert history[0].endswith("Submitted")
-    assert history[1].endswith("Draft")
+    assert "Signed, not yet submitted" in history[1]
+    assert history[2].endswith("Draft")
 
 
-def test_a_submitted_dossier_can_no_longer_be_edited(test_app, test_client):
-    submitted(test_app, test_client)
+def test_a_submitted_dossier_can_no_longer_be_edited(test_app, test_client, citizen_key):
+    submitted(test_app, test_client, citizen_key)
     from app.dossiers.models import Dossier
     from app.extensions import db
 

@@ -20,10 +20,10 @@ SHIPPED = sorted(
 
 @pytest.mark.parametrize("locale", ["vi", "en"])
 @pytest.mark.parametrize("procedure", SHIPPED, ids=lambda p: p.definition.code)
-def test_each_procedure_submits_end_to_end(client, procedure, locale):
+def test_each_procedure_submits_end_to_end(client, procedure, locale, citizen_key):
     definition = procedure.definition
     client.get(f"/language/{locale}")
-    receipt = apply(client, definition)
+    receipt = apply(client, definition, citizen_key)
     assert receipt.status_code == 200
     doc = page(receipt)
     assert doc.html["lang"] == locale

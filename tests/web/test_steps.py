@@ -11,7 +11,7 @@ from app.extensions import db
 from tests import files
 from tests.conftest import TEST_CATALOG, csrf_token, page
 from tests.forms.test_validation import post_step
-from tests.journey import start, upload
+from tests.journey import sign_with_pkcs12, start, upload
 
 
 def base_of(step_url: str) -> str:
@@ -119,17 +119,26 @@ def test_review_shows_answers_in_the_language_chosen_and_links_back(test_client)
     assert answers_vi["Diện tích (ha)"] == "500,25"
 
 
-def test_an_incomplete_dossier_is_not_submitted(test_app, test_client):
+def test_an_incomplete_dossier_is_not_submitted(test_app, test_client, citizen_key):
     url = start(test_client, "T.000001")
     fill_all(test_client, url)
     review = test_client.get(base_of(url) + "/review")
     summary = [a.get_text(strip=True) for a in page(review).select(".error-summary a")]
     assert summary == ["Attach: Written request"]
-    response = test_client.post(base_of(url) + "/review", data={"csrf_token": csrf_token(review)})
+    assert not page(review).select("main form")  # nothing to submit or sign yet
+    assert test_client.get(base_of(url) + "/sign").headers["Location"].endswith("/review")
+    token = csrf_token(test_client.get(base_of(url) + "/documents"))
+    response = test_client.post(base_of(url) + "/review", data={"csrf_token": token})
     assert response.status_code == 400
     upload(test_client, base_of(url) + "/documents", "DOC", "a.pdf", files.pdf())
     review = test_client.get(base_of(url) + "/review")
     assert not page(review).select(".error-summary")
+    # Complete, but not signed: the page leads to signing, and so does a submission.
+    assert page(review).select_one('main a.button[href$="/sign"]') is not None
+    response = test_client.post(base_of(url) + "/review", data={"csrf_token": token})
+    assert response.headers["Location"].endswith("/sign")
+    assert sign_with_pkcs12(test_client, base_of(url), *citizen_key).status_code == 302
+    review = test_client.get(base_of(url) + "/review")
     response = test_client.post(base_of(url) + "/review", data={"csrf_token": csrf_token(review)})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/receipt")

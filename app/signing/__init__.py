@@ -1,0 +1,102 @@
+"""Signing: signer providers found by entry point, PAdES levels, trust and validation."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
+from flask import Flask, current_app
+from pydantic import ValidationError
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
+
+from app.config import ConfigError, Settings
+from app.signing.pades import Level
+from app.signing.providers import Provider, SigningRefused
+
+GROUP = "opendvc.signers"
+__all__ = ["GROUP", "Level", "Provider", "Signing", "SigningRefused", "get_signing", "load_providers"]
+
+
+def load_providers() -> dict[str, type[Provider]]:
+    found: dict[str, type[Provider]] = {}
+    for ep in entry_points(group=GROUP):
+        if ep.name in found:
+            raise ConfigError(f"two signer providers are named {ep.name!r}")
+        cls = ep.load()
+        if not (isinstance(cls, type) and issubclass(cls, Provider)) or cls.name != ep.name:
+            raise ConfigError(f"entry point {ep.name!r} in {GROUP} is not a Provider named {ep.name!r}")
+        found[ep.name] = cls
+    return found
+
+
+def _certificates(path: Path) -> list[asn1_x509.Certificate]:
+    data = path.read_bytes()
+    if pem.detect(data):
+        return [asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True)]
+    return [asn1_x509.Certificate.load(data)]
+
+
+class Signing:
+    def __init__(self, settings: Settings, instance_path: Path) -> None:
+        demo = instance_path / "pki"
+        roots = settings.SIGNING_TRUST_ROOTS or ([demo / "root.pem"] if (demo / "root.pem").exists() else [])
+        self.trust_roots: list[asn1_x509.Certificate] = []
+        for path in roots:
+            try:
+                self.trust_roots.extend(_certificates(path))
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"OPENDVC_SIGNING_TRUST_ROOTS: cannot read {path}: {exc}") from None
+        self.timestamper: TimeStamper | None = (
+            HTTPTimeStamper(settings.SIGNING_TSA_URL, timeout=10) if settings.SIGNING_TSA_URL else None
+        )
+        if settings.SIGNING_TSA_URL is None:
+            self.level = Level.B_B
+        elif settings.SIGNING_LTA:
+            self.level = Level.B_LTA
+        elif settings.SIGNING_EMBED_REVOCATION:
+            self.level = Level.B_LT
+        else:
+            self.level = Level.B_T
+        values = settings.model_dump()
+        if values["SEAL_PKCS12"] is None and (demo / "seal.p12").exists():
+            values["SEAL_PKCS12"] = demo / "seal.p12"
+        self.providers: dict[str, Provider] = {}
+        for name, cls in load_providers().items():
+            try:
+                provider = cls(options=cls.Options.model_validate(values))
+                provider.check()
+            except (ValidationError, ValueError) as exc:
+                raise ConfigError(f"signer provider {name}: {exc}") from None
+            self.providers[name] = provider
+        offered = set(settings.SIGNING_PROVIDERS) - {"upload"}
+        unknown = offered - self.providers.keys()
+        if unknown:
+            raise ConfigError(
+                f"OPENDVC_SIGNING_PROVIDERS: unknown {sorted(unknown)}; known: {sorted(self.providers)}"
+            )
+        self.offered = [p for p in settings.SIGNING_PROVIDERS if p in self.providers or p == "upload"]
+
+    def context(self) -> ValidationContext:
+        """A fresh context per validation: revocation data fetched for one is not reused stale."""
+        # requests-based fetchers: pyHanko's default aiohttp session would outlive asyncio.run().
+        return ValidationContext(
+            trust_roots=self.trust_roots,
+            allow_fetching=True,
+            revocation_mode="soft-fail",
+            fetcher_backend=RequestsFetcherBackend(per_request_timeout=10),
+        )
+
+    def provider(self, name: str) -> Provider:
+        return self.providers[name]
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["opendvc.signing"] = Signing(app.config["OPENDVC"], Path(app.instance_path))
+
+
+def get_signing() -> Signing:
+    return current_app.extensions["opendvc.signing"]

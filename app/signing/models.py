@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.dossiers.models import Dossier
+from app.extensions import UTCDateTime, db
+
+
+class DossierSignature(db.Model):
+    """A validated signature on a dossier's declaration, with the validation report kept."""
+
+    __tablename__ = "dossier_signatures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(32))  # provider name, or "upload"
+    declaration_sha256: Mapped[str] = mapped_column(String(64))  # the unsigned declaration
+    signed_sha256: Mapped[str] = mapped_column(String(64))  # the signed PDF, in the blob store
+    signer_name: Mapped[str | None] = mapped_column(String(255))
+    certificate_serial: Mapped[str | None] = mapped_column(String(80))
+    certificate_issuer: Mapped[str | None] = mapped_column(String(500))
+    signing_time: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    level: Mapped[str] = mapped_column(String(8))
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+    dossier: Mapped[Dossier] = relationship()

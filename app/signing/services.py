@@ -1,0 +1,91 @@
+"""Signing a dossier's declaration: each state change is one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.documents.declaration import FIELD_NAME, Declaration, render
+from app.dossiers import calendar
+from app.dossiers import services as dossiers
+from app.dossiers.models import Dossier
+from app.dossiers.status import Status
+from app.extensions import db
+from app.signing import get_signing, pades
+from app.signing.models import DossierSignature
+from app.signing.providers import SigningRefused
+from app.signing.validation import Verdict, check_declaration
+from app.storage import get_blobs
+
+__all__ = ["SigningRefused", "accept_signed", "current_signature", "declaration_of", "sign_with"]
+
+
+def declaration_of(dossier: Dossier) -> Declaration:
+    return render(dossier, dossiers.procedure_of(dossier))
+
+
+def current_signature(dossier: Dossier) -> DossierSignature | None:
+    return db.session.scalar(
+        select(DossierSignature)
+        .where(DossierSignature.dossier_id == dossier.id)
+        .order_by(DossierSignature.id.desc())
+        .limit(1)
+    )
+
+
+def sign_with(dossier: Dossier, signer: object, *, method: str) -> Verdict:
+    """Sign the declaration with a signer the applicant unlocked, validate, record."""
+    declaration = declaration_of(dossier)
+    signing = get_signing()
+    signed = pades.sign(
+        declaration.pdf,
+        signer,  # type: ignore[arg-type]
+        field_name=FIELD_NAME,
+        box=declaration.signature_box,
+        level=signing.level,
+        reason="Ký đơn đề nghị thực hiện thủ tục hành chính",
+        timestamper=signing.timestamper,
+        validation_context=signing.context(),
+    )
+    return accept_signed(dossier, signed, method=method, declaration=declaration)
+
+
+def accept_signed(
+    dossier: Dossier, signed: bytes, *, method: str, declaration: Declaration | None = None
+) -> Verdict:
+    """Validate a signed declaration, however it was made; keep it only if it passes."""
+    if Status(dossier.status) not in (Status.DRAFT, Status.SIGNED):
+        raise SigningRefused("this dossier can no longer be signed", 409)
+    declaration = declaration or declaration_of(dossier)
+    verdict = check_declaration(
+        signed, declaration=declaration.pdf, field_name=FIELD_NAME, context=get_signing().context()
+    )
+    if not verdict.ok:
+        return verdict
+    sha256 = get_blobs().put(signed)
+    db.session.add(
+        DossierSignature(
+            dossier_id=dossier.id,
+            method=method,
+            declaration_sha256=hashlib.sha256(declaration.pdf).hexdigest(),
+            signed_sha256=sha256,
+            signer_name=verdict.signer_name,
+            certificate_serial=verdict.serial,
+            certificate_issuer=verdict.issuer,
+            signing_time=verdict.signing_time,
+            level=verdict.level,
+            report=verdict.report(),
+        )
+    )
+    if dossier.status == Status.DRAFT:
+        dossiers.record(
+            dossier, Status.SIGNED, actor="applicant", at=calendar.now(), note=verdict.signer_name
+        )
+    dossiers.commit()
+    return verdict
+
+
+def signing_required() -> bool:
+    return current_app.config["OPENDVC"].SIGNING_REQUIRED
