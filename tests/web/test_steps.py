@@ -85,9 +85,9 @@ def test_save_and_come_back_later_stays_on_the_step(test_client):
     )
 
 
-def fill_all(client, url):
+def fill_all(client, url, overrides: dict | None = None):
     for step in ("basics", "choices", "contact"):
-        response = post_step(client, base_of(url) + f"/steps/{step}", step, {})
+        response = post_step(client, base_of(url) + f"/steps/{step}", step, (overrides or {}).get(step, {}))
         assert response.status_code == 302
 
 

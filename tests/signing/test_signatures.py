@@ -1,0 +1,215 @@
+"""Signing a declaration, and everything that must refuse a signature: the portal's own
+validation, with poppler's pdfsig and the pyHanko command line as independent judges."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.generic import NameObject
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from tests.conftest import page
+from tests.journey import sign_with_pkcs12
+from tests.pki import PASSPHRASE
+from tests.signing.conftest import sign_elsewhere, upload_signed
+from tests.signing.verifiers import missing_tools, pdfsig, pyhanko_validate
+from tests.web.test_steps import base_of, fill_all
+
+
+@pytest.fixture(autouse=True)
+def _verifiers_installed():
+    import os
+
+    missing = missing_tools()
+    if missing:
+        message = f"needs {missing} (make test installs them)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def refusal(response) -> str:
+    assert response.status_code == 422, response.status_code
+    return page(response).select_one(".error-summary a.refusal").get_text(strip=True)
+
+
+def test_a_signed_declaration_passes_the_portal_and_both_verifiers(
+    test_client, ready, citizen_key, pki, tmp_path
+):
+    response = sign_with_pkcs12(test_client, ready, *citizen_key)
+    assert response.status_code == 302
+    review = page(test_client.get(f"{ready}/review"))
+    assert "Signed by Nguyễn Thị Thu Hà" in review.select_one(".signed").get_text()
+    signed = test_client.get(f"{ready}/signed.pdf")
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed.data)
+    signed.close()
+    report = pdfsig(path)
+    assert report.valid, report.text
+    assert report.whole_document, report.text
+    checked = pyhanko_validate(path, pki.root_pem)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_wrong_passphrase_is_refused_and_nothing_is_signed(test_client, ready, citizen_key):
+    response = sign_with_pkcs12(test_client, ready, citizen_key[0], "not the passphrase")
+    assert response.status_code == 400
+    message = page(response).select_one(".error-summary a").get_text(strip=True)
+    assert message.startswith("The key file could not be opened")
+    assert test_client.get(f"{ready}/signed.pdf").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("label", "reason"),
+    [
+        ("rogue_citizen", "The certificate was not issued by a trusted certification authority."),
+        ("expired", "The certificate had expired, or was not yet valid, when the document was signed."),
+        ("revoked", "The certificate has been revoked."),
+    ],
+)
+def test_bad_certificates_are_refused(test_client, ready, pki, label, reason):
+    response = sign_with_pkcs12(test_client, ready, pki.pkcs12(label), PASSPHRASE)
+    assert refusal(response) == reason
+    assert test_client.get(f"{ready}/signed.pdf").status_code == 404
+
+
+def declaration(client, base: str) -> bytes:
+    response = client.get(f"{base}/declaration.pdf")
+    data = response.data
+    response.close()
+    return data
+
+
+def test_a_declaration_signed_elsewhere_is_accepted(test_client, ready, citizen_key):
+    signed = sign_elsewhere(declaration(test_client, ready), citizen_key[0])
+    response = upload_signed(test_client, ready, signed)
+    assert response.status_code == 302
+    assert page(test_client.get(f"{ready}/review")).select_one(".signed") is not None
+
+
+def flip_one_byte(signed: bytes) -> bytes:
+    """A byte inside the signed range: in the page content, far from the signature itself."""
+    position = signed.index(b"stream") + 20
+    return signed[:position] + bytes([signed[position] ^ 0x01]) + signed[position + 1 :]
+
+
+def draw_over_the_page(signed: bytes) -> bytes:
+    """An incremental update that adds a drawing to the first page after signing."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed))
+    drawing = writer.add_object(generic.StreamObject(stream_data=b"q 1 0 0 RG 5 w 60 60 m 500 700 l S Q"))
+    writer.add_stream_to_page(0, drawing)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_flipped_byte_is_refused_by_everyone(test_client, ready, citizen_key, pki, tmp_path):
+    tampered = flip_one_byte(sign_elsewhere(declaration(test_client, ready), citizen_key[0]))
+    assert refusal(upload_signed(test_client, ready, tampered)) in (
+        "The document was changed after it was signed.",
+        "This is not the declaration of this dossier.",
+    )
+    path = tmp_path / "tampered.pdf"
+    path.write_bytes(tampered)
+    report = pdfsig(path)
+    assert not report.valid
+    assert report.digest_mismatch, report.text
+    assert pyhanko_validate(path, pki.root_pem).returncode != 0
+
+
+def test_a_drawing_added_after_signing_is_refused(test_client, ready, citizen_key, pki, tmp_path):
+    tampered = draw_over_the_page(sign_elsewhere(declaration(test_client, ready), citizen_key[0]))
+    assert (
+        refusal(upload_signed(test_client, ready, tampered))
+        == "The document was changed after it was signed."
+    )
+    path = tmp_path / "drawn.pdf"
+    path.write_bytes(tampered)
+    report = pdfsig(path)
+    # pdfsig still finds the signature valid, but not over the whole file: it can tell that much.
+    assert not report.whole_document, report.text
+    assert pyhanko_validate(path, pki.root_pem).returncode != 0
+
+
+def test_the_declaration_of_another_dossier_is_refused(test_client, ready, citizen_key):
+    other = start_other(test_client)
+    signed_for_other = sign_elsewhere(declaration(test_client, other), citizen_key[0])
+    assert (
+        refusal(upload_signed(test_client, ready, signed_for_other))
+        == "This is not the declaration of this dossier."
+    )
+
+
+def start_other(client) -> str:
+    from tests import files
+    from tests.journey import start, upload
+
+    url = start(client, "T.000001")
+    fill_all(client, url, overrides={"basics": {"full_name": ["Phạm Minh Khôi"]}})
+    upload(client, base_of(url) + "/documents", "DOC", "b.pdf", files.pdf(pages=2))
+    return base_of(url)
+
+
+def test_an_unsigned_pdf_is_refused(test_client, ready):
+    assert refusal(upload_signed(test_client, ready, declaration(test_client, ready))) == (
+        "The document carries no signature."
+    )
+
+
+def test_changing_an_answer_after_signing_withdraws_the_signature(test_client, ready, citizen_key):
+    from tests.forms.test_validation import post_step
+
+    assert sign_with_pkcs12(test_client, ready, *citizen_key).status_code == 302
+    response = post_step(test_client, f"{ready}/steps/basics", "basics", {"staff": ["7"]})
+    assert response.status_code == 302
+    review = page(test_client.get(f"{ready}/review"))
+    assert review.select_one(".signed") is None
+    assert review.select_one('main a.button[href$="/sign"]') is not None
+
+
+def test_the_refusal_is_in_the_applicants_language(test_client, ready, pki):
+    test_client.get("/language/vi")
+    response = sign_with_pkcs12(test_client, ready, pki.pkcs12("revoked"), PASSPHRASE)
+    assert refusal(response) == "Chứng thư số đã bị thu hồi."
+
+
+def test_the_stamp_is_drawn_on_the_page(test_client, ready, citizen_key, tmp_path):
+    import subprocess
+
+    assert sign_with_pkcs12(test_client, ready, *citizen_key).status_code == 302
+    signed = test_client.get(f"{ready}/signed.pdf")
+    (tmp_path / "signed.pdf").write_bytes(signed.data)
+    signed.close()
+    (tmp_path / "unsigned.pdf").write_bytes(declaration(test_client, ready))
+    reader = PdfFileReader(io.BytesIO((tmp_path / "signed.pdf").read_bytes()))
+    last = len(reader.root["/Pages"]["/Kids"])
+    for name in ("signed", "unsigned"):
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "50",
+                "-gray",
+                "-f",
+                str(last),
+                "-l",
+                str(last),
+                "-singlefile",
+                str(tmp_path / f"{name}.pdf"),
+                str(tmp_path / name),
+            ],
+            check=True,
+        )
+    signed_pixels = (tmp_path / "signed.pgm").read_bytes()
+    unsigned_pixels = (tmp_path / "unsigned.pgm").read_bytes()
+    differing = sum(1 for a, b in zip(signed_pixels, unsigned_pixels, strict=True) if a != b)
+    assert differing > 500  # the stamp's border and text
+    field = reader.embedded_signatures[0].sig_field
+    assert field["/FT"] == NameObject("/Sig")
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "signed.pdf"), "-"], capture_output=True, text=True
+    ).stdout
+    assert "Ký bởi: Nguyễn Thị Thu Hà" in text
