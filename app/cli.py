@@ -31,4 +31,7 @@ def check(folder: Path | None) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from app.signing.demo import pki_cli
+
     app.cli.add_command(catalog_cli)
+    app.cli.add_command(pki_cli)

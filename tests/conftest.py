@@ -82,7 +82,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 def make_app(migrated: str, tmp_path: Path, pki) -> Iterator:
     apps: list[Flask] = []
 
-    def make(**config: object) -> Flask:
+    def make(instance_path: str | None = None, **config: object) -> Flask:
         settings = {
             "DATABASE_URL": migrated,
             "BLOB_DIR": tmp_path / "blobs",
@@ -90,7 +90,7 @@ def make_app(migrated: str, tmp_path: Path, pki) -> Iterator:
             "SIGNING_TRUST_ROOTS": [pki.root_pem],
             **config,
         }
-        app = create_app(settings)
+        app = create_app(settings, instance_path=instance_path)
         app.config["TESTING"] = True
         apps.append(app)
         return app

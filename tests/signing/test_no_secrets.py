@@ -1,0 +1,55 @@
+"""After signing with a key file, neither the passphrase nor the private key is anywhere the
+portal writes: the database, the blob store, the logs, the session cookie."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import text
+
+from app.extensions import db
+from tests.conftest import TABLES
+from tests.journey import sign_with_pkcs12
+
+
+def secrets_of(key_file: bytes, passphrase: str) -> dict[str, bytes]:
+    key, _cert, _chain = pkcs12.load_key_and_certificates(key_file, passphrase.encode())
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return {
+        "passphrase": passphrase.encode(),
+        "key file": key_file[100:164],
+        "private key (DER)": der[200:264],
+        "private key (PEM)": pem.splitlines()[5],
+    }
+
+
+def test_no_key_material_is_kept(test_app, test_client, ready, citizen_key, caplog):
+    secrets = secrets_of(*citizen_key)
+    with caplog.at_level(logging.DEBUG):
+        assert sign_with_pkcs12(test_client, ready, *citizen_key).status_code == 302
+    places: dict[str, bytes] = {}
+    with test_app.app_context():
+        for table in TABLES:
+            rows = db.session.execute(text(f"SELECT * FROM {table}")).all()  # noqa: S608 (fixed names)
+            places[f"table {table}"] = repr(rows).encode()
+    for path in Path(test_app.config["BLOB_DIR"]).rglob("*"):
+        if path.is_file():
+            places[f"file {path.name}"] = path.read_bytes()
+    places["logs"] = "\n".join(r.getMessage() for r in caplog.records).encode()
+    cookie = test_client.get_cookie("session")
+    serializer = SecureCookieSessionInterface().get_signing_serializer(test_app)
+    places["session"] = repr(serializer.loads(cookie.value)).encode()
+    assert any(name.startswith("file ") for name in places)  # the signed PDF is there
+    found = [
+        (what, where) for what, secret in secrets.items() for where, data in places.items() if secret in data
+    ]
+    assert found == []
