@@ -20,7 +20,7 @@ from cryptography.x509.oid import NameOID
 from flask import current_app
 from flask.cli import AppGroup
 
-DEMO_PASSPHRASE = "demo"
+DEMO_PASSPHRASE = "demo"  # noqa: S105 (a published demo key file, never a real one)
 pki_cli = AppGroup("pki", help="Demo public key infrastructure.")
 
 
