@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,8 @@ from pydantic import BaseModel, ConfigDict
 from pyhanko.sign import signers
 
 from app.signing.keys import InvalidKeyFile, from_pkcs12
+
+logger = logging.getLogger(__name__)
 
 
 class SigningRefused(Exception):
@@ -125,6 +128,7 @@ class Pkcs11Provider(Provider):
     @contextmanager
     def signer(self, *, pin: str) -> Iterator[signers.Signer]:
         from pkcs11 import PinIncorrect, PinLenRange
+        from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign import pkcs11
 
         o = self.options
@@ -132,15 +136,19 @@ class Pkcs11Provider(Provider):
             raise SigningRefused(_l("No card reader is configured here"), 409)
         try:
             session = pkcs11.open_pkcs11_session(
-                str(o.PKCS11_MODULE), token_label=o.PKCS11_TOKEN_LABEL, user_pin=pin
+                str(o.PKCS11_MODULE), token_criteria=TokenCriteria(label=o.PKCS11_TOKEN_LABEL), user_pin=pin
             )
         except (PinIncorrect, PinLenRange):
             raise SigningRefused(_l("The PIN is not correct")) from None
-        except Exception:
+        except Exception as exc:
+            logger.warning("PKCS#11 session failed: %s", type(exc).__name__)  # never the PIN
             raise SigningRefused(
                 _l("The card could not be read: check that it is in the reader"), 503
             ) from None
         try:
-            yield pkcs11.PKCS11Signer(session, key_label=o.PKCS11_KEY_LABEL, cert_label=o.PKCS11_KEY_LABEL)
+            # other_certs_to_pull=None: the issuing chain stored on the card goes into the CMS.
+            yield pkcs11.PKCS11Signer(
+                session, key_label=o.PKCS11_KEY_LABEL, cert_label=o.PKCS11_KEY_LABEL, other_certs_to_pull=None
+            )
         finally:
             session.close()

@@ -1,0 +1,89 @@
+"""Signing with a card through PKCS#11, against a SoftHSM2 token made for the session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests import files
+from tests.conftest import TEST_CATALOG, csrf_token, page
+from tests.journey import start, upload
+from tests.signing.verifiers import pdfsig
+from tests.web.test_steps import base_of, fill_all
+
+MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
+TOKEN, PIN, SO_PIN = "opendvc-kiosk", "246810", "13579111"
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory, pki):
+    """A SoftHSM2 token holding the test citizen's key and certificate chain."""
+    if shutil.which("softhsm2-util") is None or not MODULE.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("SoftHSM2 is missing: make test installs the softhsm2 package")
+        pytest.skip("SoftHSM2 is not installed (make test installs it)")
+    from certomancer.integrations import alchemist
+
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    conf = folder / "softhsm2.conf"
+    conf.write_text(
+        f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
+    os.environ["SOFTHSM2_CONF"] = str(conf)  # read by the module when it is first loaded
+    subprocess.run(
+        ["softhsm2-util", "--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", SO_PIN],
+        check=True,
+        capture_output=True,
+    )
+    session = alchemist.open_pkcs11_session(lib_location=str(MODULE), token_label=TOKEN, pin=PIN)
+    try:
+        alchemist.Alchemist(alchemist.DefaultAlchemistBackend(session), pki.arch).store_key_bundles(
+            certs={"citizen"}, include_chains=True
+        )
+    finally:
+        session.close()
+    return {"PKCS11_MODULE": MODULE, "PKCS11_TOKEN_LABEL": TOKEN, "PKCS11_KEY_LABEL": "citizen"}
+
+
+@pytest.fixture
+def kiosk(make_app, softhsm):
+    app = make_app(CATALOG_DIR=TEST_CATALOG, SIGNING_PROVIDERS=["pkcs11"], **softhsm)
+    client = app.test_client()
+    client.get("/language/en")
+    url = start(client, "T.000001")
+    fill_all(client, url)
+    upload(client, base_of(url) + "/documents", "DOC", "a.pdf", files.pdf())
+    return client, base_of(url)
+
+
+def sign_with_pin(client, base: str, pin: str):
+    sign_page = client.get(f"{base}/sign")
+    assert page(sign_page).select_one("#method-pkcs11") is not None
+    assert page(sign_page).select_one("#method-pkcs12") is None  # only what is configured is offered
+    return client.post(f"{base}/sign/pkcs11", data={"csrf_token": csrf_token(sign_page), "pin": pin})
+
+
+def test_signing_with_the_card(kiosk, tmp_path):
+    client, base = kiosk
+    response = sign_with_pin(client, base, PIN)
+    assert response.status_code == 302, page(response).select(".error-summary")
+    assert "Nguyễn Thị Thu Hà" in page(client.get(f"{base}/review")).select_one(".signed").get_text()
+    signed = client.get(f"{base}/signed.pdf")
+    (tmp_path / "signed.pdf").write_bytes(signed.data)
+    signed.close()
+    report = pdfsig(tmp_path / "signed.pdf")
+    assert report.valid, report.text
+    assert report.whole_document
+
+
+def test_a_wrong_pin_is_refused(kiosk):
+    client, base = kiosk
+    response = sign_with_pin(client, base, "000000")
+    assert response.status_code == 400
+    assert page(response).select_one(".error-summary a").get_text(strip=True) == "The PIN is not correct"
+    assert client.get(f"{base}/signed.pdf").status_code == 404
