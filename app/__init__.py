@@ -41,10 +41,12 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     app.teardown_request(discard_unclaimed)
 
     from app import cli, database, web
+    from app.api import signing as signing_api
     from app.api import views as api
 
     database.init_app(app)
     web.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(signing_api.bp)
     cli.init_app(app)
     return app

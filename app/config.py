@@ -36,7 +36,7 @@ class Settings(BaseModel):
     SESSION_COOKIE_SECURE: bool = False
     # Signing. Only a validly signed dossier can be submitted unless SIGNING_REQUIRED is off.
     SIGNING_REQUIRED: bool = True
-    SIGNING_PROVIDERS: list[str] = ["pkcs12", "upload"]  # what applicants are offered
+    SIGNING_PROVIDERS: list[str] = ["pkcs12", "external", "upload"]  # what applicants are offered
     SIGNING_TRUST_ROOTS: list[Path] = []  # empty: the demo PKI's root, when it exists
     SIGNING_TSA_URL: str | None = None  # set: signatures are PAdES B-T
     SIGNING_EMBED_REVOCATION: bool = False  # with a TSA: B-LT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, session
+from flask import Flask, current_app, request, session
 from flask_babel import format_currency, format_date, format_datetime
 
 from app.extensions import babel
@@ -13,11 +13,14 @@ LOCALES = ("vi", "en")
 
 
 def select_locale() -> str:
+    """The language chosen on the site; for the API, the client's Accept-Language."""
     wanted = session.get("locale")
     if wanted in LOCALES:
         return wanted
-    from flask import current_app
-
+    if request.path.startswith("/api/"):
+        best = request.accept_languages.best_match(LOCALES)
+        if best:
+            return best
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -18,6 +18,8 @@ from app.signing.pades import Level
 from app.signing.providers import Provider, SigningRefused
 
 GROUP = "opendvc.signers"
+# Ways to sign that are not providers: a PDF signed elsewhere, or a signing agent (deferred).
+METHODS = {"upload", "external"}
 __all__ = ["GROUP", "Level", "Provider", "Signing", "SigningRefused", "get_signing", "load_providers"]
 
 
@@ -72,13 +74,13 @@ class Signing:
             except (ValidationError, ValueError) as exc:
                 raise ConfigError(f"signer provider {name}: {exc}") from None
             self.providers[name] = provider
-        offered = set(settings.SIGNING_PROVIDERS) - {"upload"}
+        offered = set(settings.SIGNING_PROVIDERS) - METHODS
         unknown = offered - self.providers.keys()
         if unknown:
             raise ConfigError(
                 f"OPENDVC_SIGNING_PROVIDERS: unknown {sorted(unknown)}; known: {sorted(self.providers)}"
             )
-        self.offered = [p for p in settings.SIGNING_PROVIDERS if p in self.providers or p == "upload"]
+        self.offered = [p for p in settings.SIGNING_PROVIDERS if p in self.providers or p in METHODS]
 
     def context(self) -> ValidationContext:
         """A fresh context per validation: revocation data fetched for one is not reused stale."""

@@ -29,3 +29,25 @@ class DossierSignature(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
     dossier: Mapped[Dossier] = relationship()
+
+
+class ExternalSigningSession(db.Model):
+    """A declaration prepared for a signature made outside the portal (USB token agent, remote
+    signing service). The id is a one-time secret; only its hash is stored."""
+
+    __tablename__ = "external_signing_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open, prepared, done, failed
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    declaration_sha256: Mapped[str] = mapped_column(String(64))
+    prepared_sha256: Mapped[str | None] = mapped_column(String(64))  # the PDF with its placeholder
+    document_digest: Mapped[str | None] = mapped_column(String(128))  # hex
+    reserved_start: Mapped[int | None] = mapped_column(Integer)
+    reserved_end: Mapped[int | None] = mapped_column(Integer)
+    signing_cert: Mapped[str | None] = mapped_column(String(8000))  # base64 DER
+    chain: Mapped[list[str] | None] = mapped_column(JSON)
+    signed_attrs: Mapped[str | None] = mapped_column(String(8000))  # base64 DER
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())

@@ -17,7 +17,7 @@ from app.attachments.uploads import InMemoryUpload, writer_of
 from app.dossiers import services as dossiers
 from app.dossiers.models import Dossier
 from app.extensions import csrf
-from app.signing import get_signing
+from app.signing import external, get_signing
 from app.signing import services as signing
 from app.signing.providers import Pkcs12Provider, SigningRefused
 from app.signing.validation import Verdict
@@ -143,6 +143,22 @@ def with_card(public_id: str) -> Response:
     except SigningRefused as refusal:
         return _page(dossier, error=str(refusal.message), method="pkcs11", status=refusal.status)
     return _outcome(dossier, verdict, "pkcs11")
+
+
+@bp.post("/sign/external")
+def with_agent(public_id: str):
+    dossier = _editable(public_id)
+    if "external" not in get_signing().offered:
+        abort(404)
+    opened = external.open_session(dossier)
+    session_url = url_for("signing_api.prepare", token=opened.token, _external=True).removesuffix("/prepare")
+    return render_template(
+        "apply/sign_external.html",
+        dossier=dossier,
+        p=dossiers.procedure_of(dossier).definition,
+        session_url=session_url,
+        expires_at=opened.session.expires_at,
+    )
 
 
 @bp.post("/sign/upload")

@@ -1,0 +1,54 @@
+"""The signing agent's side of deferred signing (see app/signing/external.py and the README)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Blueprint, Response, jsonify, request
+
+from app.extensions import csrf
+from app.signing import external
+
+bp = Blueprint("signing_api", __name__, url_prefix="/api/v1/signing")
+csrf.exempt(bp)  # no cookies: the one-time session id in the path is the credential
+
+
+def _problem(title: str, status: int) -> tuple[Response, int]:
+    return jsonify(title=title, status=status), status
+
+
+def _b64(value: object) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    return base64.b64decode(value, validate=True)
+
+
+@bp.post("/<token>/prepare")
+def prepare(token: str) -> tuple[Response, int]:
+    body = request.get_json(silent=True) or {}
+    try:
+        certificate = _b64(body.get("certificate"))
+        chain = [_b64(c) for c in body.get("chain", [])]
+    except (ValueError, binascii.Error):
+        return _problem("certificate and chain must be base64 DER", 400)
+    try:
+        return jsonify(external.prepare(token, certificate=certificate, chain=chain)), 200
+    except external.SessionProblem as problem:
+        return _problem(str(problem), problem.status)
+
+
+@bp.post("/<token>/complete")
+def complete(token: str) -> tuple[Response, int]:
+    body = request.get_json(silent=True) or {}
+    try:
+        signature = _b64(body.get("signature"))
+    except (ValueError, binascii.Error):
+        return _problem("signature must be base64", 400)
+    try:
+        verdict = external.complete(token, signature=signature)
+    except external.SessionProblem as problem:
+        return _problem(str(problem), problem.status)
+    if not verdict.ok:
+        return jsonify(accepted=False, reason=verdict.problem, detail=verdict.reason), 422
+    return jsonify(accepted=True, signer=verdict.signer_name, level=verdict.level), 200

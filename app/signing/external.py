@@ -1,0 +1,182 @@
+"""Deferred signing: the key never reaches the portal.
+
+1. The applicant asks for it: a session with a one-time id (`open`).
+2. The signing agent sends its certificate chain; the portal prepares the declaration with a
+   signature placeholder and the visible stamp, and answers with the CMS signed attributes
+   to sign (`prepared`).
+3. The agent signs those bytes with the citizen's token or a remote signing service and posts
+   the raw signature; the portal embeds it, validates the result like any signature, and moves
+   the dossier on (`done`), or says why not (`failed`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from io import BytesIO
+
+from asn1crypto import cms
+from asn1crypto import x509 as asn1_x509
+from flask import current_app
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+from pyhanko.sign.signers.pdf_cms import ExternalSigner
+from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from sqlalchemy import select
+
+from app.documents.declaration import FIELD_NAME
+from app.dossiers import calendar
+from app.dossiers.models import Dossier
+from app.extensions import db
+from app.signing import get_signing, pades
+from app.signing import services as signing
+from app.signing.models import ExternalSigningSession
+from app.signing.validation import Verdict
+from app.storage import get_blobs
+
+
+class SessionProblem(Exception):
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Opened:
+    session: ExternalSigningSession
+    token: str  # given once to the applicant, for the agent
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(dossier: Dossier) -> Opened:
+    token = secrets.token_urlsafe(32)
+    ttl = current_app.config["OPENDVC"].EXTERNAL_SIGNING_TTL_MINUTES
+    session = ExternalSigningSession(
+        token_hash=_hash(token),
+        dossier_id=dossier.id,
+        expires_at=calendar.now() + timedelta(minutes=ttl),
+        declaration_sha256=hashlib.sha256(signing.declaration_of(dossier).pdf).hexdigest(),
+    )
+    db.session.add(session)
+    db.session.commit()
+    return Opened(session, token)
+
+
+def find(token: str, *, state: str) -> ExternalSigningSession:
+    session = db.session.scalar(
+        select(ExternalSigningSession).where(ExternalSigningSession.token_hash == _hash(token))
+    )
+    if session is None:
+        raise SessionProblem("no such signing session", 404)
+    if session.expires_at < calendar.now():
+        raise SessionProblem("this signing session has expired", 410)
+    if session.state != state:
+        raise SessionProblem(f"this signing session is {session.state}, not {state}", 409)
+    return session
+
+
+def _signer(cert: asn1_x509.Certificate, chain: list[asn1_x509.Certificate], value: bytes) -> ExternalSigner:
+    return ExternalSigner(
+        signing_cert=cert, cert_registry=SimpleCertificateStore.from_certs(chain), signature_value=value
+    )
+
+
+def prepare(token: str, *, certificate: bytes, chain: list[bytes]) -> dict[str, str]:
+    """Prepare the declaration for this certificate; return what the agent must sign."""
+    session = find(token, state="open")
+    dossier = db.session.get(Dossier, session.dossier_id)
+    declaration = signing.declaration_of(dossier)
+    if hashlib.sha256(declaration.pdf).hexdigest() != session.declaration_sha256:
+        raise SessionProblem("the dossier changed since signing was requested", 409)
+    try:
+        cert = asn1_x509.Certificate.load(certificate)
+        others = [asn1_x509.Certificate.load(c) for c in chain]
+        cert.native  # noqa: B018 (parses it all now: a bad certificate fails here)
+    except ValueError:
+        raise SessionProblem("certificate is not a DER X.509 certificate", 400) from None
+    key_bits = cert.public_key.bit_size
+    placeholder = _signer(cert, others, bytes(max(256, (key_bits + 7) // 8)))
+    level = (
+        get_signing().level if get_signing().level in (pades.Level.B_B, pades.Level.B_T) else pades.Level.B_T
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME,
+        subfilter=SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason="Ký đơn đề nghị thực hiện thủ tục hành chính",
+    )
+    pdf_signer = signers.PdfSigner(
+        meta,
+        signer=placeholder,
+        stamp_style=pades.stamp_style(str(cert.subject.native.get("common_name", ""))),
+        new_field_spec=fields.SigFieldSpec(
+            sig_field_name=FIELD_NAME, on_page=-1, box=declaration.signature_box
+        ),
+    )
+
+    async def run() -> tuple[PreparedByteRangeDigest, bytes, cms.CMSAttributes]:
+        writer = IncrementalPdfFileWriter(BytesIO(declaration.pdf), strict=False)
+        digest, _tbs, output = await pdf_signer.async_digest_doc_for_signing(
+            writer, bytes_reserved=pades.RESERVED[level.value]
+        )
+        attrs = await placeholder.signed_attrs(digest.document_digest, "sha256", use_pades=True)
+        return digest, output.getvalue(), attrs
+
+    digest, prepared, attrs = asyncio.run(run())
+    session.prepared_sha256 = get_blobs().put(prepared)
+    session.document_digest = digest.document_digest.hex()
+    session.reserved_start, session.reserved_end = digest.reserved_region_start, digest.reserved_region_end
+    session.signing_cert = base64.b64encode(certificate).decode()
+    session.chain = [base64.b64encode(c).decode() for c in chain]
+    session.signed_attrs = base64.b64encode(attrs.dump()).decode()
+    session.state = "prepared"
+    db.session.commit()
+    return {
+        "to_sign": session.signed_attrs,
+        "digest_algorithm": "sha256",
+        "signature_algorithm": placeholder.get_signature_mechanism_for_digest("sha256").signature_algo,
+        "expires_at": session.expires_at.isoformat(),
+    }
+
+
+def complete(token: str, *, signature: bytes) -> Verdict:
+    """Embed the agent's raw signature, validate the signed declaration, record it."""
+    session = find(token, state="prepared")
+    dossier = db.session.get(Dossier, session.dossier_id)
+    cert = asn1_x509.Certificate.load(base64.b64decode(session.signing_cert))
+    chain = [asn1_x509.Certificate.load(base64.b64decode(c)) for c in session.chain or []]
+    attrs = cms.CMSAttributes.load(base64.b64decode(session.signed_attrs))
+    digest = PreparedByteRangeDigest(
+        bytes.fromhex(session.document_digest), session.reserved_start, session.reserved_end
+    )
+    signer = _signer(cert, chain, signature)
+    timestamper = get_signing().timestamper
+
+    async def run() -> bytes:
+        signed_cms = await signer.async_sign_prescribed_attributes(
+            "sha256", signed_attrs=attrs, timestamper=timestamper
+        )
+        output = BytesIO(get_blobs().read(session.prepared_sha256))
+        await PdfTBSDocument.async_finish_signing(output, prepared_digest=digest, signature_cms=signed_cms)
+        return output.getvalue()
+
+    try:
+        signed_pdf = asyncio.run(run())
+    except Exception:  # a signature of the wrong size or shape
+        session.state = "failed"
+        db.session.commit()
+        raise SessionProblem("the signature could not be embedded", 422) from None
+    verdict = signing.accept_signed(dossier, signed_pdf, method="external")
+    session.state = "done" if verdict.ok else "failed"
+    db.session.commit()
+    return verdict
