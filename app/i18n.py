@@ -41,7 +41,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(vnd=vnd, day=day, moment=moment)
     from app.dossiers.status import Status
     from app.forms.text import current_locale
+    from app.signing.validation import REASONS
 
     app.jinja_env.globals.update(
-        LOCALES=LOCALES, current_locale=current_locale, status_label=lambda s: Status(s).label
+        LOCALES=LOCALES,
+        current_locale=current_locale,
+        status_label=lambda s: Status(s).label,
+        reasons=REASONS,
     )

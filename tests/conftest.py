@@ -81,7 +81,12 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 
 @pytest.fixture
 def make_app(migrated: str, tmp_path: Path, pki) -> Iterator:
+    from tests.pki import PASSPHRASE
+
     apps: list[Flask] = []
+
+    seal = tmp_path / "seal.p12"
+    seal.write_bytes(pki.pkcs12("seal"))
 
     def make(instance_path: str | None = None, **config: object) -> Flask:
         settings = {
@@ -89,8 +94,11 @@ def make_app(migrated: str, tmp_path: Path, pki) -> Iterator:
             "BLOB_DIR": tmp_path / "blobs",
             "SECRET_KEY": "test",
             "SIGNING_TRUST_ROOTS": [pki.root_pem],
+            "SEAL_PKCS12": seal,
+            "SEAL_PASSPHRASE": PASSPHRASE,
             **config,
         }
+        instance_path = instance_path or str(tmp_path / "instance")
         app = create_app(settings, instance_path=instance_path)
         app.config["TESTING"] = True
         apps.append(app)

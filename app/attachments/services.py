@@ -17,6 +17,8 @@ from app.dossiers.models import Attachment, Dossier
 from app.dossiers.services import EDITABLE, reopen_if_signed
 from app.dossiers.status import Status
 from app.extensions import db
+from app.signing import get_signing
+from app.signing.validation import validate
 from app.storage import BlobWriter, get_blobs
 
 MB = 1024 * 1024
@@ -37,10 +39,18 @@ def kinds_label(component: Component) -> str:
     return ", ".join(k.upper() for k in component.accepted_types)
 
 
-def _check_pdf(path: str) -> None:
+def _check_pdf(path: str) -> list[dict] | None:
+    """Refuse a broken or encrypted PDF; validate the signatures of a signed one (kept, not
+    refused when invalid: the agency decides, the applicant and the agency both see it)."""
     # An open file, not a path: given a path, pypdf reads the whole file into memory.
     with open(path, "rb") as stream:
         _check_pdf_stream(stream)
+        stream.seek(0)
+        verdicts = validate(stream, get_signing().context())
+    found = [
+        v.report() | {"reason": v.reason} for v in verdicts if v.problem not in ("not_signed", "unreadable")
+    ]
+    return found or None
 
 
 def _check_pdf_stream(stream: BinaryIO) -> None:
@@ -90,8 +100,7 @@ def store(dossier: Dossier, component: Component, writer: BlobWriter, filename: 
         accepted = {t for kind in component.accepted_types for t in FILE_KINDS[kind]}
         if media_type not in accepted:
             raise UploadRefused(_l("The file must be a %(kinds)s file", kinds=kinds_label(component)), 415)
-        if media_type == "application/pdf":
-            _check_pdf(str(writer.path))
+        signatures = _check_pdf(str(writer.path)) if media_type == "application/pdf" else None
         sha256 = get_blobs().commit(writer)
     except BaseException:
         writer.discard()
@@ -102,6 +111,7 @@ def store(dossier: Dossier, component: Component, writer: BlobWriter, filename: 
         media_type=media_type,
         size=writer.size,
         sha256=sha256,
+        signatures=signatures,
     )
     reopen_if_signed(dossier)
     dossier.attachments.append(attachment)

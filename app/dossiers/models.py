@@ -32,6 +32,7 @@ class Dossier(db.Model):
     applicant_identifier: Mapped[str | None] = mapped_column(String(20))
     applicant_email: Mapped[str | None] = mapped_column(String(255))
     applicant_phone: Mapped[str | None] = mapped_column(String(20))
+    receipt_sha256: Mapped[str | None] = mapped_column(String(64))  # the sealed receipt PDF
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now(), onupdate=func.now())
     version_id: Mapped[int] = mapped_column(Integer, default=1)
@@ -78,6 +79,8 @@ class Attachment(db.Model):
     media_type: Mapped[str] = mapped_column(String(127))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # For a PDF that is itself signed (a consultant-signed report): what validation found.
+    signatures: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
     dossier: Mapped[Dossier] = relationship(back_populates="attachments")

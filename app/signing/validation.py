@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from io import BytesIO
-from typing import Any
+from typing import Any, BinaryIO
 
 from flask_babel import lazy_gettext as _l
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -66,7 +66,7 @@ class Verdict:
         return str(REASONS[self.problem]) if self.problem else ""
 
     def report(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict() would deep-copy
         for key in ("signing_time", "timestamp_time"):
             data[key] = data[key].isoformat() if data[key] else None
         return data
@@ -133,9 +133,10 @@ def _failed(field: str, problem: str) -> Verdict:
     return Verdict(field, False, problem, None, None, None, None, None, "", False, False, False, None, None)
 
 
-async def async_validate(pdf: bytes, context: ValidationContext) -> list[Verdict]:
+async def async_validate(pdf: bytes | BinaryIO, context: ValidationContext) -> list[Verdict]:
+    """Every signature in the file (bytes, or an open file for large attachments)."""
     try:
-        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        reader = PdfFileReader(BytesIO(pdf) if isinstance(pdf, bytes) else pdf, strict=False)
         signatures = [s for s in reader.embedded_signatures if s.sig_object.get("/Type") != "/DocTimeStamp"]
     except Exception:  # a damaged file is a refusal, not a crash
         return [_failed("", "unreadable")]
@@ -152,7 +153,7 @@ async def async_validate(pdf: bytes, context: ValidationContext) -> list[Verdict
     return verdicts
 
 
-def validate(pdf: bytes, context: ValidationContext) -> list[Verdict]:
+def validate(pdf: bytes | BinaryIO, context: ValidationContext) -> list[Verdict]:
     return asyncio.run(async_validate(pdf, context))
 
 

@@ -22,6 +22,7 @@ from app.dossiers.models import Attachment, Dossier
 from app.dossiers.status import Status
 from app.extensions import csrf, db
 from app.forms.builder import StepForm, answers_formdata, condition_texts, error_items, step_form_class
+from app.signing import receipts
 from app.signing import services as signing
 from app.storage import get_blobs
 from app.web.access import dossier_or_404, secret_for
@@ -228,6 +229,7 @@ def review(public_id: str) -> Response | str | tuple[str, int]:
             except services.DossierChanged:
                 flash(_("This dossier was changed in another window. Check it and submit again."))
                 return redirect(url_for("apply.review", public_id=public_id))
+            receipts.issue(dossier, tracking_url=_tracking_url(dossier))
             return redirect(url_for("apply.receipt", public_id=public_id))
         status = 400
     return render_template(
@@ -258,6 +260,22 @@ def receipt(public_id: str) -> str:
         link=link,
         secret=secret,
         qr=segno.make(link, error="m").svg_data_uri(scale=3, border=2),
+    )
+
+
+def _tracking_url(dossier: Dossier) -> str:
+    """For the printed receipt: the code only, never the access secret."""
+    return url_for("track.track", code=dossier.code, _external=True)
+
+
+@bp.get("/receipt.pdf")
+def receipt_pdf(public_id: str) -> Response:
+    dossier = dossier_or_404(public_id)
+    if dossier.code is None:
+        abort(404)
+    sha256 = receipts.issue(dossier, tracking_url=_tracking_url(dossier))
+    return send_file(
+        get_blobs().path(sha256), mimetype="application/pdf", download_name=f"{dossier.code}.pdf"
     )
 
 

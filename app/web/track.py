@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -43,6 +43,8 @@ def resume(secret: str) -> Response | tuple[str, int]:
 @bp.route("/track", methods=["GET", "POST"])
 def track() -> Response | str | tuple[str, int]:
     form = TrackForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = request.args["code"][:40]  # from the QR code on a printed receipt
     if form.validate_on_submit():
         dossier = services.find_by_secret(form.secret.data.strip())
         # Both must match: the code alone never opens a dossier, and the answer does not
