@@ -1,0 +1,1 @@
+"""What leaves the portal for the back office: the dossier manifest, sealed by the portal."""

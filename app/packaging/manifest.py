@@ -1,0 +1,84 @@
+"""The dossier manifest (XML), sealed by the portal as XAdES-BES with endesive.
+
+Deterministic: the seal's signing time is the dossier's reception time and its id is derived
+from the dossier code, and RSA PKCS#1 v1.5 signatures do not vary, so the same dossier gives
+the same bytes. Element names follow the national portal's (MaHoSo, MaTTHC, …) where one exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from endesive.xades import BES
+from lxml import etree
+from lxml.builder import ElementMaker
+
+from app.dossiers.calendar import VIETNAM
+from app.dossiers.models import Dossier
+from app.dossiers.services import procedure_of
+from app.signing.keys import LoadedKeySigner
+
+NAMESPACE = "urn:opendvc:dossier-manifest:1"
+E = ElementMaker(namespace=NAMESPACE, nsmap={None: NAMESPACE})
+
+
+def _when(moment: object) -> str:
+    return moment.astimezone(VIETNAM).strftime("%Y%m%d%H%M%S") if moment else ""  # type: ignore[attr-defined]
+
+
+def build(dossier: Dossier, *, signature_sha256: str | None = None) -> bytes:
+    loaded = procedure_of(dossier)
+    d = loaded.definition
+    names = {c.code: c.name.vi for c in d.components}
+    root = E.HoSo(
+        E.MaHoSo(dossier.code or ""),
+        E.MaTTHC(d.code),
+        E.TenTTHC(d.name.vi),
+        E.PhienBanThuTuc(loaded.version),
+        E.MaCoQuan(d.agency.code),
+        E.ChuHoSo(dossier.applicant_name or ""),
+        E.MaDoiTuong(dossier.applicant_identifier or ""),
+        E.NgayTiepNhan(_when(dossier.received_at)),
+        E.NgayHenTra(dossier.due_on.strftime("%Y%m%d") if dossier.due_on else ""),
+        E.TaiLieuNop(
+            *[
+                E.TepDinhKem(
+                    E.MaThanhPhanHoSo(a.component_code),
+                    E.TenThanhPhanHoSo(names.get(a.component_code, "")),
+                    E.TenTepDinhKem(a.filename),
+                    E.KieuTep(a.media_type),
+                    E.KichThuoc(str(a.size)),
+                    E.SHA256(a.sha256),
+                )
+                for a in dossier.attachments
+            ]
+        ),
+        E.DonDeNghiDaKy(E.SHA256(signature_sha256 or "")),
+    )
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def seal(xml: bytes, signer: LoadedKeySigner, *, dossier: Dossier) -> bytes:
+    """Envelop the manifest in a XAdES-BES signature made with the portal's seal key."""
+    key = signer._key
+    if not isinstance(key, RSAPrivateKey):
+        raise ValueError("the XAdES seal needs an RSA key")
+    der = signer.signing_cert.dump()
+    bes = BES()
+    bes.time = (dossier.received_at or dossier.created_at).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    bes.guid = str(
+        uuid.UUID(bytes=hashlib.sha256((dossier.code or dossier.public_id).encode()).digest()[:16])
+    )
+
+    def sign(data: bytes, algorithm: str) -> bytes:
+        assert algorithm == "sha256"
+        return key.sign(data, PKCS1v15(), hashes.SHA256())
+
+    tree = bes.enveloped(xml, x509.load_der_x509_certificate(der), der, sign, None, None)
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
