@@ -81,6 +81,22 @@ def test_signing_with_the_card(kiosk, tmp_path):
     assert report.whole_document
 
 
+def test_the_pin_is_never_kept(kiosk, caplog):
+    import logging
+
+    client, base = kiosk
+    with caplog.at_level(logging.DEBUG):
+        sign_with_pin(client, base, "987654")  # wrong: the failure path logs
+        sign_with_pin(client, base, PIN)
+    assert not any(p in r.getMessage() for r in caplog.records for p in (PIN, "987654"))
+    cookie = client.get_cookie("session").value
+    assert PIN not in cookie
+    app = client.application
+    from flask.sessions import SecureCookieSessionInterface
+
+    assert PIN not in repr(SecureCookieSessionInterface().get_signing_serializer(app).loads(cookie))
+
+
 def test_a_wrong_pin_is_refused(kiosk):
     client, base = kiosk
     response = sign_with_pin(client, base, "000000")

@@ -213,3 +213,10 @@ def test_the_stamp_is_drawn_on_the_page(test_client, ready, citizen_key, tmp_pat
         ["pdftotext", str(tmp_path / "signed.pdf"), "-"], capture_output=True, text=True
     ).stdout
     assert "Ký bởi: Nguyễn Thị Thu Hà" in text
+
+
+def test_the_pyhanko_cli_also_refuses_untrusted_and_expired_signers(test_client, ready, pki, tmp_path):
+    for label in ("rogue_citizen", "expired"):
+        path = tmp_path / f"{label}.pdf"
+        path.write_bytes(sign_elsewhere(declaration(test_client, ready), pki.pkcs12(label)))
+        assert pyhanko_validate(path, pki.root_pem).returncode != 0, label
