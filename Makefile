@@ -62,6 +62,7 @@ bench: install-test translations
 	$(BIN)/python -m bench.catalog_load
 	$(BIN)/python -m bench.form_render
 	$(BIN)/python -m bench.upload_memory
+	$(BIN)/python -m bench.signing
 
 clean:
 	rm -rf $(VENV) $(STAMPS)
