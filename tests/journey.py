@@ -154,3 +154,32 @@ def apply(client, definition: Procedure, signature: tuple[bytes, str]):
     response = submit(client, base + "/review")
     assert response.status_code == 302
     return client.get(response.headers["Location"])
+
+
+def draft_over_http(server_url: str, definition: Procedure) -> tuple:
+    """A real browser (requests) with a complete, unsigned draft: (session, dossier URL)."""
+    import requests
+
+    browser = requests.Session()
+    browser.get(f"{server_url}/language/en")
+    procedure = browser.get(f"{server_url}/procedures/{definition.code}")
+    url = browser.post(
+        f"{server_url}/procedures/{definition.code}/start", data={"csrf_token": csrf_token(procedure)}
+    ).url
+    for step in definition.form.steps:
+        form = browser.get(url)
+        data = MultiDict([("csrf_token", csrf_token(form)), ("action", "continue")])
+        for spec in step.fields:
+            for name, value in valid_pairs(spec, spec.name):
+                data.add(name, value)
+        url = browser.post(url, data=list(data.items(multi=True))).url
+    documents = browser.get(url)
+    for component in definition.components:
+        if component.required:
+            name, content = sample_for(component.accepted_types)
+            browser.post(
+                f"{url}/{component.code}",
+                data={"csrf_token": csrf_token(documents)},
+                files={"file": (name, content)},
+            )
+    return browser, url.removesuffix("/documents")

@@ -7,12 +7,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from werkzeug.datastructures import MultiDict
 
 from app.catalog.loader import load_folder
-from tests import files
 from tests.conftest import TEST_CATALOG, csrf_token, page
-from tests.journey import valid_pairs
+from tests.journey import draft_over_http
 
 DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
 APPLICANTS = 50
@@ -20,21 +18,7 @@ APPLICANTS = 50
 
 def prepare(base: str, signature: tuple[bytes, str]) -> tuple[requests.Session, str]:
     """One browser with a complete, signed draft, up to the review page."""
-    browser = requests.Session()
-    procedure = browser.get(f"{base}/procedures/T.000001")
-    url = browser.post(f"{base}/procedures/T.000001/start", data={"csrf_token": csrf_token(procedure)}).url
-    for step in DEFINITION.form.steps:
-        form = browser.get(url)
-        data = MultiDict([("csrf_token", csrf_token(form)), ("action", "continue")])
-        for spec in step.fields:
-            for key, value in valid_pairs(spec, spec.name):
-                data.add(key, value)
-        url = browser.post(url, data=list(data.items(multi=True))).url
-    documents = browser.get(url)
-    browser.post(
-        f"{url}/DOC", data={"csrf_token": csrf_token(documents)}, files={"file": ("a.pdf", files.pdf())}
-    )
-    dossier = url.removesuffix("/documents")
+    browser, dossier = draft_over_http(base, DEFINITION)
     sign_page = browser.get(f"{dossier}/sign")
     signed = browser.post(
         f"{dossier}/sign/pkcs12",

@@ -9,35 +9,16 @@ import subprocess
 import sys
 
 import requests
-from werkzeug.datastructures import MultiDict
 
-from tests import files
 from tests.conftest import TEST_CATALOG, csrf_token, page
 from tests.dossiers.test_concurrent_submissions import DEFINITION
-from tests.journey import valid_pairs
+from tests.journey import draft_over_http
 from tests.pki import PASSPHRASE
 from tests.signing.verifiers import pdfsig
 
 
 def draft_ready_to_sign(server) -> tuple[requests.Session, str]:
-    browser = requests.Session()
-    browser.get(f"{server.url}/language/en")
-    procedure = browser.get(f"{server.url}/procedures/T.000001")
-    url = browser.post(
-        f"{server.url}/procedures/T.000001/start", data={"csrf_token": csrf_token(procedure)}
-    ).url
-    for step in DEFINITION.form.steps:
-        form = browser.get(url)
-        data = MultiDict([("csrf_token", csrf_token(form)), ("action", "continue")])
-        for spec in step.fields:
-            for name, value in valid_pairs(spec, spec.name):
-                data.add(name, value)
-        url = browser.post(url, data=list(data.items(multi=True))).url
-    documents = browser.get(url)
-    browser.post(
-        f"{url}/DOC", data={"csrf_token": csrf_token(documents)}, files={"file": ("a.pdf", files.pdf())}
-    )
-    return browser, url.removesuffix("/documents")
+    return draft_over_http(server.url, DEFINITION)
 
 
 def session_url(browser: requests.Session, base: str) -> str:
