@@ -14,6 +14,7 @@ from tests.conftest import TEST_CATALOG, csrf_token, page
 from tests.dossiers.test_concurrent_submissions import DEFINITION
 from tests.journey import draft_over_http
 from tests.pki import PASSPHRASE
+from tests.signing.conftest import PIN
 from tests.signing.verifiers import pdfsig
 
 
@@ -107,3 +108,31 @@ def test_an_expired_or_unknown_session_is_refused(live_server, pki):
             s.expires_at = now() - timedelta(seconds=1)
         db.session.commit()
     assert requests.post(f"{url}/prepare", json={"certificate": cert}, timeout=30).status_code == 410
+
+
+def test_the_reference_agent_signs_with_a_token(live_server, softhsm):
+    server = live_server(CATALOG_DIR=TEST_CATALOG)
+    browser, base = draft_ready_to_sign(server)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app.signing.agent",
+            session_url(browser, base),
+            "--pkcs11-module",
+            str(softhsm["PKCS11_MODULE"]),
+            "--token-label",
+            softhsm["PKCS11_TOKEN_LABEL"],
+            "--key-label",
+            softhsm["PKCS11_KEY_LABEL"],
+        ],
+        env={**os.environ, "OPENDVC_AGENT_SECRET": PIN, "LANG": "en_US.UTF-8"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Signed by Nguyễn Thị Thu Hà" in page(browser.get(f"{base}/review")).select_one(".signed").get_text()
+    )
