@@ -22,8 +22,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     if test_config:
         app.config.update({k: v for k, v in test_config.items() if k not in type(settings).model_fields})
 
-    from app import catalog, i18n, logs, signing, storage
+    from app import backoffice, catalog, i18n, logs, signing, storage
     from app.attachments.uploads import UploadRequest, discard_unclaimed
+    from app.backoffice import models as _backoffice_models  # noqa: F401
     from app.catalog import models as _catalog_models  # noqa: F401  (tables known to Alembic)
     from app.dossiers import models as _dossier_models  # noqa: F401
     from app.extensions import csrf, db, migrate
@@ -37,7 +38,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     i18n.init_app(app)
     storage.init_app(app)
     catalog.init_app(app)  # fails fast on an invalid catalog
-    signing.init_app(app)  # signer providers last: they check their configuration
+    signing.init_app(app)  # providers and adapters last: they check their configuration
+    backoffice.init_app(app)
     app.teardown_request(discard_unclaimed)
 
     from app import cli, database, web

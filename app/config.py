@@ -47,6 +47,13 @@ class Settings(BaseModel):
     PKCS11_TOKEN_LABEL: str | None = None
     PKCS11_KEY_LABEL: str | None = None
     EXTERNAL_SIGNING_TTL_MINUTES: int = Field(default=15, ge=1, le=24 * 60)
+    # Delivery to the back office.
+    BACKOFFICE_DEFAULT: str = "filesystem"
+    BACKOFFICE_ROUTES: dict[str, str] = {}  # procedure code -> adapter name
+    BACKOFFICE_DROP_DIR: Path | None = None  # filesystem adapter; empty: instance/backoffice-drop
+    DELIVERY_MAX_ATTEMPTS: int = Field(default=10, ge=1, le=1000)
+    DELIVERY_MAX_HOURS: int = Field(default=48, ge=1, le=24 * 30)
+    DELIVERY_BACKOFF_SECONDS: int = Field(default=30, ge=1, le=3600)
 
     @field_validator("SIGNING_PROVIDERS", "SIGNING_TRUST_ROOTS", mode="before")
     @classmethod

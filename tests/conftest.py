@@ -23,6 +23,7 @@ from app.extensions import db
 PG_BASE = os.environ.get("TEST_POSTGRES_URL")
 # Children first, so that deleting in this order never breaks a foreign key.
 TABLES = (
+    "outbox",
     "external_signing_sessions",
     "dossier_signatures",
     "dossier_events",
@@ -96,6 +97,7 @@ def make_app(migrated: str, tmp_path: Path, pki) -> Iterator:
             "SIGNING_TRUST_ROOTS": [pki.root_pem],
             "SEAL_PKCS12": seal,
             "SEAL_PASSPHRASE": PASSPHRASE,
+            "BACKOFFICE_DROP_DIR": tmp_path / "drop",
             **config,
         }
         instance_path = instance_path or str(tmp_path / "instance")

@@ -190,4 +190,8 @@ def submit(dossier: Dossier) -> None:
     dossier.applicant_email = applicant["email"]
     dossier.applicant_phone = applicant["phone"]
     record(dossier, Status.NEW, actor="applicant", at=received)
+    db.session.flush()
+    from app.backoffice.outbox import enqueue_submission
+
+    enqueue_submission(dossier)  # same transaction: submitted and queued, or neither
     commit()

@@ -1,0 +1,113 @@
+"""Back-office adapters: the protocol, the registry, and the built-in adapters.
+
+An adapter is a class found through the `opendvc.backoffice` entry point group. It declares an
+`Options` model (validated at start-up from the settings) and implements `submit`; `status` and
+`check` are optional. All methods take keyword arguments only.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from app.packaging.package import DossierPackage
+
+GROUP = "opendvc.backoffice"
+
+
+class DeliveryFailed(Exception):
+    """The back office did not take the package this time; the worker will try again."""
+
+
+@dataclass(frozen=True)
+class Delivered:
+    reference: str  # the back office's own reference for the dossier
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    dossier_code: str
+    status_code: int  # TrangThaiHoSo, 1–10
+    note: str | None = None
+
+
+class NoOptions(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class BackOffice:
+    name: ClassVar[str]
+    Options: ClassVar[type[BaseModel]] = NoOptions
+
+    def __init__(self, *, options: BaseModel) -> None:
+        self.options = options
+
+    def check(self) -> None:
+        """Raise ValueError naming the setting when the configuration cannot work."""
+
+    def submit(self, *, package: DossierPackage) -> Delivered:
+        """Hand the package over. Must be idempotent on `package.code`: the same dossier may be
+        submitted again after a crash or a timeout, and must not become two dossiers."""
+        raise NotImplementedError
+
+    def status(self, *, reference: str) -> list[StatusEvent]:
+        """Status events for a dossier, for back offices that are polled rather than calling back."""
+        return []
+
+
+def load_adapters() -> dict[str, type[BackOffice]]:
+    found: dict[str, type[BackOffice]] = {}
+    for ep in entry_points(group=GROUP):
+        if ep.name in found:
+            raise RuntimeError(f"two back-office adapters are named {ep.name!r}")
+        cls = ep.load()
+        if not (isinstance(cls, type) and issubclass(cls, BackOffice)) or cls.name != ep.name:
+            raise RuntimeError(f"entry point {ep.name!r} in {GROUP} is not a BackOffice named {ep.name!r}")
+        found[ep.name] = cls
+    return found
+
+
+class FilesystemOptions(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    BACKOFFICE_DROP_DIR: Path
+
+
+class FilesystemBackOffice(BackOffice):
+    """Writes each package as <code>.zip into a drop folder, atomically: a half-written package
+    is never visible under its final name."""
+
+    name = "filesystem"
+    Options = FilesystemOptions
+
+    def check(self) -> None:
+        self.options.BACKOFFICE_DROP_DIR.mkdir(parents=True, exist_ok=True)
+
+    def submit(self, *, package: DossierPackage) -> Delivered:
+        folder: Path = self.options.BACKOFFICE_DROP_DIR
+        target = folder / f"{package.code}.zip"
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                package.write_zip(out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, target)  # same code again: the same bytes replace the same file
+        except OSError as exc:
+            Path(temporary).unlink(missing_ok=True)
+            raise DeliveryFailed(f"cannot write to {folder}: {exc.strerror}") from None
+        return Delivered(reference=package.code)
+
+
+class FailingBackOffice(BackOffice):
+    """Always fails: for tests and demonstrations of the failure path."""
+
+    name = "failing"
+
+    def submit(self, *, package: DossierPackage) -> Delivered:
+        raise DeliveryFailed("the failing adapter never accepts a package")

@@ -1,0 +1,150 @@
+"""The outbox: written with the submission, delivered by workers, exactly once per back office.
+
+A worker claims one due message with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL, so workers
+on several machines never take the same one), delivers it outside any transaction, then records
+the outcome if its lease still holds. A worker that dies mid-delivery loses its lease; another
+worker delivers again, and the back office recognises the dossier code (idempotency key).
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.backoffice import get_backoffices
+from app.backoffice.adapters import DeliveryFailed
+from app.backoffice.models import OutboxMessage
+from app.dossiers import calendar
+from app.dossiers.models import Dossier
+from app.extensions import db
+from app.packaging.package import build
+
+LEASE = timedelta(minutes=5)
+WORKER = f"{socket.gethostname()}"
+
+
+def enqueue_submission(dossier: Dossier) -> OutboxMessage:
+    """Inside the submission's transaction: nothing leaves the portal outside the outbox."""
+    message = OutboxMessage(
+        dossier_id=dossier.id,
+        kind="submission",
+        idempotency_key=dossier.code,
+        adapter=get_backoffices().route(dossier.procedure_code),
+        state="pending",
+        attempts=0,
+        next_attempt_at=calendar.now(),
+    )
+    db.session.add(message)
+    return message
+
+
+def _claim(now: datetime) -> tuple[int, datetime] | None:
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.state == "pending",
+            OutboxMessage.next_attempt_at <= now,
+            (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    )
+    if db.engine.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    until = now + LEASE
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == due.scalar_subquery())
+        .values(claimed_until=until)
+        .returning(OutboxMessage.id)
+    ).scalar()
+    db.session.commit()
+    return (claimed, until) if claimed is not None else None
+
+
+def _backoff(attempts: int) -> timedelta:
+    base = current_app.config["OPENDVC"].DELIVERY_BACKOFF_SECONDS
+    ceiling = min(base * 2 ** (attempts - 1), 3600)
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 (jitter, not secrecy)
+
+
+@dataclass
+class Outcome:
+    delivered: list[str] = field(default_factory=list)
+    retrying: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def deliver_due(limit: int = 100) -> Outcome:
+    """Deliver every message that is due, up to `limit`; one transaction per outcome."""
+    outcome = Outcome()
+    settings = current_app.config["OPENDVC"]
+    for _ in range(limit):
+        claimed = _claim(calendar.now())
+        if claimed is None:
+            break
+        message_id, until = claimed
+        message = db.session.get(OutboxMessage, message_id)
+        dossier = db.session.get(Dossier, message.dossier_id)
+        error = reference = None
+        try:
+            reference = get_backoffices()[message.adapter].submit(package=build(dossier)).reference
+        except DeliveryFailed as exc:
+            error = str(exc)
+        except Exception as exc:  # an adapter's bug must not stop the worker
+            error = f"{type(exc).__name__}: {exc}"
+        db.session.refresh(message)
+        if message.claimed_until != until:  # our lease ran out and another worker took over
+            db.session.rollback()
+            continue
+        message.attempts += 1
+        message.claimed_until = None
+        now = calendar.now()
+        if error is None:
+            message.state, message.reference, message.delivered_at = "delivered", reference, now
+            message.last_error = None
+            outcome.delivered.append(message.idempotency_key)
+        else:
+            message.last_error = error[:2000]
+            too_old = now - message.created_at > timedelta(hours=settings.DELIVERY_MAX_HOURS)
+            if message.attempts >= settings.DELIVERY_MAX_ATTEMPTS or too_old:
+                message.state = "failed"
+                outcome.failed.append(message.idempotency_key)
+            else:
+                message.next_attempt_at = now + _backoff(message.attempts)
+                outcome.retrying.append(message.idempotency_key)
+        db.session.commit()
+    return outcome
+
+
+def resend(code: str) -> bool:
+    """An operator sends a failed (or pending) dossier again, now."""
+    changed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.idempotency_key == code, OutboxMessage.state.in_(("failed", "pending")))
+        .values(state="pending", attempts=0, next_attempt_at=calendar.now(), claimed_until=None)
+    ).rowcount
+    db.session.commit()
+    return bool(changed)
+
+
+def failed() -> list[OutboxMessage]:
+    return list(
+        db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.state == "failed").order_by(OutboxMessage.id)
+        )
+    )
+
+
+def delivery_of(dossier: Dossier) -> OutboxMessage | None:
+    return db.session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.dossier_id == dossier.id)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )

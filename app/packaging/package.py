@@ -1,0 +1,133 @@
+"""The dossier package: what a back office receives.
+
+    manifest.json          the dossier as data (see docs/package-format.md)
+    manifest.xml           the same essentials, sealed by the portal (XAdES-BES)
+    don-de-nghi-da-ky.pdf  the declaration signed by the applicant
+    tai-lieu/NN-<component>-<file name>   the attachments
+
+Deterministic: entries sorted, fixed timestamps and permissions, no generation time inside,
+so the same dossier always gives the same bytes. Attachments are streamed from the blob store.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from app.storage import BlobStore
+
+EPOCH = (1980, 1, 1, 0, 0, 0)
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    data: bytes | None = None  # made by the portal
+    blob: str | None = None  # sha256 of a file in the blob store
+
+
+@dataclass(frozen=True)
+class DossierPackage:
+    code: str
+    entries: tuple[Entry, ...]
+    blobs: BlobStore
+
+    def write_zip(self, out: BinaryIO) -> None:
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+            for entry in sorted(self.entries, key=lambda e: e.name):
+                info = zipfile.ZipInfo(entry.name, date_time=EPOCH)
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with archive.open(info, "w", force_zip64=True) as target:
+                    if entry.data is not None:
+                        target.write(entry.data)
+                    else:
+                        with self.blobs.open(entry.blob) as source:
+                            while chunk := source.read(CHUNK):
+                                target.write(chunk)
+
+    def zip_bytes(self) -> bytes:
+        out = io.BytesIO()
+        self.write_zip(out)
+        return out.getvalue()
+
+
+def manifest_json(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2).encode("utf-8") + b"\n"
+
+
+def build(dossier: Any) -> DossierPackage:
+    """The package of a submitted, signed dossier."""
+    from app.dossiers.calendar import VIETNAM
+    from app.dossiers.services import procedure_of
+    from app.packaging import manifest
+    from app.signing import get_signing
+    from app.signing.services import current_signature
+    from app.storage import get_blobs
+
+    loaded = procedure_of(dossier)
+    d = loaded.definition
+    signature = current_signature(dossier)
+    names = {c.code: c.name.vi for c in d.components}
+    files = []
+    entries = []
+    for number, a in enumerate(dossier.attachments, 1):
+        path = f"tai-lieu/{number:02d}-{a.component_code}-{a.filename}"
+        entries.append(Entry(path, blob=a.sha256))
+        files.append(
+            {
+                "component": a.component_code,
+                "component_name": names.get(a.component_code, ""),
+                "file_name": a.filename,
+                "path": path,
+                "size": a.size,
+                "media_type": a.media_type,
+                "sha256": a.sha256,
+                "signatures": a.signatures or [],
+            }
+        )
+    if signature is not None:
+        entries.append(Entry("don-de-nghi-da-ky.pdf", blob=signature.signed_sha256))
+    data = {
+        "format": "opendvc-dossier-package/1",
+        "dossier_code": dossier.code,
+        "procedure": {
+            "code": d.code,
+            "name": d.name.vi,
+            "version": loaded.version,
+            "agency_code": d.agency.code,
+        },
+        "applicant": {
+            "name": dossier.applicant_name,
+            "identifier": dossier.applicant_identifier,
+            "email": dossier.applicant_email,
+            "phone": dossier.applicant_phone,
+        },
+        "answers": dossier.answers,
+        "received_at": dossier.received_at.astimezone(VIETNAM).isoformat() if dossier.received_at else None,
+        "due_on": dossier.due_on.isoformat() if dossier.due_on else None,
+        "declaration": None
+        if signature is None
+        else {
+            "path": "don-de-nghi-da-ky.pdf",
+            "sha256": signature.signed_sha256,
+            "unsigned_sha256": signature.declaration_sha256,
+            "signer_name": signature.signer_name,
+            "certificate_serial": signature.certificate_serial,
+            "certificate_issuer": signature.certificate_issuer,
+            "signing_time": signature.signing_time.isoformat() if signature.signing_time else None,
+            "level": signature.level,
+        },
+        "files": files,
+    }
+    entries.append(Entry("manifest.json", data=manifest_json(data)))
+    xml = manifest.build(dossier, signature_sha256=signature.signed_sha256 if signature else None)
+    seal = get_signing().provider("seal")
+    if seal.configured:  # type: ignore[attr-defined]
+        xml = manifest.seal(xml, seal.signer(), dossier=dossier)  # type: ignore[attr-defined]
+    entries.append(Entry("manifest.xml", data=xml))
+    return DossierPackage(dossier.code, tuple(entries), get_blobs())
