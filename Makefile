@@ -47,7 +47,7 @@ extract-messages: $(STAMPS)/install
 run: translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask pki demo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	OPENDVC_DELIVERY_IN_PROCESS=true $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 lint: $(STAMPS)/install-test
 	$(BIN)/ruff check .

@@ -51,4 +51,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     app.register_blueprint(api.bp)
     app.register_blueprint(signing_api.bp)
     cli.init_app(app)
+    if settings.DELIVERY_IN_PROCESS:
+        from app.backoffice import inprocess
+
+        app.extensions["opendvc.delivery_thread"] = inprocess.start(app)
     return app

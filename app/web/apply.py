@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from app.attachments import services as attachments
 from app.attachments.uploads import writer_of
+from app.backoffice import outbox
 from app.catalog.loader import LoadedProcedure
 from app.catalog.schema import Step
 from app.dossiers import services
@@ -283,4 +284,6 @@ def receipt_pdf(public_id: str) -> Response:
 def dossier(public_id: str) -> str:
     dossier = dossier_or_404(public_id)
     loaded = services.procedure_of(dossier)
-    return render_template("apply/dossier.html", dossier=dossier, p=loaded.definition)
+    return render_template(
+        "apply/dossier.html", dossier=dossier, p=loaded.definition, delivery=outbox.delivery_of(dossier)
+    )

@@ -126,3 +126,33 @@ def test_every_adapter_keeps_the_contract(make_app, citizen_key, name):
             e.dossier_code == package.code for e in adapter.status(reference=first.reference)
         )
         assert zipfile.ZipFile(io.BytesIO(package.zip_bytes())).testzip() is None
+
+
+def test_the_applicant_sees_the_delivery(make_app, citizen_key):
+    app = make_app(
+        CATALOG_DIR=TEST_CATALOG, BACKOFFICE_ROUTES={"T.000001": "failing"}, DELIVERY_MAX_ATTEMPTS=1
+    )
+    client = app.test_client()
+    client.get("/language/en")
+    receipt = apply(client, DEFINITION, citizen_key)
+    status_url = page(receipt).select_one('a[href$="/status"]')["href"]
+    assert "Being sent" in page(client.get(status_url)).select_one(".delivery").get_text()
+    with app.app_context():
+        deliver_due()
+    assert "Delivery to the agency failed" in page(client.get(status_url)).select_one(".delivery").get_text()
+
+
+def test_the_embedded_worker_delivers_by_itself(make_app, citizen_key):
+    import time
+
+    app = make_app(CATALOG_DIR=TEST_CATALOG, DELIVERY_IN_PROCESS=True)
+    code = submit(app, citizen_key)
+    stop = app.extensions["opendvc.delivery_thread"]
+    try:
+        for _ in range(100):
+            if messages(app)[0][2] == "delivered":
+                break
+            time.sleep(0.1)
+    finally:
+        stop.set()
+    assert messages(app) == [(code, "filesystem", "delivered", 1)]

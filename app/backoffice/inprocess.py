@@ -1,0 +1,34 @@
+"""The embedded default: the delivery worker as a thread of the web process (`make run`).
+
+Deployments with several processes leave OPENDVC_DELIVERY_IN_PROCESS off and run
+`flask --app wsgi deliver` workers instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+
+from app.backoffice.outbox import deliver_due
+
+logger = logging.getLogger(__name__)
+
+
+def start(app: Flask, interval: float = 2.0) -> threading.Event:
+    """Start the worker thread; set the returned event to stop it."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            try:
+                with app.app_context():
+                    result = deliver_due()
+                if result.delivered or result.failed:
+                    logger.info("delivered %s, failed %s", result.delivered, result.failed)
+            except Exception:
+                logger.exception("delivery round failed; retrying in %s s", interval)
+
+    threading.Thread(target=loop, name="opendvc-delivery", daemon=True).start()
+    return stop
