@@ -43,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     app.teardown_request(discard_unclaimed)
 
     from app import cli, database, web
+    from app.api import backoffice as backoffice_api
     from app.api import signing as signing_api
     from app.api import views as api
 
@@ -50,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     web.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(signing_api.bp)
+    app.register_blueprint(backoffice_api.bp)
     cli.init_app(app)
     if settings.DELIVERY_IN_PROCESS:
         from app.backoffice import inprocess

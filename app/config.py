@@ -54,6 +54,7 @@ class Settings(BaseModel):
     DELIVERY_MAX_ATTEMPTS: int = Field(default=10, ge=1, le=1000)
     DELIVERY_MAX_HOURS: int = Field(default=48, ge=1, le=24 * 30)
     DELIVERY_BACKOFF_SECONDS: int = Field(default=30, ge=1, le=3600)
+    BACKOFFICE_SECRETS: dict[str, str] = {}  # adapter name -> HMAC secret for status events
     DELIVERY_IN_PROCESS: bool = False  # make run: the worker runs as a thread of the server
 
     @field_validator("SIGNING_PROVIDERS", "SIGNING_TRUST_ROOTS", mode="before")

@@ -1,0 +1,30 @@
+"""Status events posted by back offices (see app/backoffice/events.py for the protocol)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, jsonify, request
+
+from app.backoffice import events
+from app.extensions import csrf
+
+bp = Blueprint("backoffice_api", __name__, url_prefix="/api/v1/backoffice")
+csrf.exempt(bp)  # authenticated by an HMAC over the body, no cookies
+MAX_BODY = 64 * 1024
+
+
+@bp.post("/events")
+def post_event() -> tuple[Response, int]:
+    body = request.get_data(cache=False)[: MAX_BODY + 1]
+    if len(body) > MAX_BODY:
+        return jsonify(title="event too large", status=413), 413
+    backoffice = events.authenticate(request.headers, body)
+    if backoffice is None:
+        return jsonify(title="bad signature, unknown back office or stale timestamp", status=401), 401
+    try:
+        raw = json.loads(body)
+    except ValueError:
+        return jsonify(title="body is not JSON", status=400), 400
+    answer = events.apply(backoffice, raw)
+    return jsonify(title=answer.title, status=answer.status), answer.status

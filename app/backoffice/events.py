@@ -1,0 +1,113 @@
+"""Status events from back offices: authenticated, idempotent, applied in order.
+
+A back office signs `<timestamp>.<body>` with HMAC-SHA256 and its own secret
+(BACKOFFICE_SECRETS), and sends:
+
+    POST /api/v1/backoffice/events
+    X-OpenDVC-BackOffice: <adapter name>
+    X-OpenDVC-Timestamp: <unix seconds>
+    X-OpenDVC-Signature: <hex HMAC-SHA256>
+    {"event_id": "…", "dossier_code": "…", "sequence": 1, "status": 2, "note": "…"}
+
+`sequence` counts a dossier's events from 1. A replay (same event id, or a sequence already
+applied) changes nothing and is answered as such; a gap means an earlier event is missing and
+is refused until it arrives; a transition the state machine forbids is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.backoffice.models import StatusEventRecord
+from app.dossiers import calendar
+from app.dossiers.models import Dossier
+from app.dossiers.services import DossierChanged, commit, record
+from app.dossiers.status import Status, TransitionRefused
+from app.extensions import db
+
+WINDOW_SECONDS = 300
+
+
+class EventBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    event_id: str = Field(min_length=8, max_length=128)
+    dossier_code: str = Field(min_length=1, max_length=40)
+    sequence: int = Field(ge=1)
+    status: int = Field(ge=1, le=10)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    title: str
+
+
+def authenticate(headers: Any, body: bytes) -> str | None:
+    """The back office's name when the signature and the timestamp hold, else None."""
+    name = headers.get("X-OpenDVC-BackOffice", "")
+    secret = current_app.config["OPENDVC"].BACKOFFICE_SECRETS.get(name)
+    stamp = headers.get("X-OpenDVC-Timestamp", "")
+    given = headers.get("X-OpenDVC-Signature", "")
+    if not secret or not stamp.isdigit() or abs(time.time() - int(stamp)) > WINDOW_SECONDS:
+        return None
+    expected = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return name if hmac.compare_digest(expected, given) else None
+
+
+def apply(backoffice: str, raw: Any) -> Answer:
+    """Apply one event (one transaction), or say why not."""
+    try:
+        event = EventBody.model_validate(raw)
+    except ValidationError as exc:
+        return Answer(400, f"invalid event: {exc.errors()[0]['msg']}")
+    if db.session.scalar(select(StatusEventRecord.id).where(StatusEventRecord.event_id == event.event_id)):
+        return Answer(200, "already applied")
+    dossier = db.session.scalar(select(Dossier).where(Dossier.code == event.dossier_code))
+    if dossier is None:
+        return Answer(404, "no dossier has this code")
+    last = db.session.scalar(
+        select(func.coalesce(func.max(StatusEventRecord.sequence), 0)).where(
+            StatusEventRecord.dossier_id == dossier.id
+        )
+    )
+    if event.sequence <= last:
+        return Answer(200, "already applied")
+    if event.sequence > last + 1:
+        return Answer(409, f"out of order: event {last + 1} has not arrived yet")
+    try:
+        record(
+            dossier,
+            Status.from_national_code(event.status),
+            actor="backoffice",
+            note=event.note,
+            at=calendar.now(),
+        )
+    except TransitionRefused as refused:
+        db.session.rollback()
+        return Answer(409, f"not allowed: {refused}")
+    db.session.add(
+        StatusEventRecord(
+            event_id=event.event_id,
+            backoffice=backoffice,
+            dossier_id=dossier.id,
+            sequence=event.sequence,
+            status_code=event.status,
+            note=event.note,
+        )
+    )
+    try:
+        commit()
+    except (DossierChanged, IntegrityError):  # the same event arrived twice at once
+        db.session.rollback()
+        return Answer(409, "a concurrent event was applied first: send it again")
+    return Answer(200, "applied")

@@ -1,0 +1,112 @@
+"""Status events from the back office: forged, stale, replayed, out-of-order and forbidden
+events are refused and change nothing; good ones show on the applicant's tracking page."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+
+from app.dossiers.models import DossierEvent
+from app.extensions import db
+from tests.backoffice.test_delivery import DEFINITION
+from tests.conftest import TEST_CATALOG, page
+from tests.journey import apply
+
+SECRET = "một bí mật dùng chung với hệ thống một cửa"
+
+
+@pytest.fixture
+def submitted(make_app, citizen_key):
+    app = make_app(CATALOG_DIR=TEST_CATALOG, BACKOFFICE_SECRETS={"filesystem": SECRET})
+    client = app.test_client()
+    client.get("/language/en")
+    receipt = page(apply(client, DEFINITION, citizen_key))
+    code = receipt.select_one(".dossier-code").get_text(strip=True)
+    status_url = receipt.select_one('a[href$="/status"]')["href"]
+    return app, client, code, status_url
+
+
+def post(client, event: dict, *, secret: str = SECRET, stamp: int | None = None, name: str = "filesystem"):
+    body = json.dumps(event).encode()
+    stamp = int(time.time()) if stamp is None else stamp
+    signature = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return client.post(
+        "/api/v1/backoffice/events",
+        data=body,
+        content_type="application/json",
+        headers={
+            "X-OpenDVC-BackOffice": name,
+            "X-OpenDVC-Timestamp": str(stamp),
+            "X-OpenDVC-Signature": signature,
+        },
+    )
+
+
+def event(code: str, sequence: int, status: int, note: str | None = None) -> dict:
+    return {
+        "event_id": f"evt-{code}-{sequence}",
+        "dossier_code": code,
+        "sequence": sequence,
+        "status": status,
+        "note": note,
+    }
+
+
+def history(app) -> list[tuple[str | None, str, str]]:
+    with app.app_context():
+        rows = db.session.scalars(db.select(DossierEvent).order_by(DossierEvent.id))
+        return [(r.from_status, r.to_status, r.actor) for r in rows]
+
+
+def test_good_events_are_applied_in_order_and_shown(submitted):
+    app, client, code, status_url = submitted
+    assert post(client, event(code, 1, 2, "Hồ sơ hợp lệ")).json["title"] == "applied"
+    assert post(client, event(code, 2, 4)).json["title"] == "applied"
+    assert history(app)[-2:] == [("new", "accepted", "backoffice"), ("accepted", "processing", "backoffice")]
+    doc = page(client.get(status_url))
+    assert doc.select_one(".status strong").get_text(strip=True) == "Being processed"
+    assert "Accepted: Hồ sơ hợp lệ" in doc.select_one(".history").get_text(" ", strip=True)
+
+
+@pytest.mark.parametrize(
+    ("how", "status"),
+    [
+        ({"secret": "not the secret"}, 401),
+        ({"stamp": int(time.time()) - 3600}, 401),
+        ({"name": "failing"}, 401),  # no secret configured for it
+    ],
+)
+def test_forged_or_stale_events_are_refused(submitted, how, status):
+    app, client, code, _ = submitted
+    before = history(app)
+    assert post(client, event(code, 1, 2), **how).status_code == status
+    assert history(app) == before
+
+
+def test_replays_change_nothing(submitted):
+    app, client, code, _ = submitted
+    post(client, event(code, 1, 2))
+    before = history(app)
+    replay = post(client, event(code, 1, 2))
+    assert (replay.status_code, replay.json["title"]) == (200, "already applied")
+    same_sequence = post(client, {**event(code, 1, 2), "event_id": "another-id-1"})
+    assert same_sequence.json["title"] == "already applied"
+    assert history(app) == before
+
+
+def test_out_of_order_and_forbidden_events_are_refused(submitted):
+    app, client, code, _ = submitted
+    before = history(app)
+    gap = post(client, event(code, 2, 4))
+    assert gap.status_code == 409
+    assert "out of order" in gap.json["title"]
+    forbidden = post(client, event(code, 1, 10))  # new → result returned: not allowed
+    assert forbidden.status_code == 409
+    assert "not allowed" in forbidden.json["title"]
+    assert post(client, {"dossier_code": code}).status_code == 400
+    assert post(client, event("000.00.99.G09-000000-0000", 1, 2)).status_code == 404
+    assert history(app) == before
