@@ -7,7 +7,8 @@ import re
 
 from flask import Flask
 
-_SECRET_IN_PATH = re.compile(r"(/resume/)[A-Za-z0-9_\-]+")
+# Resume links and deferred-signing sessions carry their credential in the path.
+_SECRET_IN_PATH = re.compile(r"(/resume/|/api/v1/signing/)[A-Za-z0-9_\-]+")
 
 
 class RedactSecrets(logging.Filter):

@@ -23,3 +23,22 @@ def test_resume_secrets_are_not_logged(live_server, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
     assert any("/resume/…" in line for line in lines)
     assert not any(secret in line for line in lines)
+
+
+def test_signing_session_ids_are_not_logged(caplog):
+    import logging
+
+    from app.logs import RedactSecrets
+
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s',
+        ("POST /api/v1/signing/Zk3_secret-token-value/prepare HTTP/1.1", "200"),
+        None,
+    )
+    RedactSecrets().filter(record)
+    assert "Zk3_secret" not in record.getMessage()
+    assert "/api/v1/signing/…/prepare" in record.getMessage()

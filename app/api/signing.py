@@ -12,6 +12,14 @@ from app.signing import external
 
 bp = Blueprint("signing_api", __name__, url_prefix="/api/v1/signing")
 csrf.exempt(bp)  # no cookies: the one-time session id in the path is the credential
+MAX_BODY = 256 * 1024  # a certificate chain or a signature: a few kilobytes
+
+
+@bp.before_request
+def _small_bodies() -> tuple[Response, int] | None:
+    if (request.content_length or 0) > MAX_BODY:
+        return _problem("request too large", 413)
+    return None
 
 
 def _problem(title: str, status: int) -> tuple[Response, int]:

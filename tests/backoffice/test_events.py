@@ -110,3 +110,11 @@ def test_out_of_order_and_forbidden_events_are_refused(submitted):
     assert post(client, {"dossier_code": code}).status_code == 400
     assert post(client, event("000.00.99.G09-000000-0000", 1, 2)).status_code == 404
     assert history(app) == before
+
+
+def test_an_oversized_event_is_refused_unread(submitted):
+    _app, client, _code, _ = submitted
+    response = client.post(
+        "/api/v1/backoffice/events", data=b"{" + b" " * (200 * 1024) + b"}", content_type="application/json"
+    )
+    assert response.status_code == 413
