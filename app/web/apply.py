@@ -5,7 +5,18 @@ from __future__ import annotations
 import re
 
 import segno
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -230,7 +241,11 @@ def review(public_id: str) -> Response | str | tuple[str, int]:
             except services.DossierChanged:
                 flash(_("This dossier was changed in another window. Check it and submit again."))
                 return redirect(url_for("apply.review", public_id=public_id))
-            receipts.issue(dossier, tracking_url=_tracking_url(dossier))
+            try:
+                receipts.issue(dossier, tracking_url=_tracking_url(dossier))
+            except Exception:  # submitted all the same; the PDF is made on first download
+                db.session.rollback()
+                current_app.logger.exception("sealing the receipt of %s failed", dossier.code)
             return redirect(url_for("apply.receipt", public_id=public_id))
         status = 400
     return render_template(

@@ -72,3 +72,32 @@ def test_an_unsigned_attachment_shows_no_signature(test_client):
     documents = base_of(start(test_client, "T.000001")) + "/documents"
     upload(test_client, documents, "DOC", "plain.pdf", files.pdf())
     assert signatures_shown(test_client, documents) == []
+
+
+def test_a_timestamp_authority_down_at_submission_loses_nothing(make_app, citizen_key):
+    """Sealing fails (the TSA does not answer); the dossier is submitted all the same."""
+    app = make_app(CATALOG_DIR=TEST_CATALOG)
+    client = app.test_client()
+    client.get("/language/en")
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    from app.signing import get_signing
+
+    with app.app_context():
+        signing = get_signing()
+    # Only now: the applicant's own signature is B-B; the receipt's seal would need the TSA.
+    definition = load_folder(TEST_CATALOG)["T.000001"].definition
+    from tests.journey import attach_required, fill_steps, sign_with_pkcs12, submit
+
+    documents = fill_steps(client, definition, start(client, "T.000001"))
+    attach_required(client, definition, documents)
+    base = documents.removesuffix("/documents")
+    assert sign_with_pkcs12(client, base, *citizen_key).status_code == 302
+    signing.timestamper = HTTPTimeStamper("http://127.0.0.1:9/tsa", timeout=1)
+    from app.signing.pades import Level
+
+    signing.level = Level.B_T
+    response = submit(client, base + "/review")
+    assert response.status_code == 302
+    receipt = page(client.get(response.headers["Location"]))
+    assert receipt.select_one(".dossier-code").get_text(strip=True)
