@@ -41,6 +41,8 @@ class Settings(BaseModel):
     SIGNING_TSA_URL: str | None = None  # set: signatures are PAdES B-T
     SIGNING_EMBED_REVOCATION: bool = False  # with a TSA: B-LT
     SIGNING_LTA: bool = False  # with a TSA: B-LTA
+    # Where OCSP, CRL and issuer certificates may be fetched from (URL prefixes); none: no fetching.
+    SIGNING_FETCH_URL_PREFIXES: list[str] = []
     SEAL_PKCS12: Path | None = None  # empty: the demo PKI's seal, when it exists
     SEAL_PASSPHRASE: str | None = None  # from the environment; never written anywhere
     PKCS11_MODULE: Path | None = None
@@ -57,7 +59,7 @@ class Settings(BaseModel):
     BACKOFFICE_SECRETS: dict[str, str] = {}  # adapter name -> HMAC secret for status events
     DELIVERY_IN_PROCESS: bool = False  # make run: the worker runs as a thread of the server
 
-    @field_validator("SIGNING_PROVIDERS", "SIGNING_TRUST_ROOTS", mode="before")
+    @field_validator("SIGNING_PROVIDERS", "SIGNING_TRUST_ROOTS", "SIGNING_FETCH_URL_PREFIXES", mode="before")
     @classmethod
     def _comma_list(cls, v: object) -> object:
         return [part.strip() for part in v.split(",") if part.strip()] if isinstance(v, str) else v

@@ -11,12 +11,16 @@ from flask import Flask
 _SECRET_IN_PATH = re.compile(r"(/resume/|/api/v1/signing/)[A-Za-z0-9_\-]+")
 
 
+def _redact(value: object) -> object:
+    return _SECRET_IN_PATH.sub(r"\1…", value) if isinstance(value, str) else value
+
+
 class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(
-                _SECRET_IN_PATH.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args
-            )
+        if isinstance(record.args, dict):  # gunicorn's access log passes a mapping
+            record.args = {k: _redact(v) for k, v in record.args.items()}
+        elif record.args:
+            record.args = tuple(_redact(a) for a in record.args)
         record.msg = _SECRET_IN_PATH.sub(r"\1…", str(record.msg))
         return True
 

@@ -96,6 +96,7 @@ def make_app(migrated: str, tmp_path: Path, pki) -> Iterator:
             "BLOB_DIR": tmp_path / "blobs",
             "SECRET_KEY": "test",
             "SIGNING_TRUST_ROOTS": [pki.root_pem],
+            "SIGNING_FETCH_URL_PREFIXES": [pki.url + "/"],
             "SEAL_PKCS12": seal,
             "SEAL_PASSPHRASE": PASSPHRASE,
             "BACKOFFICE_DROP_DIR": tmp_path / "drop",

@@ -42,3 +42,14 @@ def test_signing_session_ids_are_not_logged(caplog):
     RedactSecrets().filter(record)
     assert "Zk3_secret" not in record.getMessage()
     assert "/api/v1/signing/…/prepare" in record.getMessage()
+
+
+def test_gunicorn_style_records_are_redacted_and_still_format():
+    import logging
+
+    from app.logs import RedactSecrets
+
+    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, "%(r)s %(s)s", (), None)
+    record.args = {"r": "GET /resume/s3cr3t-value HTTP/1.1", "s": "302"}
+    RedactSecrets().filter(record)
+    assert record.getMessage() == "GET /resume/… HTTP/1.1 302"

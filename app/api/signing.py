@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from app.extensions import csrf
 from app.signing import external
@@ -19,7 +20,18 @@ MAX_BODY = 256 * 1024  # a certificate chain or a signature: a few kilobytes
 def _small_bodies() -> tuple[Response, int] | None:
     if (request.content_length or 0) > MAX_BODY:
         return _problem("request too large", 413)
+    g.body = request.stream.read(MAX_BODY + 1)  # bounded, even for a chunked request
+    if len(g.body) > MAX_BODY:
+        return _problem("request too large", 413)
     return None
+
+
+def _json() -> dict:
+    try:
+        found = json.loads(g.body)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _problem(title: str, status: int) -> tuple[Response, int]:
@@ -34,7 +46,7 @@ def _b64(value: object) -> bytes:
 
 @bp.post("/<token>/prepare")
 def prepare(token: str) -> tuple[Response, int]:
-    body = request.get_json(silent=True) or {}
+    body = _json()
     try:
         certificate = _b64(body.get("certificate"))
         chain = [_b64(c) for c in body.get("chain", [])]
@@ -48,7 +60,7 @@ def prepare(token: str) -> tuple[Response, int]:
 
 @bp.post("/<token>/complete")
 def complete(token: str) -> tuple[Response, int]:
-    body = request.get_json(silent=True) or {}
+    body = _json()
     try:
         signature = _b64(body.get("signature"))
     except (ValueError, binascii.Error):

@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from app import plugins
 from app.packaging.package import DossierPackage
 
 GROUP = "opendvc.backoffice"
@@ -62,15 +62,7 @@ class BackOffice:
 
 
 def load_adapters() -> dict[str, type[BackOffice]]:
-    found: dict[str, type[BackOffice]] = {}
-    for ep in entry_points(group=GROUP):
-        if ep.name in found:
-            raise RuntimeError(f"two back-office adapters are named {ep.name!r}")
-        cls = ep.load()
-        if not (isinstance(cls, type) and issubclass(cls, BackOffice)) or cls.name != ep.name:
-            raise RuntimeError(f"entry point {ep.name!r} in {GROUP} is not a BackOffice named {ep.name!r}")
-        found[ep.name] = cls
-    return found
+    return plugins.load(GROUP, BackOffice)
 
 
 class FilesystemOptions(BaseModel):

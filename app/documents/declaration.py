@@ -57,12 +57,13 @@ class _Document(FPDF):
         self.ln(gap)
 
     def pair(self, label: str, value: str, indent: float = 0) -> None:
+        """The label in bold, then the answer as typed: never read as markup."""
         self.set_x(self.l_margin + indent)
+        self.set_font("NotoSans", "B", 10.5)
+        self.write(15, f"{label}: ")
         self.set_font("NotoSans", "", 10.5)
-        self.multi_cell(
-            0, 15, f"**{label}:** {value or '—'}", markdown=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
-        self.ln(1)
+        self.write(15, value or "—")
+        self.ln(16)
 
 
 def prepared_on(dossier: Dossier) -> datetime:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from asn1crypto import pem
@@ -11,9 +10,10 @@ from flask import Flask, current_app
 from pydantic import ValidationError
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
+from app import plugins
 from app.config import ConfigError, Settings
+from app.signing.fetching import AllowlistedFetcherBackend
 from app.signing.pades import Level
 from app.signing.providers import Provider, SigningRefused
 
@@ -24,15 +24,7 @@ __all__ = ["GROUP", "Level", "Provider", "Signing", "SigningRefused", "get_signi
 
 
 def load_providers() -> dict[str, type[Provider]]:
-    found: dict[str, type[Provider]] = {}
-    for ep in entry_points(group=GROUP):
-        if ep.name in found:
-            raise ConfigError(f"two signer providers are named {ep.name!r}")
-        cls = ep.load()
-        if not (isinstance(cls, type) and issubclass(cls, Provider)) or cls.name != ep.name:
-            raise ConfigError(f"entry point {ep.name!r} in {GROUP} is not a Provider named {ep.name!r}")
-        found[ep.name] = cls
-    return found
+    return plugins.load(GROUP, Provider)
 
 
 def _certificates(path: Path) -> list[asn1_x509.Certificate]:
@@ -52,6 +44,7 @@ class Signing:
                 self.trust_roots.extend(_certificates(path))
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"OPENDVC_SIGNING_TRUST_ROOTS: cannot read {path}: {exc}") from None
+        self.fetch_prefixes = tuple(settings.SIGNING_FETCH_URL_PREFIXES)
         self.timestamper: TimeStamper | None = (
             HTTPTimeStamper(settings.SIGNING_TSA_URL, timeout=10) if settings.SIGNING_TSA_URL else None
         )
@@ -82,14 +75,16 @@ class Signing:
             )
         self.offered = [p for p in settings.SIGNING_PROVIDERS if p in self.providers or p in METHODS]
 
-    def context(self) -> ValidationContext:
-        """A fresh context per validation: revocation data fetched for one is not reused stale."""
-        # requests-based fetchers: pyHanko's default aiohttp session would outlive asyncio.run().
+    def context(self, *, fetch: bool = True) -> ValidationContext:
+        """A fresh context per validation: revocation data fetched for one is not reused stale.
+        Fetching only from the configured places (see app/signing/fetching.py)."""
+        fetch = fetch and bool(self.fetch_prefixes)
         return ValidationContext(
             trust_roots=self.trust_roots,
-            allow_fetching=True,
+            allow_fetching=fetch,
             revocation_mode="soft-fail",
-            fetcher_backend=RequestsFetcherBackend(per_request_timeout=10),
+            # requests-based: pyHanko's default aiohttp session would outlive asyncio.run().
+            fetcher_backend=AllowlistedFetcherBackend(self.fetch_prefixes) if fetch else None,
         )
 
     def provider(self, name: str) -> Provider:

@@ -36,7 +36,7 @@ def init_app(app: Flask) -> None:
             session["locale"] = code
         target = request.args.get("next", "")
         # Only a path on this site: never an open redirect.
-        if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        if not target.startswith("/") or target.startswith("//") or any(c in target for c in "\\\t\r\n "):
             target = url_for("catalog.index")
         return redirect(target)
 

@@ -51,3 +51,13 @@ def test_the_same_dossier_gives_the_same_bytes(test_client, ready):  # noqa: F81
     post_step(test_client, f"{ready}/steps/basics", "basics", {"staff": ["7"]})
     changed = get(test_client, f"{ready}/declaration.pdf")
     assert hashlib.sha256(changed).digest() != hashlib.sha256(first).digest()
+
+
+def test_answers_are_printed_as_typed_never_as_markup(test_client, ready, tmp_path):  # noqa: F811
+    from tests.forms.test_validation import post_step
+
+    typed = "khai_thac__nuoc A--B--C [x](https://evil.example)"
+    assert post_step(test_client, f"{ready}/steps/basics", "basics", {"purpose": [typed]}).status_code == 302
+    pdf = get(test_client, f"{ready}/declaration.pdf")
+    assert typed in " ".join(text_of(pdf, tmp_path).split())
+    assert b"/URI" not in pdf
