@@ -68,7 +68,7 @@ class _Document(FPDF):
 
 def prepared_on(dossier: Dossier) -> datetime:
     """The day of the last change to the answers or the documents, in Viet Nam."""
-    moments = [dossier.updated_at, *(a.created_at for a in dossier.attachments)]
+    moments = [dossier.content_changed_at or dossier.created_at, *(a.created_at for a in dossier.attachments)]
     latest = max(m for m in moments if m is not None).astimezone(VIETNAM)
     return datetime.combine(latest.date(), time(0, 0), tzinfo=VIETNAM)
 

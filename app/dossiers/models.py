@@ -35,6 +35,8 @@ class Dossier(db.Model):
     receipt_sha256: Mapped[str | None] = mapped_column(String(64))  # the sealed receipt PDF
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now(), onupdate=func.now())
+    # Answers or documents last changed (not the state): the declaration's date comes from it.
+    content_changed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     attachments: Mapped[list[Attachment]] = relationship(

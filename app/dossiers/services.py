@@ -86,8 +86,9 @@ EDITABLE = (Status.DRAFT, Status.SIGNED)
 
 
 def reopen_if_signed(dossier: Dossier) -> None:
-    """A change after signing: the signature no longer covers the dossier, back to draft.
-    Runs inside the caller's transaction."""
+    """A change of the answers or documents: noted, and after signing the signature no longer
+    covers the dossier, so back to draft. Runs inside the caller's transaction."""
+    dossier.content_changed_at = calendar.now()
     if dossier.status == Status.SIGNED:
         record(dossier, Status.DRAFT, actor="applicant", at=calendar.now(), note="changed after signing")
 
@@ -98,6 +99,7 @@ def save_answers(dossier: Dossier, answers: dict[str, Any]) -> None:
         raise DossierChanged("only a draft can be edited")
     if any(dossier.answers.get(k) != v for k, v in answers.items()):
         reopen_if_signed(dossier)
+        dossier.content_changed_at = calendar.now()
     dossier.answers = {**dossier.answers, **answers}
     commit()
 
@@ -177,8 +179,13 @@ def applicant_of(definition: Procedure, answers: dict[str, Any]) -> dict[str, st
 def submit(dossier: Dossier) -> None:
     """Give the dossier its code and due date and mark it received (trạng thái 1)."""
     definition = procedure_of(dossier).definition
-    if current_app.config["OPENDVC"].SIGNING_REQUIRED and dossier.status != Status.SIGNED:
-        raise NotSigned()
+    if current_app.config["OPENDVC"].SIGNING_REQUIRED:
+        from app.signing.services import signature_covers
+
+        # The signature must cover the declaration as it is now: a document added in another
+        # window while signing would otherwise go out unsigned.
+        if dossier.status != Status.SIGNED or not signature_covers(dossier):
+            raise NotSigned()
     check_transition(Status(dossier.status), Status.NEW)
     received = calendar.now()
     applicant = applicant_of(definition, dossier.answers)

@@ -87,5 +87,12 @@ def accept_signed(
     return verdict
 
 
+def signature_covers(dossier: Dossier) -> bool:
+    """The latest signature was made on the declaration as it reads now."""
+    found = current_signature(dossier)
+    current = hashlib.sha256(declaration_of(dossier).pdf).hexdigest()
+    return found is not None and found.declaration_sha256 == current
+
+
 def signing_required() -> bool:
     return current_app.config["OPENDVC"].SIGNING_REQUIRED

@@ -220,3 +220,52 @@ def test_the_pyhanko_cli_also_refuses_untrusted_and_expired_signers(test_client,
         path = tmp_path / f"{label}.pdf"
         path.write_bytes(sign_elsewhere(declaration(test_client, ready), pki.pkcs12(label)))
         assert pyhanko_validate(path, pki.root_pem).returncode != 0, label
+
+
+def test_after_signing_the_declaration_still_reads_the_same(test_app, test_client, ready, citizen_key):
+    import hashlib
+    from datetime import timedelta
+
+    from app.dossiers.calendar import now
+    from app.dossiers.models import Dossier
+    from app.extensions import db
+    from app.signing.services import current_signature
+
+    with test_app.app_context():  # the last change was two days ago; signing happens today
+        dossier = db.session.scalars(db.select(Dossier)).one()
+        dossier.created_at = dossier.content_changed_at = dossier.updated_at = now() - timedelta(days=2)
+        for attachment in dossier.attachments:
+            attachment.created_at = now() - timedelta(days=2)
+        db.session.commit()
+    assert sign_with_pkcs12(test_client, ready, *citizen_key).status_code == 302
+    with test_app.app_context():
+        dossier = db.session.scalars(db.select(Dossier)).one()
+        recorded = current_signature(dossier).declaration_sha256
+    assert hashlib.sha256(declaration(test_client, ready)).hexdigest() == recorded
+
+
+def test_a_document_slipped_in_beside_the_signature_blocks_submission(
+    test_app, test_client, ready, citizen_key
+):
+    """As when another window uploads while signing: the signature does not list the file."""
+    from app.dossiers.models import Attachment, Dossier
+    from app.extensions import db
+    from tests.conftest import csrf_token
+
+    assert sign_with_pkcs12(test_client, ready, *citizen_key).status_code == 302
+    with test_app.app_context():
+        dossier = db.session.scalars(db.select(Dossier)).one()
+        other = dossier.attachments[0]
+        dossier.attachments.append(
+            Attachment(
+                component_code="IMG",
+                filename="late.png",
+                media_type="image/png",
+                size=other.size,
+                sha256=other.sha256,
+            )
+        )
+        db.session.commit()
+    review = test_client.get(f"{ready}/review")
+    response = test_client.post(f"{ready}/review", data={"csrf_token": csrf_token(review)})
+    assert response.headers["Location"].endswith("/sign")
