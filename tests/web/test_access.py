@@ -105,3 +105,34 @@ def test_pages_forbid_inline_scripts_and_framing(test_client):
     assert "default-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_a_stranger_gets_no_document_of_a_submitted_dossier(test_app, test_client, citizen_key):
+    submitted(test_app, test_client, citizen_key)
+    from app.dossiers.models import Dossier
+    from app.extensions import db
+
+    with test_app.app_context():
+        dossier = db.session.scalars(db.select(Dossier)).one()
+        base, attachment_id = f"/dossiers/{dossier.public_id}", dossier.attachments[0].id
+    stranger = test_app.test_client()
+    for path in ("/signed.pdf", "/declaration.pdf", "/receipt.pdf", f"/documents/{attachment_id}", "/sign"):
+        assert stranger.get(base + path).status_code == 404, path
+
+
+def test_signing_posts_need_the_csrf_token(test_app, test_client):
+    from tests.web.test_steps import fill_all
+
+    url = start(test_client, "T.000001")
+    fill_all(test_client, url)
+    base = url.split("?")[0].rsplit("/steps/", 1)[0]
+    for method in ("pkcs12", "upload", "external", "pkcs11"):
+        assert test_client.post(f"{base}/sign/{method}", data={}).status_code in (302, 400, 404), method
+    # Complete dossier: the token is what stops them.
+    from tests import files
+    from tests.journey import upload
+
+    upload(test_client, base + "/documents", "DOC", "a.pdf", files.pdf())
+    assert test_client.post(f"{base}/sign/pkcs12", data={"passphrase": "x"}).status_code == 400
+    assert test_client.post(f"{base}/sign/upload", data={}).status_code == 400
+    assert test_client.post(f"{base}/sign/external", data={}).status_code == 400
