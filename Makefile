@@ -5,8 +5,8 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .stamps
-RUN_DEBS := libmagic1
-TEST_DEBS := $(RUN_DEBS) postgresql poppler-utils softhsm2 xmlsec1
+RUN_DEBS := libmagic1 xmlsec1
+TEST_DEBS := $(RUN_DEBS) postgresql poppler-utils softhsm2
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 export FLASK_APP := wsgi

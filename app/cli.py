@@ -32,8 +32,10 @@ def check(folder: Path | None) -> None:
 
 def init_app(app: Flask) -> None:
     from app.backoffice.cli import deliver
+    from app.packaging.cli import package_cli
     from app.signing.demo import pki_cli
 
     app.cli.add_command(catalog_cli)
     app.cli.add_command(deliver)
+    app.cli.add_command(package_cli)
     app.cli.add_command(pki_cli)

@@ -183,3 +183,13 @@ def draft_over_http(server_url: str, definition: Procedure) -> tuple:
                 files={"file": (name, content)},
             )
     return browser, url.removesuffix("/documents")
+
+
+def submitted(app, definition: Procedure, signature: tuple[bytes, str]) -> str:
+    """Apply through the web with a fresh client; the dossier code on the receipt."""
+    from bs4 import BeautifulSoup
+
+    client = app.test_client()
+    client.get("/language/en")
+    receipt = apply(client, definition, signature)
+    return BeautifulSoup(receipt.data, "html.parser").select_one(".dossier-code").get_text(strip=True)

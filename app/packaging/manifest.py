@@ -7,6 +7,7 @@ the same bytes. Element names follow the national portal's (MaHoSo, MaTTHC, …)
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import uuid
 from datetime import UTC
@@ -25,6 +26,7 @@ from app.dossiers.services import procedure_of
 from app.signing.keys import LoadedKeySigner
 
 NAMESPACE = "urn:opendvc:dossier-manifest:1"
+DSIG = "http://www.w3.org/2000/09/xmldsig#"
 E = ElementMaker(namespace=NAMESPACE, nsmap={None: NAMESPACE})
 
 
@@ -32,7 +34,7 @@ def _when(moment: object) -> str:
     return moment.astimezone(VIETNAM).strftime("%Y%m%d%H%M%S") if moment else ""  # type: ignore[attr-defined]
 
 
-def build(dossier: Dossier, *, signature_sha256: str | None = None) -> bytes:
+def build(dossier: Dossier, *, manifest_json_sha256: str, signature_sha256: str | None = None) -> bytes:
     loaded = procedure_of(dossier)
     d = loaded.definition
     names = {c.code: c.name.vi for c in d.components}
@@ -60,6 +62,7 @@ def build(dossier: Dossier, *, signature_sha256: str | None = None) -> bytes:
             ]
         ),
         E.DonDeNghiDaKy(E.SHA256(signature_sha256 or "")),
+        E.ManifestJSON(E.SHA256(manifest_json_sha256)),  # the seal covers manifest.json too
     )
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
@@ -81,4 +84,11 @@ def seal(xml: bytes, signer: LoadedKeySigner, *, dossier: Dossier) -> bytes:
         return key.sign(data, PKCS1v15(), hashes.SHA256())
 
     tree = bes.enveloped(xml, x509.load_der_x509_certificate(der), der, sign, None, None)
+    # The issuing chain beside the seal's certificate, so that a verifier needs only the root.
+    # KeyInfo is outside what is signed: adding certificates changes nothing the seal covers.
+    x509_data = tree.find(f".//{{{DSIG}}}KeyInfo/{{{DSIG}}}X509Data")
+    for cert in signer.cert_registry:
+        if cert.dump() != der:
+            element = etree.SubElement(x509_data, f"{{{DSIG}}}X509Certificate")
+            element.text = base64.b64encode(cert.dump()).decode()
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")

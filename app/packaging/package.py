@@ -11,6 +11,7 @@ so the same dossier always gives the same bytes. Attachments are streamed from t
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -124,8 +125,13 @@ def build(dossier: Any) -> DossierPackage:
         },
         "files": files,
     }
-    entries.append(Entry("manifest.json", data=manifest_json(data)))
-    xml = manifest.build(dossier, signature_sha256=signature.signed_sha256 if signature else None)
+    as_json = manifest_json(data)
+    entries.append(Entry("manifest.json", data=as_json))
+    xml = manifest.build(
+        dossier,
+        manifest_json_sha256=hashlib.sha256(as_json).hexdigest(),
+        signature_sha256=signature.signed_sha256 if signature else None,
+    )
     seal = get_signing().provider("seal")
     if seal.configured:  # type: ignore[attr-defined]
         xml = manifest.seal(xml, seal.signer(), dossier=dossier)  # type: ignore[attr-defined]

@@ -1,0 +1,213 @@
+"""Checking a dossier package: what `flask package verify` and the reference back office run.
+
+A package checks out when
+  - it is a zip holding exactly the entries its manifest names, each once, none outside the package;
+  - `manifest.xml` carries a XAdES-BES seal that xmlsec1 verifies up to a trusted root, enveloping
+    the whole document, and its essentials agree with `manifest.json`, whose sha256 it seals;
+  - every file has the size and sha256 the manifest gives;
+  - the declaration carries the applicant's valid PAdES signature (the portal's own rules).
+Any failure is reported by entry name; nothing is trusted before the seal has been checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
+from lxml import etree
+from pyhanko_certvalidator import ValidationContext
+
+from app.packaging.manifest import NAMESPACE
+
+DSIG = "http://www.w3.org/2000/09/xmldsig#"
+XADES = "http://uri.etsi.org/01903/v1.3.2#"
+FORMAT = "opendvc-dossier-package/1"
+CHUNK = 1024 * 1024
+MAX_MANIFEST = 16 * 1024 * 1024
+
+
+@dataclass
+class Report:
+    code: str | None = None
+    problems: list[str] = field(default_factory=list)
+    sealed_by: str | None = None
+    signed_by: str | None = None
+    files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _sha256(archive: zipfile.ZipFile, name: str) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with archive.open(name) as source:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _check_seal(xml: bytes, trusted_pem: bytes) -> str | None:
+    """None when xmlsec1 verifies the enveloped signature and its certificate up to `trusted_pem`
+    (the certificates in KeyInfo serve as the untrusted chain)."""
+    with tempfile.TemporaryDirectory(prefix="opendvc-verify-") as folder:
+        manifest, roots = Path(folder) / "manifest.xml", Path(folder) / "roots.pem"
+        manifest.write_bytes(xml)  # public data: a manifest and certificates
+        roots.write_bytes(trusted_pem)
+        try:
+            done = subprocess.run(
+                [
+                    "xmlsec1",
+                    "--verify",
+                    "--enabled-reference-uris",
+                    "empty,same-doc",
+                    "--trusted-pem",
+                    str(roots),
+                    "--id-attr:Id",
+                    f"{XADES}:SignedProperties",
+                    str(manifest),
+                ],
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+        except FileNotFoundError:
+            return "xmlsec1 is not installed: the seal cannot be checked"
+    if done.returncode != 0:
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        return "the seal does not verify" + (f" ({lines[-1]})" if lines else "")
+    return None
+
+
+def _sealed_essentials(root: etree._Element) -> tuple[str | None, dict[str, str]]:
+    """The signature must envelop the whole document: one ds:Signature, a child of the root,
+    referencing the document (URI "") and its own signed properties, nothing else."""
+    signatures = root.findall(f".//{{{DSIG}}}Signature")
+    if len(signatures) != 1 or signatures[0].getparent() is not root:
+        return "manifest.xml must carry exactly one signature, enveloped in the document", {}
+    uris = sorted(
+        r.get("URI", "") for r in signatures[0].iterfind(f"{{{DSIG}}}SignedInfo/{{{DSIG}}}Reference")
+    )
+    if len(uris) != 2 or uris[0] != "" or not uris[1].startswith("#SignedProperties"):
+        return "the seal of manifest.xml does not cover the whole document", {}
+    cert = signatures[0].findtext(f".//{{{DSIG}}}X509Certificate") or ""
+    n = f"{{{NAMESPACE}}}"
+    values = {
+        "code": root.findtext(f"{n}MaHoSo") or "",
+        "manifest_json": root.findtext(f"{n}ManifestJSON/{n}SHA256") or "",
+        "declaration": root.findtext(f"{n}DonDeNghiDaKy/{n}SHA256") or "",
+        "files": json.dumps(
+            [[t.findtext(f"{n}SHA256"), t.findtext(f"{n}KichThuoc")] for t in root.iter(f"{n}TepDinhKem")]
+        ),
+        "cert": cert,
+    }
+    return None, values
+
+
+def _common_name(b64: str) -> str | None:
+    import base64
+
+    try:
+        return asn1_x509.Certificate.load(base64.b64decode(b64)).subject.native.get("common_name")
+    except ValueError:
+        return None
+
+
+def verify(
+    source: str | Path | IO[bytes],
+    *,
+    trust_roots: Iterable[asn1_x509.Certificate],
+    context: ValidationContext,
+) -> Report:
+    """Check a package (a path or a seekable binary file). `trust_roots` anchor the seal,
+    `context` validates the applicant's signature."""
+    from app.signing.validation import validate
+
+    report = Report()
+    problems = report.problems
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as exc:
+        problems.append(f"not a zip file: {exc}")
+        return report
+    with archive:
+        names = [i.filename for i in archive.infolist()]
+        if len(set(names)) != len(names):
+            problems.append("the zip holds the same name twice")
+            return report
+        for required in ("manifest.json", "manifest.xml"):
+            if required not in names:
+                problems.append(f"{required}: missing")
+        if problems:
+            return report
+        if any(archive.getinfo(n).file_size > MAX_MANIFEST for n in ("manifest.json", "manifest.xml")):
+            problems.append("a manifest is too large")
+            return report
+        xml = archive.read("manifest.xml")
+        raw_json = archive.read("manifest.json")
+        try:
+            root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError as exc:
+            problems.append(f"manifest.xml: not XML ({exc})")
+            return report
+        problem, sealed = _sealed_essentials(root)
+        if problem is None:
+            roots = b"".join(pem.armor("CERTIFICATE", c.dump()) for c in trust_roots)
+            problem = _check_seal(xml, roots) if roots else "no trusted root to check the seal against"
+        if problem is not None:
+            problems.append(f"manifest.xml: {problem}")
+            return report  # nothing else can be trusted
+        report.sealed_by = _common_name(sealed["cert"])
+        if hashlib.sha256(raw_json).hexdigest() != sealed["manifest_json"]:
+            problems.append("manifest.json: changed after the portal sealed the package")
+            return report
+        try:
+            manifest: dict[str, Any] = json.loads(raw_json)
+        except ValueError:
+            problems.append("manifest.json: not JSON")
+            return report
+        if manifest.get("format") != FORMAT:
+            problems.append(f"manifest.json: unknown format {manifest.get('format')!r}")
+            return report
+        report.code = manifest.get("dossier_code")
+        if report.code != sealed["code"]:
+            problems.append("manifest.xml and manifest.json name different dossiers")
+        files = manifest.get("files") or []
+        declaration = manifest.get("declaration")
+        listed = [f["path"] for f in files] + ([declaration["path"]] if declaration else [])
+        expected_files = [[f["sha256"], str(f["size"])] for f in files]
+        if json.dumps(expected_files) != sealed["files"]:
+            problems.append("manifest.xml and manifest.json list different files")
+        if (declaration or {}).get("sha256", "") != sealed["declaration"]:
+            problems.append("manifest.xml and manifest.json name different declarations")
+        for extra in sorted(set(names) - {"manifest.json", "manifest.xml", *listed}):
+            problems.append(f"{extra}: not listed in the manifest")
+        for entry in [*files, *([declaration] if declaration else [])]:
+            path = entry["path"]
+            if path not in names:
+                problems.append(f"{path}: missing")
+                continue
+            digest, size = _sha256(archive, path)
+            if digest != entry["sha256"] or ("size" in entry and size != entry["size"]):
+                problems.append(f"{path}: does not match its sha256 in the manifest")
+        report.files = len(files)
+        if declaration and declaration["path"] in names and not problems:
+            with archive.open(declaration["path"]) as signed:
+                verdicts = validate(signed.read(), context)
+            verdict = next((v for v in verdicts if v.ok), verdicts[0] if verdicts else None)
+            if verdict is None or not verdict.ok:
+                reason = verdict.problem if verdict else "not_signed"
+                problems.append(f"{declaration['path']}: the applicant's signature does not hold ({reason})")
+            else:
+                report.signed_by = verdict.signer_name
+    return report
