@@ -5,6 +5,7 @@ Every setting is checked at start-up; a wrong one stops the app with a message n
 
 from __future__ import annotations
 
+import json
 import os
 import runpy
 import secrets
@@ -56,6 +57,8 @@ class Settings(BaseModel):
     DELIVERY_MAX_ATTEMPTS: int = Field(default=10, ge=1, le=1000)
     DELIVERY_MAX_HOURS: int = Field(default=48, ge=1, le=24 * 30)
     DELIVERY_BACKOFF_SECONDS: int = Field(default=30, ge=1, le=3600)
+    # Adapter name -> that adapter's options (its own typed schema), e.g. {"http": {"url": …}}.
+    BACKOFFICE_OPTIONS: dict[str, dict[str, Any]] = {}
     BACKOFFICE_SECRETS: dict[str, str] = {}  # adapter name -> HMAC secret for status events
     DELIVERY_IN_PROCESS: bool = False  # make run: the worker runs as a thread of the server
 
@@ -63,6 +66,17 @@ class Settings(BaseModel):
     @classmethod
     def _comma_list(cls, v: object) -> object:
         return [part.strip() for part in v.split(",") if part.strip()] if isinstance(v, str) else v
+
+    @field_validator("BACKOFFICE_ROUTES", "BACKOFFICE_OPTIONS", "BACKOFFICE_SECRETS", mode="before")
+    @classmethod
+    def _json_object(cls, v: object) -> object:
+        """From the environment these come as JSON objects."""
+        if not isinstance(v, str):
+            return v
+        try:
+            return json.loads(v)
+        except ValueError as exc:
+            raise ValueError(f"not a JSON object: {exc}") from None
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -98,6 +112,8 @@ def _from_environment(environ: dict[str, str]) -> dict[str, Any]:
         if not key.startswith(ENV_PREFIX):
             continue
         name = key.removeprefix(ENV_PREFIX)
+        if name == "INSTANCE_PATH":  # read by wsgi.py, before there are settings
+            continue
         if name not in known:
             raise ConfigError(f"{key}: unknown setting (known: {', '.join(sorted(known))})")
         values[name] = raw

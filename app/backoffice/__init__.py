@@ -14,13 +14,23 @@ __all__ = ["BackOffices", "get_backoffices", "init_app"]
 class BackOffices:
     """The configured adapters, and which one serves which procedure."""
 
-    def __init__(self, settings: dict) -> None:
+    def __init__(self, settings: dict, defaults: dict[str, dict]) -> None:
         self.adapters: dict[str, BackOffice] = {}
-        for name, cls in load_adapters().items():
+        known = load_adapters()
+        given: dict[str, dict] = settings["BACKOFFICE_OPTIONS"]
+        unknown = sorted(given.keys() - known.keys())
+        if unknown:
+            raise ConfigError(
+                f"OPENDVC_BACKOFFICE_OPTIONS: unknown adapter(s) {unknown}; known: {sorted(known)}"
+            )
+        for name, cls in known.items():
             try:
-                options = cls.Options.model_validate(settings)
-            except ValidationError:
-                continue  # not configured here; refused below if it is routed to
+                options = cls.Options.model_validate({**defaults.get(name, {}), **given.get(name, {})})
+            except ValidationError as exc:
+                if name not in given:
+                    continue  # not configured here; refused below if it is routed to
+                problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                raise ConfigError(f"OPENDVC_BACKOFFICE_OPTIONS[{name}]: {problems}") from None
             adapter = cls(options=options)
             try:
                 adapter.check()
@@ -44,10 +54,8 @@ def init_app(app: Flask) -> None:
     from pathlib import Path
 
     settings = app.config["OPENDVC"].model_dump()
-    settings["BACKOFFICE_DROP_DIR"] = (
-        settings["BACKOFFICE_DROP_DIR"] or Path(app.instance_path) / "backoffice-drop"
-    )
-    app.extensions["opendvc.backoffices"] = BackOffices(settings)
+    drop = settings["BACKOFFICE_DROP_DIR"] or Path(app.instance_path) / "backoffice-drop"
+    app.extensions["opendvc.backoffices"] = BackOffices(settings, {"filesystem": {"drop_dir": drop}})
 
 
 def get_backoffices() -> BackOffices:

@@ -1,8 +1,8 @@
-"""Back-office adapters: the protocol, the registry, and the built-in adapters.
+"""Back-office adapters: the protocol, the registry, and the simplest built-in adapters.
 
 An adapter is a class found through the `opendvc.backoffice` entry point group. It declares an
-`Options` model (validated at start-up from the settings) and implements `submit`; `status` and
-`check` are optional. All methods take keyword arguments only.
+`Options` model, validated at start-up from `OPENDVC_BACKOFFICE_OPTIONS[<its name>]`, and
+implements `submit`; `status` and `check` are optional. All methods take keyword arguments only.
 """
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ class DeliveryFailed(Exception):
     """The back office did not take the package this time; the worker will try again."""
 
 
+class DeliveryRefused(DeliveryFailed):
+    """The back office refused the package itself (it is invalid, or conflicts with one it has):
+    trying again cannot help, so the delivery fails at once and waits for an operator."""
+
+
 @dataclass(frozen=True)
 class Delivered:
     reference: str  # the back office's own reference for the dossier
@@ -38,7 +43,7 @@ class StatusEvent:
 
 
 class NoOptions(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
 
 class BackOffice:
@@ -66,8 +71,8 @@ def load_adapters() -> dict[str, type[BackOffice]]:
 
 
 class FilesystemOptions(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    BACKOFFICE_DROP_DIR: Path
+    model_config = ConfigDict(extra="forbid")
+    drop_dir: Path  # default: OPENDVC_BACKOFFICE_DROP_DIR, else instance/backoffice-drop
 
 
 class FilesystemBackOffice(BackOffice):
@@ -78,10 +83,10 @@ class FilesystemBackOffice(BackOffice):
     Options = FilesystemOptions
 
     def check(self) -> None:
-        self.options.BACKOFFICE_DROP_DIR.mkdir(parents=True, exist_ok=True)
+        self.options.drop_dir.mkdir(parents=True, exist_ok=True)
 
     def submit(self, *, package: DossierPackage) -> Delivered:
-        folder: Path = self.options.BACKOFFICE_DROP_DIR
+        folder: Path = self.options.drop_dir
         target = folder / f"{package.code}.zip"
         fd, temporary = tempfile.mkstemp(dir=folder, prefix=".incoming-")
         try:

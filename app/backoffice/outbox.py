@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.backoffice import get_backoffices
-from app.backoffice.adapters import DeliveryFailed
+from app.backoffice.adapters import DeliveryFailed, DeliveryRefused
 from app.backoffice.models import OutboxMessage
 from app.dossiers import calendar
 from app.dossiers.models import Dossier
@@ -92,10 +92,11 @@ def deliver_due(limit: int = 100) -> Outcome:
         message = db.session.get(OutboxMessage, message_id)
         dossier = db.session.get(Dossier, message.dossier_id)
         error = reference = None
+        refused = False
         try:
             reference = get_backoffices()[message.adapter].submit(package=build(dossier)).reference
         except DeliveryFailed as exc:
-            error = str(exc)
+            error, refused = str(exc), isinstance(exc, DeliveryRefused)
         except Exception as exc:  # an adapter's bug must not stop the worker
             error = f"{type(exc).__name__}: {exc}"
         db.session.refresh(message)
@@ -112,7 +113,7 @@ def deliver_due(limit: int = 100) -> Outcome:
         else:
             message.last_error = error[:2000]
             too_old = now - message.created_at > timedelta(hours=settings.DELIVERY_MAX_HOURS)
-            if message.attempts >= settings.DELIVERY_MAX_ATTEMPTS or too_old:
+            if refused or message.attempts >= settings.DELIVERY_MAX_ATTEMPTS or too_old:
                 message.state = "failed"
                 outcome.failed.append(message.idempotency_key)
             else:

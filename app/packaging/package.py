@@ -36,6 +36,7 @@ class DossierPackage:
     code: str
     entries: tuple[Entry, ...]
     blobs: BlobStore
+    manifest: dict[str, Any]  # what manifest.json holds, for adapters that speak another dialect
 
     def write_zip(self, out: BinaryIO) -> None:
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
@@ -101,6 +102,8 @@ def build(dossier: Any) -> DossierPackage:
             "name": d.name.vi,
             "version": loaded.version,
             "agency_code": d.agency.code,
+            "field": {"code": d.field.code, "name": d.field.name.vi},
+            "fees": [{"name": fee.name.vi, "amount": fee.amount} for fee in d.fees],
         },
         "applicant": {
             "name": dossier.applicant_name,
@@ -136,4 +139,4 @@ def build(dossier: Any) -> DossierPackage:
     if seal.configured:  # type: ignore[attr-defined]
         xml = manifest.seal(xml, seal.signer(), dossier=dossier)  # type: ignore[attr-defined]
     entries.append(Entry("manifest.xml", data=xml))
-    return DossierPackage(dossier.code, tuple(entries), get_blobs())
+    return DossierPackage(dossier.code, tuple(entries), get_blobs(), data)

@@ -1,0 +1,201 @@
+"""The `http` adapter: posts the package to a back office over HTTP(S).
+
+    POST <url>
+    Content-Type: application/zip            (or multipart/form-data, field "package")
+    Idempotency-Key: <dossier code>          the same dossier twice is one dossier
+    X-OpenDVC-Package: submission
+    X-OpenDVC-Timestamp: <unix seconds>
+    X-OpenDVC-Signature: <hex HMAC-SHA256 of "<timestamp>." + body, with the shared secret>
+
+The back office answers 200 or 201 with `{"reference": "…"}`, the same reference when it has
+the dossier already. 400, 409, 413 and 422 mean it refuses this package (no retry); anything
+else, a timeout or a broken connection is retried by the outbox. The package is built into a
+temporary file and streamed: memory stays flat whatever the attachments weigh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+import requests
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from app.backoffice.adapters import BackOffice, Delivered, DeliveryFailed, DeliveryRefused
+from app.packaging.package import DossierPackage
+
+REFUSED = {400, 409, 413, 422}
+MAX_ANSWER = 64 * 1024
+CHUNK = 1024 * 1024
+
+
+class TransportOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str
+    secret: SecretStr = Field(min_length=16)  # shared with the back office; never logged
+    connect_timeout_seconds: float = Field(default=5, gt=0, le=120)
+    timeout_seconds: float = Field(default=60, gt=0, le=3600)  # for each read of the answer
+    client_cert: Path | None = None  # PEM certificate for TLS client authentication
+    client_key: Path | None = None  # its PEM private key (file readable by the portal only)
+    ca_bundle: Path | None = None  # the back office's CA, when not a public one
+
+
+class HttpOptions(TransportOptions):
+    body: Literal["zip", "multipart"] = "zip"
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class SignedPoster:
+    """POST a body with the portal's HMAC headers; shared by the adapters that speak HTTP."""
+
+    def __init__(self, options: TransportOptions) -> None:
+        self.options = options
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = "OpenDVC"
+        if options.client_cert:
+            key = str(options.client_key) if options.client_key else None
+            self.session.cert = (str(options.client_cert), key) if key else str(options.client_cert)
+        if options.ca_bundle:
+            self.session.verify = str(options.ca_bundle)
+
+    def check(self) -> None:
+        parts = urlsplit(self.options.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"url {self.options.url!r} is not an http(s) URL")
+        if parts.scheme == "http" and not _loopback(parts.hostname):
+            raise ValueError("url must be https:// unless the back office runs on this machine")
+        for name in ("client_cert", "client_key", "ca_bundle"):
+            path = getattr(self.options, name)
+            if path is not None and not path.is_file():
+                raise ValueError(f"{name}: {path} is not a file")
+        if self.options.client_key and not self.options.client_cert:
+            raise ValueError("client_key is set without client_cert")
+
+    def signature(self, stamp: str, body: IO[bytes]) -> str:
+        mac = hmac.new(self.options.secret.get_secret_value().encode(), stamp.encode() + b".", hashlib.sha256)
+        body.seek(0)
+        while chunk := body.read(CHUNK):
+            mac.update(chunk)
+        body.seek(0)
+        return mac.hexdigest()
+
+    def post(self, body: IO[bytes], *, content_type: str, headers: dict[str, str]) -> requests.Response:
+        stamp = str(int(time.time()))
+        headers = {
+            **headers,
+            "Content-Type": content_type,
+            "X-OpenDVC-Timestamp": stamp,
+            "X-OpenDVC-Signature": self.signature(stamp, body),
+        }
+        timeout = (self.options.connect_timeout_seconds, self.options.timeout_seconds)
+        where = urlsplit(self.options.url).netloc
+        try:
+            answer = self.session.post(
+                self.options.url, data=body, headers=headers, timeout=timeout, stream=True
+            )
+            answer._content = answer.raw.read(MAX_ANSWER, decode_content=True)  # bounded
+        except requests.Timeout:
+            raise DeliveryFailed(
+                f"{where} did not answer within {self.options.timeout_seconds:g} s"
+            ) from None
+        except requests.RequestException as exc:
+            raise DeliveryFailed(f"cannot reach {where}: {type(exc).__name__}") from None
+        finally:
+            body.seek(0)
+        return answer
+
+
+def reference_from(answer: requests.Response, *, key: str = "reference") -> str:
+    """The back office's reference from a JSON answer, or the reason there is none."""
+    if answer.status_code in REFUSED:
+        raise DeliveryRefused(f"refused ({answer.status_code}): {_title(answer)}")
+    if answer.status_code not in (200, 201):
+        raise DeliveryFailed(f"answered {answer.status_code}: {_title(answer)}")
+    try:
+        data: Any = answer.json()
+    except ValueError:
+        data = None
+    reference = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(reference, str) or not reference or len(reference) > 255:
+        raise DeliveryFailed(f"answered {answer.status_code} without a {key}: not a receipt")
+    return reference
+
+
+def _title(answer: requests.Response) -> str:
+    try:
+        data = answer.json()
+    except ValueError:
+        return answer.reason or "no explanation"
+    if isinstance(data, dict):
+        return str(data.get("title") or data.get("message") or data)[:500]
+    return str(data)[:500]
+
+
+@contextmanager
+def package_file(package: DossierPackage):
+    """The package's zip in a temporary file (on disk, deleted on close)."""
+    with tempfile.TemporaryFile(prefix="opendvc-package-") as out:
+        package.write_zip(out)
+        out.seek(0)
+        yield out
+
+
+def multipart(parts: list[tuple[str, str, str, IO[bytes] | bytes]]) -> tuple[IO[bytes], str]:
+    """A multipart/form-data body in a temporary file: (field, file name, media type, content)."""
+    boundary = "opendvc-" + secrets.token_hex(16)
+    out = tempfile.TemporaryFile(prefix="opendvc-multipart-")  # noqa: SIM115 (the caller closes it)
+    for name, filename, media_type, content in parts:
+        out.write(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {media_type}\r\n\r\n".encode()
+        )
+        if isinstance(content, bytes):
+            out.write(content)
+        else:
+            while chunk := content.read(CHUNK):
+                out.write(chunk)
+        out.write(b"\r\n")
+    out.write(f"--{boundary}--\r\n".encode())
+    out.seek(0)
+    return out, f"multipart/form-data; boundary={boundary}"
+
+
+class HttpBackOffice(BackOffice):
+    name = "http"
+    Options: ClassVar[type[BaseModel]] = HttpOptions
+
+    def __init__(self, *, options: BaseModel) -> None:
+        super().__init__(options=options)
+        self.poster = SignedPoster(self.options)
+
+    def check(self) -> None:
+        self.poster.check()
+
+    def submit(self, *, package: DossierPackage) -> Delivered:
+        headers = {"Idempotency-Key": package.code, "X-OpenDVC-Package": "submission"}
+        with package_file(package) as zipped:
+            if self.options.body == "zip":
+                answer = self.poster.post(zipped, content_type="application/zip", headers=headers)
+            else:
+                body, content_type = multipart(
+                    [("package", f"{package.code}.zip", "application/zip", zipped)]
+                )
+                with body:
+                    answer = self.poster.post(body, content_type=content_type, headers=headers)
+        return Delivered(reference=reference_from(answer))

@@ -1,0 +1,260 @@
+"""A reference back office: receives OpenDVC packages over HTTP and posts status events back.
+
+    python examples/backoffice/server.py serve --port 8600 --data /tmp/backoffice
+    python examples/backoffice/server.py event <dossier code> <status 1-10> [--note …]
+
+It is what an integrator's one-stop-shop system must do, at its smallest: check the HMAC of each
+request, verify each package with the same rules as `flask package verify`, keep each dossier
+once (the dossier code is the idempotency key), give it a receipt number, and answer with a
+reference. Its state is an SQLite file in the data folder, so it survives being restarted.
+
+Settings come from the environment, never the command line (secrets show in `ps`):
+    REFERENCE_SECRET        HMAC secret shared with the portal (packages in, events out)
+    REFERENCE_TRUST_ROOTS   PEM file with the roots that anchor the portal's seal and signatures
+    REFERENCE_PORTAL_URL    the portal, for `event` (e.g. http://127.0.0.1:5000)
+    REFERENCE_NAME          the name the portal knows this back office by (default: http)
+    REFERENCE_FAULT         for fault tests: slow, error, garbage, die-before, die-after
+    REFERENCE_SLOW_SECONDS  how long `slow` waits before answering (default 30)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import IO, Any
+
+import requests
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
+from flask import Flask, Response, abort, after_this_request, jsonify, request
+from pyhanko_certvalidator import ValidationContext
+from werkzeug.serving import make_server
+
+from app.packaging.verify import verify
+
+WINDOW_SECONDS = 300
+MAX_PACKAGE = 2 * 1024 * 1024 * 1024
+CHUNK = 1024 * 1024
+SCHEMA = """
+create table if not exists dossiers (
+    code text primary key, receipt_number integer unique not null, package_sha256 text not null,
+    kind text not null, received_at text not null, deliveries integer not null default 1);
+create table if not exists events (code text not null, sequence integer not null, status integer not null,
+    primary key (code, sequence));
+"""
+
+
+def roots_from(path: str) -> list[asn1_x509.Certificate]:
+    data = Path(path).read_bytes()
+    return [asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True)]
+
+
+def database(data: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(data / "backoffice.sqlite3", timeout=30, isolation_level=None)
+    connection.executescript(SCHEMA)
+    return connection
+
+
+def signed(secret: str, stamp: str, body: IO[bytes]) -> str:
+    mac = hmac.new(secret.encode(), stamp.encode() + b".", hashlib.sha256)
+    body.seek(0)
+    while chunk := body.read(CHUNK):
+        mac.update(chunk)
+    body.seek(0)
+    return mac.hexdigest()
+
+
+def create_app(data: Path) -> Flask:
+    app = Flask(__name__)
+    secret = os.environ["REFERENCE_SECRET"]
+    roots = roots_from(os.environ["REFERENCE_TRUST_ROOTS"])
+    fault = os.environ.get("REFERENCE_FAULT", "")
+    slow = float(os.environ.get("REFERENCE_SLOW_SECONDS", "30"))
+    data.mkdir(parents=True, exist_ok=True)
+    database(data).close()
+
+    def received_body() -> IO[bytes]:
+        """The request body in a temporary file, after its signature and timestamp hold."""
+        if (request.content_length or 0) > MAX_PACKAGE:
+            abort(413)
+        body = tempfile.TemporaryFile(dir=data)  # noqa: SIM115 (closed with the request)
+        after_this_request(lambda response: (body.close(), response)[1])
+        while chunk := request.stream.read(CHUNK):
+            body.write(chunk)
+            if body.tell() > MAX_PACKAGE:
+                abort(413)
+        stamp = request.headers.get("X-OpenDVC-Timestamp", "")
+        given = request.headers.get("X-OpenDVC-Signature", "")
+        if not stamp.isdigit() or abs(time.time() - int(stamp)) > WINDOW_SECONDS:
+            abort(Response(json.dumps({"title": "stale or missing timestamp"}), 401))
+        if not hmac.compare_digest(signed(secret, stamp, body), given):
+            abort(Response(json.dumps({"title": "bad signature"}), 401))
+        return body
+
+    def part(body: IO[bytes], name: str) -> IO[bytes]:
+        """One field of a multipart body, parsed by werkzeug from the file we checked."""
+        from werkzeug.formparser import parse_form_data
+
+        environ = {
+            "wsgi.input": body,
+            "CONTENT_LENGTH": str(os.fstat(body.fileno()).st_size),
+            "CONTENT_TYPE": request.content_type,
+            "REQUEST_METHOD": "POST",
+        }
+        _, _, files = parse_form_data(environ)
+        if name not in files:
+            abort(Response(json.dumps({"title": f"no {name!r} part"}), 400))
+        return files[name].stream
+
+    def receive(package: IO[bytes], code: str, kind: str, extra: dict[str, Any] | None = None) -> Response:
+        if fault == "error":
+            return Response(json.dumps({"title": "internal error"}), 500, mimetype="application/json")
+        if fault == "die-before":
+            os._exit(1)
+        digest = hashlib.sha256()
+        package.seek(0)
+        while chunk := package.read(CHUNK):
+            digest.update(chunk)
+        package.seek(0)
+        sha = digest.hexdigest()
+        connection = database(data)
+        try:
+            known = connection.execute(
+                "select receipt_number, package_sha256 from dossiers where code = ?", (code,)
+            )
+            row = known.fetchone()
+            if row is None:
+                report = verify(
+                    package,
+                    trust_roots=roots,
+                    context=ValidationContext(trust_roots=roots, allow_fetching=False),
+                )
+                if not report.ok:
+                    return jsonify(title="the package does not verify", problems=report.problems), 422
+                if report.code != code:
+                    return jsonify(title=f"the package is dossier {report.code}, not {code}"), 422
+                connection.execute("begin immediate")
+                row = connection.execute(
+                    "select receipt_number, package_sha256 from dossiers where code = ?", (code,)
+                )
+                row = row.fetchone()
+                if row is None:
+                    number = connection.execute(
+                        "select coalesce(max(receipt_number), 0) + 1 from dossiers"
+                    ).fetchone()[0]
+                    connection.execute(
+                        "insert into dossiers values (?, ?, ?, ?, ?, 0)",
+                        (code, number, sha, kind, time.strftime("%Y-%m-%dT%H:%M:%S")),
+                    )
+                    row = (number, sha)
+                connection.execute("commit")
+            if row[1] != sha:
+                return jsonify(title=f"{code} was received before with different content"), 409
+            connection.execute("update dossiers set deliveries = deliveries + 1 where code = ?", (code,))
+        finally:
+            connection.close()
+        if fault == "die-after":
+            os._exit(1)  # stored, but the portal never hears back
+        if fault == "slow":
+            time.sleep(slow)
+        if fault == "garbage":
+            return Response(b"<html>\x00\xff proxy error", 200, mimetype="text/html")
+        return jsonify(reference=f"BO-{row[0]:06d}", receipt_number=row[0], **(extra or {})), 200
+
+    @app.post("/packages")
+    def packages() -> Response:
+        code = request.headers.get("Idempotency-Key", "")
+        body = received_body()
+        package = body if request.mimetype == "application/zip" else part(body, "package")
+        return receive(package, code, request.headers.get("X-OpenDVC-Package", "submission"))
+
+    @app.post("/dvcqg/DongBoHoSoMC")
+    def national() -> Response:
+        body = received_body()
+        try:
+            record = json.loads(part(body, "data").read())["data"][0]
+            code = record["MaHoSo"]
+            time.strptime(record["NgayTiepNhan"], "%Y%m%d%H%M%S")
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            return jsonify(error_code="1", message=f"DongBoHoSoMC: {type(exc).__name__} {exc}"), 400
+        return receive(part(body, "package"), code, "submission", {"error_code": "0"})
+
+    @app.get("/dossiers")
+    def dossiers() -> Response:
+        connection = database(data)
+        rows = connection.execute(
+            "select code, receipt_number, deliveries, kind from dossiers order by receipt_number"
+        )
+        found = [dict(zip(("code", "receipt_number", "deliveries", "kind"), r, strict=True)) for r in rows]
+        connection.close()
+        return jsonify(found)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(ok=True)
+
+    return app
+
+
+def post_event(data: Path, code: str, status: int, note: str | None) -> None:
+    """Post the next status event of a dossier to the portal, signed like the portal expects."""
+    connection = database(data)
+    sequence = connection.execute("select coalesce(max(sequence), 0) + 1 from events where code = ?", (code,))
+    number = sequence.fetchone()[0]
+    body = json.dumps(
+        {
+            "event_id": str(uuid.uuid4()),
+            "dossier_code": code,
+            "sequence": number,
+            "status": status,
+            "note": note,
+        }
+    ).encode()
+    stamp = str(int(time.time()))
+    secret = os.environ["REFERENCE_SECRET"].encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-OpenDVC-BackOffice": os.environ.get("REFERENCE_NAME", "http"),
+        "X-OpenDVC-Timestamp": stamp,
+        "X-OpenDVC-Signature": hmac.new(secret, stamp.encode() + b"." + body, hashlib.sha256).hexdigest(),
+    }
+    url = os.environ["REFERENCE_PORTAL_URL"].rstrip("/") + "/api/v1/backoffice/events"
+    answer = requests.post(url, data=body, headers=headers, timeout=30)
+    print(answer.status_code, answer.json().get("title"))
+    if answer.ok:
+        connection.execute("insert into events values (?, ?, ?)", (code, number, status))
+    connection.close()
+    if not answer.ok:
+        sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=Path("instance/reference-backoffice"))
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="receive packages on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8600)
+    event = commands.add_parser("event", help="post a status event to the portal")
+    event.add_argument("code")
+    event.add_argument("status", type=int, choices=range(1, 11))
+    event.add_argument("--note")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        server = make_server("127.0.0.1", args.port, create_app(args.data), threaded=True)
+        print(f"reference back office on http://127.0.0.1:{server.server_port}", flush=True)
+        server.serve_forever()
+    else:
+        post_event(args.data, args.code, args.status, args.note)
+
+
+if __name__ == "__main__":
+    main()

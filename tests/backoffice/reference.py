@@ -1,0 +1,68 @@
+"""The reference back office (examples/backoffice/server.py) as a real process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER = ROOT / "examples" / "backoffice" / "server.py"
+SECRET = "reference-back-office-secret-for-tests"
+
+
+@dataclass
+class ReferenceBackOffice:
+    data: Path
+    trust_roots: Path
+    port: int = 0
+    process: subprocess.Popen | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, fault: str = "", slow_seconds: float = 30) -> ReferenceBackOffice:
+        """Start it (again, on the same port and data once it has one), with a fault if asked."""
+        self.stop()
+        env = {
+            **os.environ,
+            "REFERENCE_SECRET": SECRET,
+            "REFERENCE_TRUST_ROOTS": str(self.trust_roots),
+            "REFERENCE_FAULT": fault,
+            "REFERENCE_SLOW_SECONDS": str(slow_seconds),
+            **self.env,
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, str(SERVER), "--data", str(self.data), "serve", "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        line = self.process.stdout.readline()  # printed once listening
+        if "http://127.0.0.1:" not in line:
+            self.process.kill()
+            raise RuntimeError(f"the reference back office did not start: {line!r}")
+        self.port = int(line.rsplit(":", 1)[1])
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=10)
+            self.process.stdout.close()
+            self.process = None
+
+    def dossiers(self) -> list[dict]:
+        return requests.get(f"{self.url}/dossiers", timeout=10).json()
+
+    def options(self, **extra: object) -> dict:
+        """The portal's `http` adapter options for this back office."""
+        return {"url": f"{self.url}/packages", "secret": SECRET, **extra}

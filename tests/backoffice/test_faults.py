@@ -1,0 +1,160 @@
+"""Delivery over HTTP to the reference back office, a real process, through its failures.
+
+Whatever goes wrong — the back office is down, too slow, answers 500 or garbage, dies before or
+after storing the package — every dossier arrives once it recovers, exactly once on its side,
+and the portal records the back office's own reference.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+
+import pytest
+from sqlalchemy import update
+
+from app.backoffice.http import SignedPoster, TransportOptions
+from app.backoffice.models import OutboxMessage
+from app.backoffice.outbox import deliver_due
+from app.catalog.loader import load_folder
+from app.dossiers import calendar
+from app.dossiers.models import Dossier
+from app.extensions import db
+from app.packaging.package import build
+from tests.backoffice.reference import SECRET
+from tests.conftest import TEST_CATALOG
+from tests.journey import submitted
+
+DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
+
+
+def time_passes(app) -> None:
+    """Every waiting delivery is due again."""
+    with app.app_context():
+        db.session.execute(update(OutboxMessage).values(next_attempt_at=calendar.now()))
+        db.session.commit()
+
+
+def deliveries(app) -> dict[str, tuple[str, str | None, str | None]]:
+    with app.app_context():
+        rows = db.session.scalars(db.select(OutboxMessage))
+        return {m.idempotency_key: (m.state, m.reference, m.last_error) for m in rows}
+
+
+def portal(make_app, reference, **options):
+    return make_app(
+        CATALOG_DIR=TEST_CATALOG,
+        BACKOFFICE_DEFAULT="http",
+        BACKOFFICE_OPTIONS={"http": reference.options(**options)},
+        DELIVERY_BACKOFF_SECONDS=60,  # a round tries each dossier once; time_passes() makes them due
+    )
+
+
+FAULTS = {
+    "down": "cannot reach 127.0.0.1",
+    "error": "answered 500: internal error",
+    "garbage": "without a reference: not a receipt",
+    "die-before": "cannot reach 127.0.0.1",
+    "die-after": "cannot reach 127.0.0.1",
+    "slow": "did not answer within 1 s",
+}
+
+
+RECEIVED = {
+    "down": [1, 1],
+    "error": [1, 1],
+    "die-before": [1, 1],
+    "garbage": [2, 2],  # stored, then answered nonsense
+    "slow": [2, 2],  # stored, answered after the portal gave up waiting
+    "die-after": [2, 1],  # stored the first, died before answering: the second found it down
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_every_dossier_arrives_once_after_the_back_office_recovers(make_app, citizen_key, reference, fault):
+    reference.start().stop()  # a port of its own, and nothing listening on it yet
+    app = portal(make_app, reference, timeout_seconds=1)
+    codes = sorted(submitted(app, DEFINITION, citizen_key) for _ in range(2))
+    if fault != "down":
+        reference.start(fault=fault, slow_seconds=3)
+    with app.app_context():
+        outcome = deliver_due()
+    assert sorted(outcome.retrying) == codes
+    assert all(FAULTS[fault] in error for _, _, error in deliveries(app).values())
+
+    reference.start()  # recovered
+    time_passes(app)
+    with app.app_context():
+        assert sorted(deliver_due().delivered) == codes
+    received = reference.dossiers()
+    assert sorted(d["code"] for d in received) == codes  # none lost, none twice
+    assert sorted(d["receipt_number"] for d in received) == [1, 2]
+    # How often each package reached it: twice where it had stored one before failing.
+    assert [d["deliveries"] for d in sorted(received, key=lambda d: d["code"])] == RECEIVED[fault]
+    by_code = {d["code"]: f"BO-{d['receipt_number']:06d}" for d in received}
+    assert {code: (state, ref) for code, (state, ref, _) in deliveries(app).items()} == {
+        code: ("delivered", by_code[code]) for code in codes
+    }
+
+
+def post_package(reference, body: bytes, code: str, secret: str = SECRET):
+    poster = SignedPoster(TransportOptions(url=f"{reference.url}/packages", secret=secret))
+    return poster.post(io.BytesIO(body), content_type="application/zip", headers={"Idempotency-Key": code})
+
+
+def test_the_reference_back_office_refuses_a_tampered_or_unsigned_package(make_app, citizen_key, reference):
+    reference.start()
+    app = portal(make_app, reference)
+    code = submitted(app, DEFINITION, citizen_key)
+    with app.app_context():
+        package = build(db.session.scalars(db.select(Dossier)).one()).zip_bytes()
+    tampered = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(tampered, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info.filename, data + b"%" if info.filename.startswith("tai-lieu/") else data)
+    answer = post_package(reference, tampered.getvalue(), code)
+    assert answer.status_code == 422
+    assert (
+        "tai-lieu/01-DOC-document.pdf: does not match its sha256 in the manifest" in answer.json()["problems"]
+    )
+    assert post_package(reference, package, code, secret="not-the-shared-secret").status_code == 401
+    assert post_package(reference, package, "000.00.99.G09-261123-9999").status_code == 422  # wrong key
+    assert reference.dossiers() == []
+    assert post_package(reference, package, code).json()["reference"] == "BO-000001"
+
+
+def test_a_refused_package_fails_at_once_without_retrying(make_app, citizen_key, reference, pki, tmp_path):
+    """A back office that cannot verify the package (here: it trusts another root) refuses it;
+    retrying cannot help, so the delivery is marked failed for an operator at the first attempt."""
+    reference.trust_roots = tmp_path / "rogue-root.pem"
+    from asn1crypto import pem
+
+    reference.trust_roots.write_bytes(pem.armor("CERTIFICATE", pki.cert_der("rogue")))
+    reference.start()
+    app = portal(make_app, reference)
+    code = submitted(app, DEFINITION, citizen_key)
+    with app.app_context():
+        assert deliver_due().failed == [code]
+    state, ref, error = deliveries(app)[code]
+    assert (state, ref) == ("failed", None)
+    assert error.startswith("refused (422): the package does not verify")
+    assert reference.dossiers() == []
+
+
+def test_the_national_dialect_carries_the_dossier_under_its_names(make_app, citizen_key):
+    from app.backoffice.dvcqg import record
+
+    app = make_app(CATALOG_DIR=TEST_CATALOG)
+    code = submitted(app, DEFINITION, citizen_key)
+    with app.app_context():
+        dossier = db.session.scalars(db.select(Dossier)).one()
+        national = record(build(dossier).manifest)
+        received = dossier.received_at.astimezone(calendar.VIETNAM).strftime("%Y%m%d%H%M%S")
+    assert national["MaHoSo"] == code
+    assert national["NgayTiepNhan"] == received
+    assert national["NgayHenTra"] == dossier.due_on.strftime("%Y%m%d") + "170000"
+    assert (national["MaTTHC"], national["LoaiDoiTuong"], national["TrangThaiHoSo"]) == ("T.000001", "1", "1")
+    assert [f["MaThanhPhanHoSo"] for f in national["TaiLieuNop"]] == ["DonDeNghi", "DOC"]
+    assert time.strptime(national["NgayTiepNhan"], "%Y%m%d%H%M%S")
