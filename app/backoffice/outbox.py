@@ -9,7 +9,6 @@ worker delivers again, and the back office recognises the dossier code (idempote
 from __future__ import annotations
 
 import random
-import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,9 +22,6 @@ from app.dossiers import calendar
 from app.dossiers.models import Dossier
 from app.extensions import db
 from app.packaging.package import build
-
-LEASE = timedelta(minutes=5)
-WORKER = f"{socket.gethostname()}"
 
 
 def enqueue_submission(dossier: Dossier) -> OutboxMessage:
@@ -56,7 +52,7 @@ def _claim(now: datetime) -> tuple[int, datetime] | None:
     )
     if db.engine.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    until = now + LEASE
+    until = now + timedelta(seconds=current_app.config["OPENDVC"].DELIVERY_LEASE_SECONDS)
     claimed = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == due.scalar_subquery())

@@ -1,0 +1,109 @@
+"""Delivery workers as real processes: killed mid-delivery, or two at once over many dossiers."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from sqlalchemy import func, select
+
+from app.backoffice.models import OutboxMessage
+from app.catalog.loader import load_folder
+from app.extensions import db
+from tests.backoffice.clones import clone_submitted
+from tests.backoffice.workers import start_worker
+from tests.conftest import TEST_CATALOG
+from tests.journey import submitted
+
+DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
+
+
+def wait_for(condition, seconds: float = 60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"still not true after {seconds} s: {condition.__doc__}")
+
+
+def states(app) -> dict[str, tuple[str, str | None]]:
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxMessage))
+        return {m.idempotency_key: (m.state, m.reference) for m in rows}
+
+
+def test_a_worker_killed_mid_delivery_loses_and_duplicates_nothing(make_app, citizen_key, reference):
+    reference.start(fault="slow", slow_seconds=60)  # it stores the package, then takes its time
+    app = make_app(
+        CATALOG_DIR=TEST_CATALOG,
+        BACKOFFICE_DEFAULT="http",
+        BACKOFFICE_OPTIONS={"http": reference.options(timeout_seconds=120)},
+        DELIVERY_LEASE_SECONDS=3,
+    )
+    codes = sorted(submitted(app, DEFINITION, citizen_key) for _ in range(2))
+    worker = start_worker(app)
+    try:
+
+        def first_stored():
+            """the back office has the first package"""
+            return reference.dossiers()
+
+        assert [d["code"] for d in wait_for(first_stored)] == codes[:1]
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        worker.kill()
+        worker.stdout.close()
+    assert states(app) == dict.fromkeys(codes, ("pending", None))  # nothing recorded, nothing lost
+
+    reference.start()  # it recovers; the dead worker's lease runs out
+    worker = start_worker(app)
+    try:
+
+        def all_delivered():
+            """every dossier delivered"""
+            return all(state == "delivered" for state, _ in states(app).values())
+
+        wait_for(all_delivered)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+        worker.stdout.close()
+    received = reference.dossiers()
+    assert [(d["code"], d["receipt_number"], d["deliveries"]) for d in received] == [
+        (codes[0], 1, 2),  # received again after the kill, recognised by its code
+        (codes[1], 2, 1),
+    ]
+    assert states(app) == {codes[0]: ("delivered", "BO-000001"), codes[1]: ("delivered", "BO-000002")}
+
+
+def test_two_workers_deliver_every_dossier_once(make_app, citizen_key, reference):
+    """500 queued dossiers, two worker processes: each dossier reaches the back office once."""
+    reference.start()
+    app = make_app(
+        CATALOG_DIR=TEST_CATALOG, BACKOFFICE_DEFAULT="http", BACKOFFICE_OPTIONS={"http": reference.options()}
+    )
+    submitted(app, DEFINITION, citizen_key)
+    codes = [*states(app), *clone_submitted(app, 499)]
+    workers = [start_worker(app), start_worker(app)]
+    try:
+
+        def none_pending():
+            """no delivery left pending"""
+            with app.app_context():
+                return not db.session.scalar(select(func.count()).where(OutboxMessage.state != "delivered"))
+
+        wait_for(none_pending, seconds=600)
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=10)
+    outputs = [worker.stdout.read() for worker in workers]
+    for worker in workers:
+        worker.stdout.close()
+    received = reference.dossiers()
+    assert sorted(d["code"] for d in received) == sorted(codes)
+    assert {d["deliveries"] for d in received} == {1}  # never twice
+    assert all("delivered" in output for output in outputs)  # both took a share
