@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.backoffice.models import StatusEventRecord
+from app.backoffice.models import OutboxMessage, StatusEventRecord
 from app.dossiers import calendar
 from app.dossiers.models import Dossier
 from app.dossiers.services import DossierChanged, commit, record
@@ -64,6 +64,14 @@ def authenticate(headers: Any, body: bytes) -> str | None:
     return name if hmac.compare_digest(expected, given) else None
 
 
+def _sent_to(dossier: Dossier) -> str | None:
+    return db.session.scalar(
+        select(OutboxMessage.adapter)
+        .where(OutboxMessage.dossier_id == dossier.id, OutboxMessage.kind == "submission")
+        .limit(1)
+    )
+
+
 def apply(backoffice: str, raw: Any) -> Answer:
     """Apply one event (one transaction), or say why not."""
     try:
@@ -73,7 +81,8 @@ def apply(backoffice: str, raw: Any) -> Answer:
     if db.session.scalar(select(StatusEventRecord.id).where(StatusEventRecord.event_id == event.event_id)):
         return Answer(200, "already applied")
     dossier = db.session.scalar(select(Dossier).where(Dossier.code == event.dossier_code))
-    if dossier is None:
+    # A back office speaks only for the dossiers delivered to it: to the others it is a stranger.
+    if dossier is None or _sent_to(dossier) != backoffice:
         return Answer(404, "no dossier has this code")
     last = db.session.scalar(
         select(func.coalesce(func.max(StatusEventRecord.sequence), 0)).where(

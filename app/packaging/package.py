@@ -29,6 +29,13 @@ class Entry:
     name: str
     data: bytes | None = None  # made by the portal
     blob: str | None = None  # sha256 of a file in the blob store
+    deflate: bool = True  # False for content compressed already (PDF, images, office files)
+
+
+def worth_deflating(media_type: str) -> bool:
+    """Scans, PDFs and office files are compressed already: deflating them again costs 60 times
+    a plain copy (bench/delivery.py) for nothing. Text is worth it."""
+    return media_type.startswith("text/") or media_type in {"application/json", "application/xml"}
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,7 @@ class DossierPackage:
             for entry in sorted(self.entries, key=lambda e: e.name):
                 info = zipfile.ZipInfo(entry.name, date_time=EPOCH)
                 info.external_attr = 0o644 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
+                info.compress_type = zipfile.ZIP_DEFLATED if entry.deflate else zipfile.ZIP_STORED
                 with archive.open(info, "w", force_zip64=True) as target:
                     if entry.data is not None:
                         target.write(entry.data)
@@ -79,7 +86,7 @@ def build(dossier: Any) -> DossierPackage:
     entries = []
     for number, a in enumerate(dossier.attachments, 1):
         path = f"tai-lieu/{number:02d}-{a.component_code}-{a.filename}"
-        entries.append(Entry(path, blob=a.sha256))
+        entries.append(Entry(path, blob=a.sha256, deflate=worth_deflating(a.media_type)))
         files.append(
             {
                 "component": a.component_code,
@@ -93,7 +100,7 @@ def build(dossier: Any) -> DossierPackage:
             }
         )
     if signature is not None:
-        entries.append(Entry("don-de-nghi-da-ky.pdf", blob=signature.signed_sha256))
+        entries.append(Entry("don-de-nghi-da-ky.pdf", blob=signature.signed_sha256, deflate=False))
     data = {
         "format": "opendvc-dossier-package/1",
         "dossier_code": dossier.code,

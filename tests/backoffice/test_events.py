@@ -21,7 +21,9 @@ SECRET = "một bí mật dùng chung với hệ thống một cửa"
 
 @pytest.fixture
 def submitted(make_app, citizen_key):
-    app = make_app(CATALOG_DIR=TEST_CATALOG, BACKOFFICE_SECRETS={"filesystem": SECRET})
+    app = make_app(
+        CATALOG_DIR=TEST_CATALOG, BACKOFFICE_SECRETS={"filesystem": SECRET, "failing": "another back office"}
+    )
     client = app.test_client()
     client.get("/language/en")
     receipt = page(apply(client, DEFINITION, citizen_key))
@@ -77,7 +79,9 @@ def test_good_events_are_applied_in_order_and_shown(submitted):
     [
         ({"secret": "not the secret"}, 401),
         ({"stamp": int(time.time()) - 3600}, 401),
-        ({"name": "failing"}, 401),  # no secret configured for it
+        ({"name": "http"}, 401),  # no secret configured for it
+        # A genuine back office, but not the one this dossier was sent to: a stranger to it.
+        ({"name": "failing", "secret": "another back office"}, 404),
     ],
 )
 def test_forged_or_stale_events_are_refused(submitted, how, status):
