@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     from app.catalog import models as _catalog_models  # noqa: F401  (tables known to Alembic)
     from app.dossiers import models as _dossier_models  # noqa: F401
     from app.extensions import csrf, db, migrate
+    from app.results import models as _result_models  # noqa: F401
     from app.signing import models as _signing_models  # noqa: F401
 
     logs.init_app(app)

@@ -9,6 +9,11 @@ A back office signs `<timestamp>.<body>` with HMAC-SHA256 and its own secret
     X-OpenDVC-Signature: <hex HMAC-SHA256>
     {"event_id": "…", "dossier_code": "…", "sequence": 1, "status": 2, "note": "…"}
 
+With status 10 (result returned) it may carry the result documents, each a PDF signed by the
+agency: `"results": [{"file_name": "giay-phep.pdf", "content": "<base64>"}]`. A result without
+a valid, trusted signature refuses the whole event (422); accepted ones are coded
+`<dossier code>-KQ<n>` and offered to the applicant.
+
 `sequence` counts a dossier's events from 1. A replay (same event id, or a sequence already
 applied) changes nothing and is answered as such; a gap means an earlier event is missing and
 is refused until it arrives; a transition the state machine forbids is refused.
@@ -33,6 +38,8 @@ from app.dossiers.models import Dossier
 from app.dossiers.services import DossierChanged, commit, record
 from app.dossiers.status import Status, TransitionRefused
 from app.extensions import db
+from app.results import services as results
+from app.results.services import MAX_RESULTS, ResultFile
 
 WINDOW_SECONDS = 300
 
@@ -44,12 +51,21 @@ class EventBody(BaseModel):
     sequence: int = Field(ge=1)
     status: int = Field(ge=1, le=10)
     note: str | None = Field(default=None, max_length=2000)
+    results: list[ResultFile] = Field(default=[], max_length=MAX_RESULTS)  # with status 10 only
 
 
 @dataclass(frozen=True)
 class Answer:
     status: int
     title: str
+
+
+def plausible(headers: Any) -> bool:
+    """A known back office and a fresh timestamp: worth reading the body to check the signature."""
+    name = headers.get("X-OpenDVC-BackOffice", "")
+    stamp = headers.get("X-OpenDVC-Timestamp", "")
+    known = name in current_app.config["OPENDVC"].BACKOFFICE_SECRETS
+    return known and stamp.isdigit() and abs(time.time() - int(stamp)) <= WINDOW_SECONDS
 
 
 def authenticate(headers: Any, body: bytes) -> str | None:
@@ -93,10 +109,17 @@ def apply(backoffice: str, raw: Any) -> Answer:
         return Answer(200, "already applied")
     if event.sequence > last + 1:
         return Answer(409, f"out of order: event {last + 1} has not arrived yet")
+    wanted = Status.from_national_code(event.status)
+    if event.results and wanted != Status.RESULT_RETURNED:
+        return Answer(400, "result documents come with status 10 (result returned) only")
+    try:
+        checked = results.check(event.results)
+    except results.ResultRefused as refused:
+        return Answer(422, f"result refused: {refused}")
     try:
         record(
             dossier,
-            Status.from_national_code(event.status),
+            wanted,
             actor="backoffice",
             note=event.note,
             at=calendar.now(),
@@ -114,6 +137,7 @@ def apply(backoffice: str, raw: Any) -> Answer:
             note=event.note,
         )
     )
+    results.attach(dossier, checked)
     try:
         commit()
     except (DossierChanged, IntegrityError):  # the same event arrived twice at once

@@ -34,6 +34,7 @@ from app.dossiers.models import Attachment, Dossier
 from app.dossiers.status import Status
 from app.extensions import csrf, db
 from app.forms.builder import StepForm, answers_formdata, condition_texts, error_items, step_form_class
+from app.results import services as results
 from app.signing import receipts
 from app.signing import services as signing
 from app.storage import get_blobs
@@ -300,5 +301,23 @@ def dossier(public_id: str) -> str:
     dossier = dossier_or_404(public_id)
     loaded = services.procedure_of(dossier)
     return render_template(
-        "apply/dossier.html", dossier=dossier, p=loaded.definition, delivery=outbox.delivery_of(dossier)
+        "apply/dossier.html",
+        dossier=dossier,
+        p=loaded.definition,
+        delivery=outbox.delivery_of(dossier),
+        results=results.results_of(dossier),
+    )
+
+
+@bp.get("/results/<int:number>")
+def result(public_id: str, number: int) -> Response:
+    dossier = dossier_or_404(public_id)
+    found = next((r for r in results.results_of(dossier) if r.number == number), None)
+    if found is None:
+        abort(404)
+    return send_file(
+        get_blobs().path(found.sha256),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{found.code}.pdf",
     )

@@ -1,7 +1,7 @@
 """A reference back office: receives OpenDVC packages over HTTP and posts status events back.
 
     python examples/backoffice/server.py serve --port 8600 --data /tmp/backoffice
-    python examples/backoffice/server.py event <dossier code> <status 1-10> [--note …]
+    python examples/backoffice/server.py event <dossier code> <status 1-10> [--note …] [--result signed.pdf]
 
 It is what an integrator's one-stop-shop system must do, at its smallest: check the HMAC of each
 request, verify each package with the same rules as `flask package verify`, keep each dossier
@@ -20,6 +20,7 @@ Settings come from the environment, never the command line (secrets show in `ps`
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import hmac
 import json
@@ -205,8 +206,13 @@ def create_app(data: Path) -> Flask:
     return app
 
 
-def post_event(data: Path, code: str, status: int, note: str | None) -> None:
-    """Post the next status event of a dossier to the portal, signed like the portal expects."""
+def result_of(path: Path) -> dict[str, str]:
+    return {"file_name": path.name, "content": base64.b64encode(path.read_bytes()).decode()}
+
+
+def post_event(data: Path, code: str, status: int, note: str | None, results: list[Path]) -> None:
+    """Post the next status event of a dossier to the portal, signed like the portal expects;
+    with status 10, the result documents (PDFs the agency has signed)."""
     connection = database(data)
     sequence = connection.execute("select coalesce(max(sequence), 0) + 1 from events where code = ?", (code,))
     number = sequence.fetchone()[0]
@@ -217,6 +223,7 @@ def post_event(data: Path, code: str, status: int, note: str | None) -> None:
             "sequence": number,
             "status": status,
             "note": note,
+            **({"results": [result_of(path) for path in results]} if results else {}),
         }
     ).encode()
     stamp = str(int(time.time()))
@@ -247,13 +254,16 @@ def main(argv: list[str] | None = None) -> None:
     event.add_argument("code")
     event.add_argument("status", type=int, choices=range(1, 11))
     event.add_argument("--note")
+    event.add_argument(
+        "--result", type=Path, action="append", default=[], help="signed result PDF (status 10)"
+    )
     args = parser.parse_args(argv)
     if args.command == "serve":
         server = make_server("127.0.0.1", args.port, create_app(args.data), threaded=True)
         print(f"reference back office on http://127.0.0.1:{server.server_port}", flush=True)
         server.serve_forever()
     else:
-        post_event(args.data, args.code, args.status, args.note)
+        post_event(args.data, args.code, args.status, args.note, args.result)
 
 
 if __name__ == "__main__":

@@ -12,24 +12,8 @@ import pytest
 
 from app.dossiers.models import DossierEvent
 from app.extensions import db
-from tests.backoffice.test_delivery import DEFINITION
-from tests.conftest import TEST_CATALOG, page
-from tests.journey import apply
-
-SECRET = "một bí mật dùng chung với hệ thống một cửa"
-
-
-@pytest.fixture
-def submitted(make_app, citizen_key):
-    app = make_app(
-        CATALOG_DIR=TEST_CATALOG, BACKOFFICE_SECRETS={"filesystem": SECRET, "failing": "another back office"}
-    )
-    client = app.test_client()
-    client.get("/language/en")
-    receipt = page(apply(client, DEFINITION, citizen_key))
-    code = receipt.select_one(".dossier-code").get_text(strip=True)
-    status_url = receipt.select_one('a[href$="/status"]')["href"]
-    return app, client, code, status_url
+from tests.backoffice.conftest import SECRET
+from tests.conftest import page
 
 
 def post(client, event: dict, *, secret: str = SECRET, stamp: int | None = None, name: str = "filesystem"):
@@ -64,8 +48,8 @@ def history(app) -> list[tuple[str | None, str, str]]:
         return [(r.from_status, r.to_status, r.actor) for r in rows]
 
 
-def test_good_events_are_applied_in_order_and_shown(submitted):
-    app, client, code, status_url = submitted
+def test_good_events_are_applied_in_order_and_shown(tracked):
+    app, client, code, status_url = tracked
     assert post(client, event(code, 1, 2, "Hồ sơ hợp lệ")).json["title"] == "applied"
     assert post(client, event(code, 2, 4)).json["title"] == "applied"
     assert history(app)[-2:] == [("new", "accepted", "backoffice"), ("accepted", "processing", "backoffice")]
@@ -84,15 +68,15 @@ def test_good_events_are_applied_in_order_and_shown(submitted):
         ({"name": "failing", "secret": "another back office"}, 404),
     ],
 )
-def test_forged_or_stale_events_are_refused(submitted, how, status):
-    app, client, code, _ = submitted
+def test_forged_or_stale_events_are_refused(tracked, how, status):
+    app, client, code, _ = tracked
     before = history(app)
     assert post(client, event(code, 1, 2), **how).status_code == status
     assert history(app) == before
 
 
-def test_replays_change_nothing(submitted):
-    app, client, code, _ = submitted
+def test_replays_change_nothing(tracked):
+    app, client, code, _ = tracked
     post(client, event(code, 1, 2))
     before = history(app)
     replay = post(client, event(code, 1, 2))
@@ -102,8 +86,8 @@ def test_replays_change_nothing(submitted):
     assert history(app) == before
 
 
-def test_out_of_order_and_forbidden_events_are_refused(submitted):
-    app, client, code, _ = submitted
+def test_out_of_order_and_forbidden_events_are_refused(tracked):
+    app, client, code, _ = tracked
     before = history(app)
     gap = post(client, event(code, 2, 4))
     assert gap.status_code == 409
@@ -116,9 +100,11 @@ def test_out_of_order_and_forbidden_events_are_refused(submitted):
     assert history(app) == before
 
 
-def test_an_oversized_event_is_refused_unread(submitted):
-    _app, client, _code, _ = submitted
+def test_an_oversized_event_is_refused_unread(tracked):
+    _app, client, _code, _ = tracked
     response = client.post(
-        "/api/v1/backoffice/events", data=b"{" + b" " * (200 * 1024) + b"}", content_type="application/json"
+        "/api/v1/backoffice/events",
+        data=b"{" + b" " * (29 * 1024 * 1024) + b"}",
+        content_type="application/json",
     )
     assert response.status_code == 413

@@ -1,0 +1,1 @@
+"""Result documents (kết quả giải quyết): returned by the back office, signed by the agency."""
