@@ -23,9 +23,11 @@ from app.extensions import db
 PG_BASE = os.environ.get("TEST_POSTGRES_URL")
 # Children first, so that deleting in this order never breaks a foreign key.
 TABLES = (
+    "supplement_files",
     "result_documents",
     "backoffice_events",
     "outbox",
+    "supplements",
     "external_signing_sessions",
     "dossier_signatures",
     "dossier_events",

@@ -85,6 +85,9 @@ class DvcqgBackOffice(BackOffice):
         self.poster.check()
 
     def submit(self, *, package: DossierPackage) -> Delivered:
+        if package.kind != "submission":
+            # DongBoHoSoMC syncs dossiers; supplements need the agency's own channel (http).
+            raise DeliveryRefused(f"the dvcqg adapter does not send {package.kind} packages")
         data = manifest_json({"data": [record(package.manifest)]})
         headers = {"Idempotency-Key": package.code, "X-OpenDVC-Package": "submission"}
         with package_file(package) as zipped:

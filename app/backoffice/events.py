@@ -40,6 +40,7 @@ from app.dossiers.status import Status, TransitionRefused
 from app.extensions import db
 from app.results import services as results
 from app.results.services import MAX_RESULTS, ResultFile
+from app.supplements import services as supplements
 
 WINDOW_SECONDS = 300
 
@@ -138,6 +139,8 @@ def apply(backoffice: str, raw: Any) -> Answer:
         )
     )
     results.attach(dossier, checked)
+    if wanted == Status.SUPPLEMENT_REQUESTED:
+        supplements.request(dossier, event.note)
     try:
         commit()
     except (DossierChanged, IntegrityError):  # the same event arrived twice at once

@@ -188,7 +188,7 @@ class HttpBackOffice(BackOffice):
         self.poster.check()
 
     def submit(self, *, package: DossierPackage) -> Delivered:
-        headers = {"Idempotency-Key": package.code, "X-OpenDVC-Package": "submission"}
+        headers = {"Idempotency-Key": package.code, "X-OpenDVC-Package": package.kind}
         with package_file(package) as zipped:
             if self.options.body == "zip":
                 answer = self.poster.post(zipped, content_type="application/zip", headers=headers)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import aliased
 
 from app.backoffice import get_backoffices
 from app.backoffice.adapters import DeliveryFailed, DeliveryRefused
@@ -22,6 +23,7 @@ from app.dossiers import calendar
 from app.dossiers.models import Dossier
 from app.extensions import db
 from app.packaging.package import build
+from app.supplements.models import Supplement
 
 
 def enqueue_submission(dossier: Dossier) -> OutboxMessage:
@@ -40,12 +42,24 @@ def enqueue_submission(dossier: Dossier) -> OutboxMessage:
 
 
 def _claim(now: datetime) -> tuple[int, datetime] | None:
+    earlier = aliased(OutboxMessage)
+    # In order for each dossier: a supplement never reaches the back office before the dossier.
+    waiting = (
+        select(earlier.id)
+        .where(
+            earlier.dossier_id == OutboxMessage.dossier_id,
+            earlier.id < OutboxMessage.id,
+            earlier.state != "delivered",
+        )
+        .exists()
+    )
     due = (
         select(OutboxMessage.id)
         .where(
             OutboxMessage.state == "pending",
             OutboxMessage.next_attempt_at <= now,
             (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+            ~waiting,
         )
         .order_by(OutboxMessage.id)
         .limit(1)
@@ -90,7 +104,9 @@ def deliver_due(limit: int = 100) -> Outcome:
         error = reference = None
         refused = False
         try:
-            reference = get_backoffices()[message.adapter].submit(package=build(dossier)).reference
+            supplement = db.session.get(Supplement, message.supplement_id) if message.supplement_id else None
+            package = build(dossier, supplement)
+            reference = get_backoffices()[message.adapter].submit(package=package).reference
         except DeliveryFailed as exc:
             error, refused = str(exc), isinstance(exc, DeliveryRefused)
         except Exception as exc:  # an adapter's bug must not stop the worker

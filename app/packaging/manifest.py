@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from datetime import UTC
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -34,7 +36,15 @@ def _when(moment: object) -> str:
     return moment.astimezone(VIETNAM).strftime("%Y%m%d%H%M%S") if moment else ""  # type: ignore[attr-defined]
 
 
-def build(dossier: Dossier, *, manifest_json_sha256: str, signature_sha256: str | None = None) -> bytes:
+def build(
+    dossier: Dossier,
+    *,
+    files: Sequence[Any],
+    manifest_json_sha256: str,
+    signature_sha256: str | None = None,
+    supplement: int | None = None,
+) -> bytes:
+    """`files`: the dossier's attachments, or a supplement's files (the same attributes)."""
     loaded = procedure_of(dossier)
     d = loaded.definition
     names = {c.code: c.name.vi for c in d.components}
@@ -58,26 +68,25 @@ def build(dossier: Dossier, *, manifest_json_sha256: str, signature_sha256: str 
                     E.KichThuoc(str(a.size)),
                     E.SHA256(a.sha256),
                 )
-                for a in dossier.attachments
+                for a in files
             ]
         ),
+        *([E.LanBoSung(str(supplement))] if supplement else []),
         E.DonDeNghiDaKy(E.SHA256(signature_sha256 or "")),
         E.ManifestJSON(E.SHA256(manifest_json_sha256)),  # the seal covers manifest.json too
     )
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
-def seal(xml: bytes, signer: LoadedKeySigner, *, dossier: Dossier) -> bytes:
+def seal(xml: bytes, signer: LoadedKeySigner, *, moment: datetime, package_key: str) -> bytes:
     """Envelop the manifest in a XAdES-BES signature made with the portal's seal key."""
     key = signer._key
     if not isinstance(key, RSAPrivateKey):
         raise ValueError("the XAdES seal needs an RSA key")
     der = signer.signing_cert.dump()
     bes = BES()
-    bes.time = (dossier.received_at or dossier.created_at).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    bes.guid = str(
-        uuid.UUID(bytes=hashlib.sha256((dossier.code or dossier.public_id).encode()).digest()[:16])
-    )
+    bes.time = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    bes.guid = str(uuid.UUID(bytes=hashlib.sha256(package_key.encode()).digest()[:16]))
 
     def sign(data: bytes, algorithm: str) -> bytes:
         assert algorithm == "sha256"

@@ -40,10 +40,11 @@ def worth_deflating(media_type: str) -> bool:
 
 @dataclass(frozen=True)
 class DossierPackage:
-    code: str
+    code: str  # the idempotency key: the dossier code, or `<dossier code>-BS<n>` for a supplement
     entries: tuple[Entry, ...]
     blobs: BlobStore
     manifest: dict[str, Any]  # what manifest.json holds, for adapters that speak another dialect
+    kind: str = "submission"  # or "supplement"; `code` is then `<dossier code>-BS<n>`
 
     def write_zip(self, out: BinaryIO) -> None:
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
@@ -69,8 +70,29 @@ def manifest_json(data: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2).encode("utf-8") + b"\n"
 
 
-def build(dossier: Any) -> DossierPackage:
-    """The package of a submitted, signed dossier."""
+def _file_entries(files: Any, names: dict[str, str]) -> tuple[list[Entry], list[dict[str, Any]]]:
+    entries, listed = [], []
+    for number, a in enumerate(files, 1):
+        path = f"tai-lieu/{number:02d}-{a.component_code}-{a.filename}"
+        entries.append(Entry(path, blob=a.sha256, deflate=worth_deflating(a.media_type)))
+        listed.append(
+            {
+                "component": a.component_code,
+                "component_name": names.get(a.component_code, ""),
+                "file_name": a.filename,
+                "path": path,
+                "size": a.size,
+                "media_type": a.media_type,
+                "sha256": a.sha256,
+                "signatures": getattr(a, "signatures", None) or [],
+            }
+        )
+    return entries, listed
+
+
+def build(dossier: Any, supplement: Any = None) -> DossierPackage:
+    """The package of a submitted, signed dossier; or, given one of its supplements, the package
+    of that supplement (its files and its signed supplement declaration), keyed `<code>-BS<n>`."""
     from app.dossiers.calendar import VIETNAM
     from app.dossiers.services import procedure_of
     from app.packaging import manifest
@@ -80,29 +102,42 @@ def build(dossier: Any) -> DossierPackage:
 
     loaded = procedure_of(dossier)
     d = loaded.definition
-    signature = current_signature(dossier)
     names = {c.code: c.name.vi for c in d.components}
-    files = []
-    entries = []
-    for number, a in enumerate(dossier.attachments, 1):
-        path = f"tai-lieu/{number:02d}-{a.component_code}-{a.filename}"
-        entries.append(Entry(path, blob=a.sha256, deflate=worth_deflating(a.media_type)))
-        files.append(
-            {
-                "component": a.component_code,
-                "component_name": names.get(a.component_code, ""),
-                "file_name": a.filename,
-                "path": path,
-                "size": a.size,
-                "media_type": a.media_type,
-                "sha256": a.sha256,
-                "signatures": a.signatures or [],
+    if supplement is None:
+        key, kind, moment = dossier.code, "submission", dossier.received_at or dossier.created_at
+        entries, files = _file_entries(dossier.attachments, names)
+        signature = current_signature(dossier)
+        declaration = (
+            None
+            if signature is None
+            else {
+                "path": "don-de-nghi-da-ky.pdf",
+                "sha256": signature.signed_sha256,
+                "unsigned_sha256": signature.declaration_sha256,
+                "signer_name": signature.signer_name,
+                "certificate_serial": signature.certificate_serial,
+                "certificate_issuer": signature.certificate_issuer,
+                "signing_time": signature.signing_time.isoformat() if signature.signing_time else None,
+                "level": signature.level,
             }
         )
-    if signature is not None:
-        entries.append(Entry("don-de-nghi-da-ky.pdf", blob=signature.signed_sha256, deflate=False))
+    else:
+        key, kind, moment = f"{dossier.code}-BS{supplement.number}", "supplement", supplement.submitted_at
+        entries, files = _file_entries(supplement.files, names)
+        declaration = {
+            "path": "don-bo-sung-da-ky.pdf",
+            "sha256": supplement.signed_sha256,
+            "unsigned_sha256": supplement.declaration_sha256,
+            "signer_name": supplement.signer_name,
+            "certificate_serial": supplement.certificate_serial,
+            "signing_time": supplement.signing_time.isoformat() if supplement.signing_time else None,
+            "level": supplement.level,
+        }
+    if declaration is not None:
+        entries.append(Entry(declaration["path"], blob=declaration["sha256"], deflate=False))
     data = {
         "format": "opendvc-dossier-package/1",
+        "kind": kind,
         "dossier_code": dossier.code,
         "procedure": {
             "code": d.code,
@@ -121,29 +156,27 @@ def build(dossier: Any) -> DossierPackage:
         "answers": dossier.answers,
         "received_at": dossier.received_at.astimezone(VIETNAM).isoformat() if dossier.received_at else None,
         "due_on": dossier.due_on.isoformat() if dossier.due_on else None,
-        "declaration": None
-        if signature is None
-        else {
-            "path": "don-de-nghi-da-ky.pdf",
-            "sha256": signature.signed_sha256,
-            "unsigned_sha256": signature.declaration_sha256,
-            "signer_name": signature.signer_name,
-            "certificate_serial": signature.certificate_serial,
-            "certificate_issuer": signature.certificate_issuer,
-            "signing_time": signature.signing_time.isoformat() if signature.signing_time else None,
-            "level": signature.level,
-        },
+        "declaration": declaration,
         "files": files,
     }
+    if supplement is not None:
+        data["supplement"] = {
+            "number": supplement.number,
+            "requested_note": supplement.requested_note,
+            "requested_at": supplement.requested_at.astimezone(VIETNAM).isoformat(),
+            "submitted_at": supplement.submitted_at.astimezone(VIETNAM).isoformat(),
+        }
     as_json = manifest_json(data)
     entries.append(Entry("manifest.json", data=as_json))
     xml = manifest.build(
         dossier,
+        files=supplement.files if supplement is not None else dossier.attachments,
         manifest_json_sha256=hashlib.sha256(as_json).hexdigest(),
-        signature_sha256=signature.signed_sha256 if signature else None,
+        signature_sha256=declaration["sha256"] if declaration else None,
+        supplement=supplement.number if supplement is not None else None,
     )
     seal = get_signing().provider("seal")
     if seal.configured:  # type: ignore[attr-defined]
-        xml = manifest.seal(xml, seal.signer(), dossier=dossier)  # type: ignore[attr-defined]
+        xml = manifest.seal(xml, seal.signer(), moment=moment, package_key=key)  # type: ignore[attr-defined]
     entries.append(Entry("manifest.xml", data=xml))
-    return DossierPackage(dossier.code, tuple(entries), get_blobs(), data)
+    return DossierPackage(key, tuple(entries), get_blobs(), data, kind)

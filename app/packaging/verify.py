@@ -38,6 +38,7 @@ MAX_MANIFEST = 16 * 1024 * 1024
 @dataclass
 class Report:
     code: str | None = None
+    key: str | None = None  # the dossier code, or `<dossier code>-BS<n>` for a supplement
     problems: list[str] = field(default_factory=list)
     sealed_by: str | None = None
     signed_by: str | None = None
@@ -106,6 +107,7 @@ def _sealed_essentials(root: etree._Element) -> tuple[str | None, dict[str, str]
         "code": root.findtext(f"{n}MaHoSo") or "",
         "manifest_json": root.findtext(f"{n}ManifestJSON/{n}SHA256") or "",
         "declaration": root.findtext(f"{n}DonDeNghiDaKy/{n}SHA256") or "",
+        "supplement": root.findtext(f"{n}LanBoSung") or "",
         "files": json.dumps(
             [[t.findtext(f"{n}SHA256"), t.findtext(f"{n}KichThuoc")] for t in root.iter(f"{n}TepDinhKem")]
         ),
@@ -180,6 +182,10 @@ def verify(
             problems.append(f"manifest.json: unknown format {manifest.get('format')!r}")
             return report
         report.code = manifest.get("dossier_code")
+        supplement = (manifest.get("supplement") or {}).get("number")
+        report.key = f"{report.code}-BS{supplement}" if supplement else report.code
+        if str(supplement or "") != sealed["supplement"]:
+            problems.append("manifest.xml and manifest.json disagree on the supplement")
         if report.code != sealed["code"]:
             problems.append("manifest.xml and manifest.json name different dossiers")
         files = manifest.get("files") or []

@@ -18,12 +18,13 @@ CONTENT_SECURITY_POLICY = (
 
 
 def init_app(app: Flask) -> None:
-    from app.web import apply, catalog, sign, track
+    from app.web import apply, catalog, sign, supplement, track
 
     app.register_blueprint(catalog.bp)
     app.register_blueprint(apply.bp)
     app.register_blueprint(sign.bp)
     app.register_blueprint(track.bp)
+    app.register_blueprint(supplement.bp)
 
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:

@@ -38,6 +38,7 @@ from app.results import services as results
 from app.signing import receipts
 from app.signing import services as signing
 from app.storage import get_blobs
+from app.supplements import services as supplements
 from app.web.access import dossier_or_404, secret_for
 
 bp = Blueprint("apply", __name__, url_prefix="/dossiers/<public_id>")
@@ -306,6 +307,8 @@ def dossier(public_id: str) -> str:
         p=loaded.definition,
         delivery=outbox.delivery_of(dossier),
         results=results.results_of(dossier),
+        supplements=supplements.of(dossier),
+        open_supplement=supplements.open_for(dossier),
     )
 
 

@@ -141,8 +141,8 @@ def create_app(data: Path) -> Flask:
                 )
                 if not report.ok:
                     return jsonify(title="the package does not verify", problems=report.problems), 422
-                if report.code != code:
-                    return jsonify(title=f"the package is dossier {report.code}, not {code}"), 422
+                if report.key != code:
+                    return jsonify(title=f"the package is {report.key}, not {code}"), 422
                 connection.execute("begin immediate")
                 row = connection.execute(
                     "select receipt_number, package_sha256 from dossiers where code = ?", (code,)

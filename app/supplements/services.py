@@ -1,0 +1,167 @@
+"""Supplements: opened by a status 5 event, filled and signed by the applicant, then queued for
+the back office in the same transaction as the signature. One transaction per state change."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.attachments.names import clean_filename
+from app.attachments.services import MB, UploadRefused, kinds_label, media_type_of
+from app.backoffice.models import OutboxMessage
+from app.catalog.schema import FILE_KINDS, Component
+from app.documents.declaration import FIELD_NAME, Declaration
+from app.dossiers import calendar
+from app.dossiers import services as dossiers
+from app.dossiers.models import Dossier
+from app.dossiers.status import Status
+from app.extensions import db
+from app.signing import get_signing, pades
+from app.signing.validation import Verdict, check_declaration
+from app.storage import BlobWriter, get_blobs
+from app.supplements import declaration as supplement_declaration
+from app.supplements.models import Supplement, SupplementFile
+
+MAX_FILES = 20
+
+
+def request(dossier: Dossier, note: str | None) -> Supplement:
+    """Inside the caller's transaction (the status 5 event): a new request, numbered BS<n>."""
+    last = db.session.scalar(
+        select(func.coalesce(func.max(Supplement.number), 0)).where(Supplement.dossier_id == dossier.id)
+    )
+    supplement = Supplement(
+        dossier_id=dossier.id, number=last + 1, requested_note=note, requested_at=calendar.now(), state="open"
+    )
+    db.session.add(supplement)
+    return supplement
+
+
+def open_for(dossier: Dossier) -> Supplement | None:
+    """The request the applicant can answer now, if any."""
+    if Status(dossier.status) != Status.SUPPLEMENT_REQUESTED:
+        return None
+    return db.session.scalar(
+        select(Supplement)
+        .where(Supplement.dossier_id == dossier.id, Supplement.state == "open")
+        .order_by(Supplement.number.desc())
+        .limit(1)
+    )
+
+
+def of(dossier: Dossier) -> list[Supplement]:
+    return list(
+        db.session.scalars(
+            select(Supplement).where(Supplement.dossier_id == dossier.id).order_by(Supplement.number)
+        )
+    )
+
+
+def add_file(
+    supplement: Supplement, component: Component, writer: BlobWriter, filename: str | None
+) -> SupplementFile:
+    """Check one upload; keep it (one transaction) or refuse it leaving nothing behind."""
+    try:
+        if supplement.state != "open":
+            raise UploadRefused(_l("This supplement has been sent already"), 409)
+        if writer.size == 0:
+            raise UploadRefused(_l("The selected file is empty"))
+        if writer.over_limit or writer.size > component.max_size_mb * MB:
+            raise UploadRefused(
+                _l("The file must be smaller than %(num)d MB", num=component.max_size_mb), 413
+            )
+        if len(supplement.files) >= MAX_FILES:
+            raise UploadRefused(_l("A supplement holds at most %(num)d files", num=MAX_FILES))
+        budget = current_app.config["OPENDVC"].DOSSIER_MAX_TOTAL_MB
+        if sum(f.size for f in supplement.files) + writer.size > budget * MB:
+            raise UploadRefused(
+                _l("All the files of a dossier together must be smaller than %(num)d MB", num=budget), 413
+            )
+        writer.flush()
+        media_type = media_type_of(str(writer.path))
+        accepted = {t for kind in component.accepted_types for t in FILE_KINDS[kind]}
+        if media_type not in accepted:
+            raise UploadRefused(_l("The file must be a %(kinds)s file", kinds=kinds_label(component)), 415)
+        sha256 = get_blobs().commit(writer)
+    except BaseException:
+        writer.discard()
+        raise
+    added = SupplementFile(
+        component_code=component.code,
+        filename=clean_filename(filename),
+        media_type=media_type,
+        size=writer.size,
+        sha256=sha256,
+    )
+    supplement.files.append(added)
+    db.session.commit()
+    return added
+
+
+def remove_file(supplement: Supplement, file_id: int) -> SupplementFile | None:
+    found = next((f for f in supplement.files if f.id == file_id), None)
+    if found is None:
+        return None
+    if supplement.state != "open":
+        raise UploadRefused(_l("This supplement has been sent already"), 409)
+    supplement.files.remove(found)
+    db.session.commit()
+    return found
+
+
+def declaration_of(dossier: Dossier, supplement: Supplement) -> Declaration:
+    return supplement_declaration.render(dossier, supplement, dossiers.procedure_of(dossier))
+
+
+def sign_and_send(dossier: Dossier, supplement: Supplement, signer: object) -> Verdict:
+    """Sign the supplement declaration; if the signature holds, record it and queue the
+    supplement package in one transaction. Otherwise nothing changes."""
+    if supplement.state != "open" or not supplement.files:
+        raise UploadRefused(_l("Attach at least one document before signing"), 400)
+    declaration = declaration_of(dossier, supplement)
+    signing = get_signing()
+    signed = pades.sign(
+        declaration.pdf,
+        signer,  # type: ignore[arg-type]
+        field_name=FIELD_NAME,
+        box=declaration.signature_box,
+        level=signing.level,
+        reason="Ký đơn bổ sung hồ sơ",
+        timestamper=signing.timestamper,
+        validation_context=signing.context(),
+    )
+    verdict = check_declaration(
+        signed, declaration=declaration.pdf, field_name=FIELD_NAME, context=signing.context()
+    )
+    if not verdict.ok:
+        return verdict
+    submission = db.session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.dossier_id == dossier.id, OutboxMessage.kind == "submission"
+        )
+    )
+    supplement.declaration_sha256 = hashlib.sha256(declaration.pdf).hexdigest()
+    supplement.signed_sha256 = get_blobs().put(signed)
+    supplement.signer_name = verdict.signer_name
+    supplement.certificate_serial = verdict.serial
+    supplement.signing_time = verdict.signing_time
+    supplement.level = verdict.level
+    supplement.submitted_at = calendar.now()
+    supplement.state = "submitted"
+    db.session.add(
+        OutboxMessage(
+            dossier_id=dossier.id,
+            supplement_id=supplement.id,
+            kind="supplement",
+            idempotency_key=f"{dossier.code}-BS{supplement.number}",
+            adapter=submission.adapter,
+            state="pending",
+            attempts=0,
+            next_attempt_at=calendar.now(),
+        )
+    )
+    db.session.commit()
+    return verdict
