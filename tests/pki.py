@@ -21,7 +21,10 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 ARCH = "opendvc-test"
 PASSPHRASE = "mật khẩu thử"  # non-ASCII on purpose
-KEYS = ("root", "interm", "citizen", "expired", "revoked", "seal", "tsa", "ocsp", "rogue", "rogue_citizen")
+KEYS = (
+    "root", "interm", "citizen", "expired", "revoked", "seal", "tsa", "ocsp", "rogue", "rogue_citizen",
+    "tls_server", "tls_client",
+)  # fmt: skip
 LONG = {"valid-from": "2020-01-01T00:00:00+0000", "valid-to": "2045-01-01T00:00:00+0000"}
 
 
@@ -49,6 +52,14 @@ class TestPki:
 
     def cert_der(self, label: str) -> bytes:
         return self.arch.get_cert(label).dump()
+
+    def tls_files(self, label: str, folder: Path) -> tuple[Path, Path]:
+        """PEM files for a TLS endpoint: its certificate followed by the issuing CA, and its key."""
+        chain = folder / f"{label}-chain.pem"
+        chain.write_bytes(
+            pem.armor("CERTIFICATE", self.cert_der(label)) + pem.armor("CERTIFICATE", self.cert_der("interm"))
+        )
+        return chain, self.folder / "keys" / f"{label}.pem"
 
 
 def _leaf(subject: str, issuer: str, validity: dict, **extra: object) -> dict:
@@ -101,6 +112,34 @@ def _ca(subject: str, issuer: str, serial: int, **extra: object) -> dict:
     return spec
 
 
+def _tls(label: str, purpose: str, serial: int) -> dict:
+    """A TLS certificate for 127.0.0.1 (a back office over https, or the portal as its client)."""
+    return {
+        "subject": label,
+        "issuer": "interm",
+        "serial": serial,
+        "validity": LONG,
+        "extensions": [
+            {
+                "id": "key_usage",
+                "critical": True,
+                "smart-value": {"schema": "key-usage", "params": ["digital_signature", "key_encipherment"]},
+            },
+            {"id": "extended_key_usage", "value": [purpose]},
+            {
+                "id": "subject_alt_name",
+                "smart-value": {
+                    "schema": "general-names",
+                    "params": [
+                        {"type": "ip", "value": "127.0.0.1"},
+                        {"type": "dns-name", "value": "localhost"},
+                    ],
+                },
+            },
+        ],
+    }
+
+
 def build(folder: Path, url: str) -> CertomancerConfig:
     keys_dir = folder / "keys"
     keys_dir.mkdir(parents=True, exist_ok=True)
@@ -129,6 +168,8 @@ def build(folder: Path, url: str) -> CertomancerConfig:
                     "ocsp": {"common-name": "OpenDVC Test OCSP"},
                     "rogue": {"common-name": "Untrusted Root"},
                     "rogue_citizen": {"common-name": "Kẻ Giả Mạo"},
+                    "tls_server": {"common-name": "127.0.0.1"},
+                    "tls_client": {"common-name": "Cổng dịch vụ công OpenDVC (máy khách TLS)"},
                 },
                 "certs": {
                     "root": _ca("root", "root", 1),
@@ -189,6 +230,8 @@ def build(folder: Path, url: str) -> CertomancerConfig:
                     },
                     "rogue": _ca("rogue", "rogue", 9),
                     "rogue_citizen": _leaf("rogue_citizen", "rogue", LONG, serial=1009),
+                    "tls_server": _tls("tls_server", "server_auth", 1010),
+                    "tls_client": _tls("tls_client", "client_auth", 1011),
                 },
                 "services": {
                     "ocsp": {

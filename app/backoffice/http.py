@@ -68,11 +68,13 @@ class SignedPoster:
         self.options = options
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "OpenDVC"
+        # Given with each request: a session's own `verify` loses to REQUESTS_CA_BUNDLE.
+        self.tls: dict[str, Any] = {}
         if options.client_cert:
             key = str(options.client_key) if options.client_key else None
-            self.session.cert = (str(options.client_cert), key) if key else str(options.client_cert)
+            self.tls["cert"] = (str(options.client_cert), key) if key else str(options.client_cert)
         if options.ca_bundle:
-            self.session.verify = str(options.ca_bundle)
+            self.tls["verify"] = str(options.ca_bundle)
 
     def check(self) -> None:
         parts = urlsplit(self.options.url)
@@ -107,7 +109,7 @@ class SignedPoster:
         where = urlsplit(self.options.url).netloc
         try:
             answer = self.session.post(
-                self.options.url, data=body, headers=headers, timeout=timeout, stream=True
+                self.options.url, data=body, headers=headers, timeout=timeout, stream=True, **self.tls
             )
             answer._content = answer.raw.read(MAX_ANSWER, decode_content=True)  # bounded
         except requests.Timeout:

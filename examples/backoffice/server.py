@@ -15,6 +15,8 @@ Settings come from the environment, never the command line (secrets show in `ps`
     REFERENCE_NAME          the name the portal knows this back office by (default: http)
     REFERENCE_FAULT         for fault tests: slow, error, garbage, die-before, die-after
     REFERENCE_SLOW_SECONDS  how long `slow` waits before answering (default 30)
+    REFERENCE_TLS_CERT, REFERENCE_TLS_KEY, REFERENCE_TLS_CLIENT_CA   serve HTTPS, and require
+                            client certificates issued by that CA
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import hmac
 import json
 import os
 import sqlite3
+import ssl
 import sys
 import tempfile
 import time
@@ -244,6 +247,19 @@ def post_event(data: Path, code: str, status: int, note: str | None, results: li
         sys.exit(1)
 
 
+def tls_context() -> ssl.SSLContext | None:
+    """HTTPS when REFERENCE_TLS_CERT (chain) and REFERENCE_TLS_KEY are set; with
+    REFERENCE_TLS_CLIENT_CA, only clients with a certificate that CA issued get in."""
+    if not os.environ.get("REFERENCE_TLS_CERT"):
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(os.environ["REFERENCE_TLS_CERT"], os.environ["REFERENCE_TLS_KEY"])
+    if os.environ.get("REFERENCE_TLS_CLIENT_CA"):
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(os.environ["REFERENCE_TLS_CLIENT_CA"])
+    return context
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=Path("instance/reference-backoffice"))
@@ -259,8 +275,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     if args.command == "serve":
-        server = make_server("127.0.0.1", args.port, create_app(args.data), threaded=True)
-        print(f"reference back office on http://127.0.0.1:{server.server_port}", flush=True)
+        tls = tls_context()
+        server = make_server("127.0.0.1", args.port, create_app(args.data), threaded=True, ssl_context=tls)
+        scheme = "https" if tls else "http"
+        print(f"reference back office on {scheme}://127.0.0.1:{server.server_port}", flush=True)
         server.serve_forever()
     else:
         post_event(args.data, args.code, args.status, args.note, args.result)

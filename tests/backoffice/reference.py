@@ -21,12 +21,13 @@ class ReferenceBackOffice:
     data: Path
     trust_roots: Path
     port: int = 0
+    scheme: str = "http"
     process: subprocess.Popen | None = None
     env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def start(self, fault: str = "", slow_seconds: float = 30) -> ReferenceBackOffice:
         """Start it (again, on the same port and data once it has one), with a fault if asked."""
@@ -46,9 +47,10 @@ class ReferenceBackOffice:
             text=True,
         )
         line = self.process.stdout.readline()  # printed once listening
-        if "http://127.0.0.1:" not in line:
+        if "://127.0.0.1:" not in line:
             self.process.kill()
             raise RuntimeError(f"the reference back office did not start: {line!r}")
+        self.scheme = line.rsplit("://", 1)[0].rsplit(" ", 1)[1]
         self.port = int(line.rsplit(":", 1)[1])
         return self
 
@@ -60,8 +62,8 @@ class ReferenceBackOffice:
             self.process.stdout.close()
             self.process = None
 
-    def dossiers(self) -> list[dict]:
-        return requests.get(f"{self.url}/dossiers", timeout=10).json()
+    def dossiers(self, **tls: object) -> list[dict]:
+        return requests.get(f"{self.url}/dossiers", timeout=10, **tls).json()
 
     def options(self, **extra: object) -> dict:
         """The portal's `http` adapter options for this back office."""

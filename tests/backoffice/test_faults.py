@@ -158,3 +158,31 @@ def test_the_national_dialect_carries_the_dossier_under_its_names(make_app, citi
     assert (national["MaTTHC"], national["LoaiDoiTuong"], national["TrangThaiHoSo"]) == ("T.000001", "1", "1")
     assert [f["MaThanhPhanHoSo"] for f in national["TaiLieuNop"]] == ["DonDeNghi", "DOC"]
     assert time.strptime(national["NgayTiepNhan"], "%Y%m%d%H%M%S")
+
+
+def test_over_https_the_back_office_admits_only_the_portal_with_its_client_certificate(
+    make_app, citizen_key, reference, pki, tmp_path
+):
+    server_chain, server_key = pki.tls_files("tls_server", tmp_path)
+    client_chain, client_key = pki.tls_files("tls_client", tmp_path)
+    reference.env = {
+        "REFERENCE_TLS_CERT": str(server_chain),
+        "REFERENCE_TLS_KEY": str(server_key),
+        "REFERENCE_TLS_CLIENT_CA": str(pki.root_pem),
+    }
+    reference.start()
+    assert reference.url.startswith("https://127.0.0.1:")
+    tls = {"ca_bundle": pki.root_pem}
+    with_certificate = {**tls, "client_cert": client_chain, "client_key": client_key}
+    stranger = portal(make_app, reference, **tls)
+    code = submitted(stranger, DEFINITION, citizen_key)
+    with stranger.app_context():
+        assert deliver_due().retrying == [code]  # the TLS handshake fails without a certificate
+    assert "cannot reach 127.0.0.1" in deliveries(stranger)[code][2]
+
+    admitted = portal(make_app, reference, **with_certificate)
+    time_passes(admitted)
+    with admitted.app_context():
+        assert deliver_due().delivered == [code], deliveries(admitted)
+    cert = (str(client_chain), str(client_key))
+    assert [d["code"] for d in reference.dossiers(verify=str(pki.root_pem), cert=cert)] == [code]
