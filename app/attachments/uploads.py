@@ -5,14 +5,15 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Request, current_app, g
+from flask import Request, g
 
 from app.storage import BlobWriter, get_blobs
 
 
 class UploadRequest(Request):
     """Werkzeug's multipart parser writes each file part into a BlobWriter: hashed on the way,
-    never held whole in memory, and cut off at the limit the view set in `g.upload_limit`."""
+    never held whole in memory, and cut off at the limit the view set in `g.upload_limit`.
+    A view that set no limit takes no files: their bytes are read and dropped, never stored."""
 
     def _get_file_stream(  # type: ignore[override]
         self,
@@ -24,7 +25,9 @@ class UploadRequest(Request):
         in_memory = g.get("upload_in_memory")
         if in_memory:  # key material: never on disk
             return InMemoryUpload(in_memory)
-        limit = g.get("upload_limit") or current_app.config["MAX_CONTENT_LENGTH"]
+        limit = g.get("upload_limit")
+        if not limit:  # a view that takes no files: a file part is dropped as it streams
+            return InMemoryUpload(0)
         writer = get_blobs().writer(limit)
         g.setdefault("uploads", []).append(writer)
         return writer
