@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.attachments.names import clean_filename
 from app.catalog.schema import FILE_KINDS, Component
 from app.dossiers.models import Attachment, Dossier
-from app.dossiers.services import EDITABLE, reopen_if_signed
+from app.dossiers.services import EDITABLE, DossierChanged, commit, reopen_if_signed
 from app.dossiers.status import Status
 from app.extensions import db
 from app.signing import get_signing
@@ -113,9 +113,12 @@ def store(dossier: Dossier, component: Component, writer: BlobWriter, filename: 
         sha256=sha256,
         signatures=signatures,
     )
-    reopen_if_signed(dossier)
+    reopen_if_signed(dossier)  # bumps the dossier's version: a concurrent upload fails below
     dossier.attachments.append(attachment)
-    db.session.commit()
+    try:
+        commit()
+    except DossierChanged:  # another upload or removal won the race: recount, then decide
+        raise UploadRefused(_l("This dossier was changed in another window. Try again."), 409) from None
     return attachment
 
 
@@ -124,4 +127,7 @@ def remove(dossier: Dossier, attachment: Attachment) -> None:
         raise UploadRefused(_l("This dossier can no longer be changed"), 409)
     reopen_if_signed(dossier)
     dossier.attachments.remove(attachment)
-    db.session.commit()
+    try:
+        commit()
+    except DossierChanged:
+        raise UploadRefused(_l("This dossier was changed in another window. Try again."), 409) from None

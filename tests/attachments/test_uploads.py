@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,43 @@ def test_another_browser_cannot_upload_or_download(test_app, test_client, docume
     stranger = test_app.test_client()
     assert stranger.get(link).status_code == 404
     assert stranger.get(documents_url).status_code == 404
+
+
+def test_two_uploads_at_once_cannot_both_take_the_last_place(test_client, test_app, documents_url):
+    """The limits are counted on the dossier as read; when another upload lands in between, the
+    dossier's version has moved and the late one is refused instead of overflowing the limit."""
+    from app.attachments import services as attachments
+    from app.dossiers.models import Dossier
+    from app.storage import get_blobs
+
+    assert upload(test_client, documents_url, "IMG", "a.png", files.png()).status_code == 302
+    with test_app.test_request_context():
+        dossier = db.session.scalars(db.select(Dossier)).one()
+        component = next(c for c in attachments_of(test_app) if c.code == "IMG")
+        assert len(dossier.attachments) == 1  # read: one place left of two
+        other = test_app.test_client()  # the same browser's second tab, as far as the data goes
+        with test_client.session_transaction() as session:
+            cookie = dict(session)
+        with other.session_transaction() as session:
+            session.update(cookie)
+        landed = []  # another thread: its own app context and database session
+        thread = threading.Thread(
+            target=lambda: landed.append(
+                upload(other, documents_url, "IMG", "b.jpg", files.jpg()).status_code
+            )
+        )
+        thread.start()
+        thread.join()
+        assert landed == [302]
+        writer = get_blobs().writer(10 * MB)
+        writer.write(files.png())
+        with pytest.raises(attachments.UploadRefused) as refused:
+            attachments.store(dossier, component, writer, "c.png")
+        assert refused.value.status == 409
+    assert attachment_rows(test_app) == 2
+
+
+def attachments_of(app):
+    from app.catalog import get_catalog
+
+    return get_catalog().get("T.000001").definition.components
