@@ -120,6 +120,31 @@ def test_a_flipped_byte_is_refused_by_everyone(test_client, ready, citizen_key, 
     assert pyhanko_validate(path, pki.root_pem).returncode != 0
 
 
+def test_a_byte_changed_inside_the_signature_revision_breaks_integrity(
+    test_client, test_app, ready, citizen_key
+):
+    """The declaration's bytes intact (the prefix check passes) but the signature dictionary
+    changed: pyHanko reports intact=False, and the portal refuses it as changed."""
+    from app.documents.declaration import FIELD_NAME
+    from app.signing import get_signing
+    from app.signing.validation import check_declaration
+
+    original = declaration(test_client, ready)
+    signed = sign_elsewhere(original, citizen_key[0])
+    position = signed.index(b"(Signature1)", len(original)) + len(b"(Signature")  # the field's name
+    tampered = signed[:position] + bytes([signed[position] ^ 0x01]) + signed[position + 1 :]
+    assert tampered[: len(original)] == original
+    with test_app.test_request_context():
+        verdict = check_declaration(
+            tampered, declaration=original, field_name=FIELD_NAME, context=get_signing().context()
+        )
+    assert (verdict.ok, verdict.intact, verdict.problem) == (False, False, "changed")
+    assert (
+        refusal(upload_signed(test_client, ready, tampered))
+        == "The document was changed after it was signed."
+    )
+
+
 def test_a_drawing_added_after_signing_is_refused(test_client, ready, citizen_key, pki, tmp_path):
     tampered = draw_over_the_page(sign_elsewhere(declaration(test_client, ready), citizen_key[0]))
     assert (
