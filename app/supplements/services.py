@@ -133,8 +133,19 @@ def sign_and_send(dossier: Dossier, supplement: Supplement, signer: object) -> V
         timestamper=signing.timestamper,
         validation_context=signing.context(),
     )
+    return accept_signed(dossier, supplement, signed, declaration=declaration)
+
+
+def accept_signed(
+    dossier: Dossier, supplement: Supplement, signed: bytes, *, declaration: Declaration | None = None
+) -> Verdict:
+    """Validate a signed supplement declaration, however it was made (here, or with the
+    applicant's own software); keep it and queue the supplement package only if it holds."""
+    if supplement.state != "open" or not supplement.files:
+        raise UploadRefused(_l("Attach at least one document before signing"), 400)
+    declaration = declaration or declaration_of(dossier, supplement)
     verdict = check_declaration(
-        signed, declaration=declaration.pdf, field_name=FIELD_NAME, context=signing.context()
+        signed, declaration=declaration.pdf, field_name=FIELD_NAME, context=get_signing().context()
     )
     if not verdict.ok:
         return verdict

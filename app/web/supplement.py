@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
+import io
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,10 +19,11 @@ from app.extensions import csrf
 from app.forms.text import current_locale
 from app.signing import get_signing
 from app.signing.providers import Pkcs12Provider, SigningRefused
+from app.signing.validation import Verdict
 from app.supplements import services as supplements
 from app.supplements.models import Supplement
 from app.web.access import dossier_or_404
-from app.web.sign import Pkcs12Form
+from app.web.sign import SIGNED_PDF_LIMIT, Pkcs12Form, SignedUploadForm
 
 bp = Blueprint("supplement", __name__, url_prefix="/dossiers/<public_id>/supplement")
 
@@ -62,6 +65,7 @@ def _page(dossier: Dossier, supplement: Supplement, *, error: str | None = None,
         names={c.code: c.name for c in loaded.definition.components},
         upload_form=form,
         pkcs12_form=Pkcs12Form(),
+        upload_form_signed=SignedUploadForm(),
         remove_form=RemoveForm(),
         error=error,
     ), status
@@ -108,6 +112,50 @@ def remove(public_id: str, file_id: int) -> Response:
     return redirect(url_for("supplement.page", public_id=public_id))
 
 
+@bp.get("/declaration.pdf")
+def declaration(public_id: str) -> Response:
+    dossier, supplement = _open(public_id)
+    pdf = supplements.declaration_of(dossier, supplement).pdf
+    return send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{dossier.code}-BS{supplement.number}.pdf",
+    )
+
+
+@bp.post("/upload")
+@csrf.exempt  # checked below, once the upload limit is known: the body is parsed only then
+def upload_signed(public_id: str):
+    dossier, supplement = _open(public_id)
+    g.upload_limit = SIGNED_PDF_LIMIT
+    form = SignedUploadForm()
+    if not form.validate_on_submit():
+        error = _("This page has expired. Reload it and try again.")
+        return _page(dossier, supplement, error=error, status=400)
+    writer = writer_of(form.signed.data)
+    if writer is None or writer.size == 0:
+        return _page(dossier, supplement, error=_("Select the signed PDF"), status=400)
+    if writer.over_limit:
+        error = _("The file must be smaller than %(num)d MB", num=SIGNED_PDF_LIMIT // MB)
+        return _page(dossier, supplement, error=error, status=413)
+    writer.flush()
+    signed = writer.path.read_bytes()
+    writer.discard()
+    try:
+        verdict = supplements.accept_signed(dossier, supplement, signed)
+    except UploadRefused as refusal:
+        return _page(dossier, supplement, error=str(refusal.message), status=refusal.status)
+    return _sent(dossier, supplement, verdict)
+
+
+def _sent(dossier: Dossier, supplement: Supplement, verdict: Verdict):
+    if not verdict.ok:
+        return _page(dossier, supplement, error=verdict.reason, status=422)
+    flash(_("Supplement %(number)d has been signed and sent to the agency.", number=supplement.number))
+    return redirect(url_for("apply.dossier", public_id=dossier.public_id))
+
+
 @bp.post("/sign")
 @csrf.exempt  # checked below, after the key file is set to stay in memory
 def sign(public_id: str):
@@ -137,7 +185,4 @@ def sign(public_id: str):
         return _page(dossier, supplement, error=str(refusal.message), status=refusal.status)
     finally:
         stream.close()
-    if not verdict.ok:
-        return _page(dossier, supplement, error=verdict.reason, status=400)
-    flash(_("Supplement %(number)d has been signed and sent to the agency.", number=supplement.number))
-    return redirect(url_for("apply.dossier", public_id=public_id))
+    return _sent(dossier, supplement, verdict)

@@ -148,3 +148,35 @@ def test_a_supplement_waits_for_its_dossier_to_arrive(tracked, citizen_key):
     assert app.test_cli_runner().invoke(args=["deliver", "--resend", code]).exit_code == 0
     with app.app_context():
         assert deliver_due().delivered == [code, f"{code}-BS1"]
+
+
+def test_a_supplement_signed_with_the_applicants_own_software(tracked, citizen_key):
+    from tests.signing.conftest import sign_elsewhere
+
+    app, client, code, base = asked(tracked)
+    attach(client, base)
+    download = client.get(f"{base}/supplement/declaration.pdf")
+    assert download.headers["Content-Disposition"].endswith(f"{code}-BS1.pdf")
+    unsigned = download.data
+    download.close()
+
+    def upload_signed(pdf: bytes):
+        return multipart(
+            client,
+            f"{base}/supplement/upload",
+            f"{base}/supplement",
+            {"signed": FileStorage(io.BytesIO(pdf), "da-ky.pdf")},
+        )
+
+    assert upload_signed(unsigned).status_code == 422  # not signed: refused, nothing sent
+    attach(client, base, "them.pdf")  # the list changed: the signed copy no longer matches
+    stale = upload_signed(sign_elsewhere(unsigned, citizen_key[0]))
+    assert stale.status_code == 422
+    assert "not the declaration" in page(stale).select_one(".refusal").get_text()
+    fresh = client.get(f"{base}/supplement/declaration.pdf")
+    signed = sign_elsewhere(fresh.data, citizen_key[0])
+    fresh.close()
+    assert upload_signed(signed).status_code == 302
+    with app.app_context():
+        supplement = db.session.scalars(db.select(Supplement)).one()
+        assert (supplement.state, len(supplement.files)) == ("submitted", 2)
