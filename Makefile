@@ -27,9 +27,10 @@ $(STAMPS)/install: requirements.txt pyproject.toml | $(STAMPS) $(BIN)/python
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-$(STAMPS)/install-test: $(STAMPS)/install requirements-test.txt
+$(STAMPS)/install-test: $(STAMPS)/install requirements-test.txt examples/opendvc-backoffice-maildir/pyproject.toml
 	scripts/system-deps $(TEST_DEBS)
 	$(BIN)/pip install -q -r requirements-test.txt
+	$(BIN)/pip install -q --no-deps -e examples/opendvc-backoffice-maildir  # the plug-in path, tested
 	touch $@
 
 install: $(STAMPS)/install

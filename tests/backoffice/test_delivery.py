@@ -107,7 +107,7 @@ def test_the_worker_command_delivers(make_app, citizen_key):
 
 
 @pytest.mark.parametrize("name", sorted(load_adapters()))
-def test_every_adapter_keeps_the_contract(make_app, citizen_key, reference, name):
+def test_every_adapter_keeps_the_contract(make_app, citizen_key, reference, name, tmp_path):
     """Every registered adapter, configured against a real receiver: submitting the same package
     twice gives the same reference, and a failure is a DeliveryFailed."""
     reference.start()
@@ -116,6 +116,7 @@ def test_every_adapter_keeps_the_contract(make_app, citizen_key, reference, name
         BACKOFFICE_OPTIONS={
             "http": reference.options(),
             "dvcqg": reference.options(url=f"{reference.url}/dvcqg/DongBoHoSoMC"),
+            "maildir": {"path": tmp_path / "mail", "to": "motcua@example.gov.vn"},
         },
     )
     submit(app, citizen_key)
