@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     from app.extensions import csrf, db, migrate
     from app.results import models as _result_models  # noqa: F401
     from app.signing import models as _signing_models  # noqa: F401
+    from app.staff import models as _staff_models  # noqa: F401
     from app.supplements import models as _supplement_models  # noqa: F401
 
     logs.init_app(app)

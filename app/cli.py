@@ -34,8 +34,10 @@ def init_app(app: Flask) -> None:
     from app.backoffice.cli import deliver
     from app.packaging.cli import package_cli
     from app.signing.demo import pki_cli
+    from app.staff.cli import staff_cli
 
     app.cli.add_command(catalog_cli)
     app.cli.add_command(deliver)
     app.cli.add_command(package_cli)
+    app.cli.add_command(staff_cli)
     app.cli.add_command(pki_cli)

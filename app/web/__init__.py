@@ -18,6 +18,7 @@ CONTENT_SECURITY_POLICY = (
 
 
 def init_app(app: Flask) -> None:
+    from app.staff import views as staff
     from app.web import apply, catalog, sign, supplement, track
 
     app.register_blueprint(catalog.bp)
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(sign.bp)
     app.register_blueprint(track.bp)
     app.register_blueprint(supplement.bp)
+    app.register_blueprint(staff.bp)
 
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:

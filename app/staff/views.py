@@ -1,0 +1,104 @@
+"""The staff pages: sign in, then the deliveries that failed or are being retried, and
+"send again". Every page but sign-in needs a signed-in staff member."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired, Length
+
+from app.backoffice import outbox
+from app.backoffice.models import OutboxMessage
+from app.extensions import db
+from app.staff import services
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+class SignInForm(FlaskForm):
+    username = StringField(_l("Name"), [InputRequired(_l("Enter your name")), Length(max=64)])
+    password = PasswordField(_l("Password"), [InputRequired(_l("Enter your password")), Length(max=200)])
+
+
+class ActionForm(FlaskForm):
+    pass
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site, under /staff: never an open redirect."""
+    if not target or not target.startswith("/staff/") or any(c in target for c in "\\\t\r\n "):
+        return url_for("staff.deliveries")
+    return target
+
+
+def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        g.staff = services.find(session.get("staff_user_id"))
+        if g.staff is None:
+            return redirect(url_for("staff.sign_in", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def sign_in():
+    form = SignInForm()
+    status = 200
+    if form.validate_on_submit():
+        outcome, user = services.sign_in(form.username.data, form.password.data)
+        if outcome is services.SignIn.OK and user is not None:
+            session["staff_user_id"] = user.id
+            return redirect(_safe_next(request.args.get("next")))
+        if outcome is services.SignIn.LOCKED:
+            form.password.errors.append(_("Too many wrong passwords: this account is locked for 15 minutes."))
+        else:
+            form.password.errors.append(_("This name and password do not match an account."))
+        status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("staff/login.html", form=form), status
+
+
+@bp.post("/logout")
+def sign_out():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session.pop("staff_user_id", None)
+    return redirect(url_for("staff.sign_in"))
+
+
+@bp.get("/deliveries")
+@staff_required
+def deliveries():
+    waiting = db.session.scalars(
+        select(OutboxMessage)
+        .where(
+            (OutboxMessage.state == "failed")
+            | ((OutboxMessage.state == "pending") & (OutboxMessage.attempts > 0))
+        )
+        .order_by(OutboxMessage.state, OutboxMessage.id)
+    ).all()
+    return render_template("staff/deliveries.html", messages=waiting, form=ActionForm())
+
+
+@bp.post("/deliveries/<int:message_id>/resend")
+@staff_required
+def resend(message_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        abort(404)
+    if outbox.resend(message.idempotency_key):
+        flash(_("%(code)s will be sent again now.", code=message.idempotency_key))
+    return redirect(url_for("staff.deliveries"))
