@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import magic
@@ -74,24 +75,36 @@ def total_size(dossier: Dossier) -> int:
     )
 
 
-def store(dossier: Dossier, component: Component, writer: BlobWriter, filename: str | None) -> Attachment:
-    """Check one upload; keep it (one transaction) or refuse it leaving nothing behind."""
+@dataclass(frozen=True)
+class Kept:
+    media_type: str
+    sha256: str
+    signatures: list[dict] | None  # what was found in a signed PDF
+
+
+def keep(
+    writer: BlobWriter,
+    component: Component,
+    *,
+    files_before: int,
+    max_files: int,
+    too_many: str,
+    bytes_before: int,
+) -> Kept:
+    """The checks every upload passes, in this order; the file is kept in the blob store only if
+    all of them do, and a refusal leaves nothing behind. `bytes_before` counts against the
+    dossier's budget; `too_many` says why when `files_before` reached `max_files`."""
     try:
-        if Status(dossier.status) not in EDITABLE:
-            raise UploadRefused(_l("This dossier can no longer be changed"), 409)
         if writer.size == 0:
             raise UploadRefused(_l("The selected file is empty"))
-        if writer.over_limit:
+        if writer.over_limit or writer.size > component.max_size_mb * MB:
             raise UploadRefused(
                 _l("The file must be smaller than %(num)d MB", num=component.max_size_mb), 413
             )
-        given = [a for a in dossier.attachments if a.component_code == component.code]
-        if len(given) >= component.max_files:
-            raise UploadRefused(
-                _l("You can attach at most %(num)d files here: remove one first", num=component.max_files)
-            )
+        if files_before >= max_files:
+            raise UploadRefused(too_many)
         budget = current_app.config["OPENDVC"].DOSSIER_MAX_TOTAL_MB
-        if total_size(dossier) + writer.size > budget * MB:
+        if bytes_before + writer.size > budget * MB:
             raise UploadRefused(
                 _l("All the files of a dossier together must be smaller than %(num)d MB", num=budget), 413
             )
@@ -105,13 +118,30 @@ def store(dossier: Dossier, component: Component, writer: BlobWriter, filename: 
     except BaseException:
         writer.discard()
         raise
+    return Kept(media_type, sha256, signatures)
+
+
+def store(dossier: Dossier, component: Component, writer: BlobWriter, filename: str | None) -> Attachment:
+    """Check one upload; keep it (one transaction) or refuse it leaving nothing behind."""
+    if Status(dossier.status) not in EDITABLE:
+        writer.discard()
+        raise UploadRefused(_l("This dossier can no longer be changed"), 409)
+    given = [a for a in dossier.attachments if a.component_code == component.code]
+    kept = keep(
+        writer,
+        component,
+        files_before=len(given),
+        max_files=component.max_files,
+        too_many=_l("You can attach at most %(num)d files here: remove one first", num=component.max_files),
+        bytes_before=total_size(dossier),
+    )
     attachment = Attachment(
         component_code=component.code,
         filename=clean_filename(filename),
-        media_type=media_type,
+        media_type=kept.media_type,
         size=writer.size,
-        sha256=sha256,
-        signatures=signatures,
+        sha256=kept.sha256,
+        signatures=kept.signatures,
     )
     reopen_if_signed(dossier)  # bumps the dossier's version: a concurrent upload fails below
     dossier.attachments.append(attachment)

@@ -33,7 +33,7 @@ class Declaration:
     pages: int
 
 
-class _Document(FPDF):
+class Document(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(format="A4", unit="pt")
         self.footer_text = footer_text
@@ -79,7 +79,7 @@ def render(dossier: Dossier, procedure: LoadedProcedure, *, prepared: datetime |
     day = prepared or prepared_on(dossier)
     with force_locale("vi"):
         parts = sections(procedure, dossier.answers)
-    pdf = _Document(f"{d.code} · {d.name.vi}")
+    pdf = Document(f"{d.code} · {d.name.vi}")
     pdf.set_title(f"Đơn đề nghị: {d.name.vi}")
     pdf.set_author(d.agency.name.vi)
     pdf.set_creator("OpenDVC")

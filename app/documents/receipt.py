@@ -8,7 +8,7 @@ import segno
 from fpdf.enums import XPos, YPos
 
 from app.catalog.loader import LoadedProcedure
-from app.documents.declaration import _Document
+from app.documents.declaration import Document
 from app.dossiers.calendar import VIETNAM
 from app.dossiers.models import Dossier
 
@@ -22,7 +22,7 @@ def render(
     """The receipt and where the seal goes (x1, y1, x2, y2 on the last page, PDF points)."""
     d = procedure.definition
     received = dossier.received_at.astimezone(VIETNAM)
-    pdf = _Document(f"{dossier.code} · {d.agency.name.vi}")
+    pdf = Document(f"{dossier.code} · {d.agency.name.vi}")
     pdf.set_title(f"Giấy tiếp nhận hồ sơ {dossier.code}")
     pdf.set_creator("OpenDVC")
     pdf.set_creation_date(received)

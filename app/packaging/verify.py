@@ -11,6 +11,7 @@ Any failure is reported by entry name; nothing is trusted before the seal has be
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import subprocess
@@ -117,8 +118,6 @@ def _sealed_essentials(root: etree._Element) -> tuple[str | None, dict[str, str]
 
 
 def _common_name(b64: str) -> str | None:
-    import base64
-
     try:
         return asn1_x509.Certificate.load(base64.b64decode(b64)).subject.native.get("common_name")
     except ValueError:

@@ -4,7 +4,7 @@ request for supplements. Deterministic, like the declaration: its only date is t
 from __future__ import annotations
 
 from app.catalog.loader import LoadedProcedure
-from app.documents.declaration import SIGNATURE_HEIGHT, SIGNATURE_WIDTH, Declaration, _Document
+from app.documents.declaration import SIGNATURE_HEIGHT, SIGNATURE_WIDTH, Declaration, Document
 from app.dossiers.calendar import VIETNAM
 from app.dossiers.models import Dossier
 from app.supplements.models import Supplement
@@ -13,7 +13,7 @@ from app.supplements.models import Supplement
 def render(dossier: Dossier, supplement: Supplement, procedure: LoadedProcedure) -> Declaration:
     d = procedure.definition
     day = supplement.requested_at.astimezone(VIETNAM)
-    pdf = _Document(f"{dossier.code} · Bổ sung lần {supplement.number}")
+    pdf = Document(f"{dossier.code} · Bổ sung lần {supplement.number}")
     pdf.set_title(f"Đơn bổ sung hồ sơ {dossier.code}")
     pdf.set_author(d.agency.name.vi)
     pdf.set_creator("OpenDVC")

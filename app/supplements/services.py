@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.attachments.names import clean_filename
-from app.attachments.services import MB, UploadRefused, kinds_label, media_type_of
+from app.attachments.services import UploadRefused, keep
 from app.backoffice.models import OutboxMessage
-from app.catalog.schema import FILE_KINDS, Component
+from app.catalog.schema import Component
 from app.documents.declaration import FIELD_NAME, Declaration
 from app.dossiers import calendar
 from app.dossiers import services as dossiers
@@ -63,38 +62,25 @@ def of(dossier: Dossier) -> list[Supplement]:
 def add_file(
     supplement: Supplement, component: Component, writer: BlobWriter, filename: str | None
 ) -> SupplementFile:
-    """Check one upload; keep it (one transaction) or refuse it leaving nothing behind."""
-    try:
-        if supplement.state != "open":
-            raise UploadRefused(_l("This supplement has been sent already"), 409)
-        if writer.size == 0:
-            raise UploadRefused(_l("The selected file is empty"))
-        if writer.over_limit or writer.size > component.max_size_mb * MB:
-            raise UploadRefused(
-                _l("The file must be smaller than %(num)d MB", num=component.max_size_mb), 413
-            )
-        if len(supplement.files) >= MAX_FILES:
-            raise UploadRefused(_l("A supplement holds at most %(num)d files", num=MAX_FILES))
-        budget = current_app.config["OPENDVC"].DOSSIER_MAX_TOTAL_MB
-        if sum(f.size for f in supplement.files) + writer.size > budget * MB:
-            raise UploadRefused(
-                _l("All the files of a dossier together must be smaller than %(num)d MB", num=budget), 413
-            )
-        writer.flush()
-        media_type = media_type_of(str(writer.path))
-        accepted = {t for kind in component.accepted_types for t in FILE_KINDS[kind]}
-        if media_type not in accepted:
-            raise UploadRefused(_l("The file must be a %(kinds)s file", kinds=kinds_label(component)), 415)
-        sha256 = get_blobs().commit(writer)
-    except BaseException:
+    """Check one upload like the dossier's own (the same checks, PDFs included); keep it (one
+    transaction) or refuse it leaving nothing behind."""
+    if supplement.state != "open":
         writer.discard()
-        raise
+        raise UploadRefused(_l("This supplement has been sent already"), 409)
+    kept = keep(
+        writer,
+        component,
+        files_before=len(supplement.files),
+        max_files=MAX_FILES,
+        too_many=_l("A supplement holds at most %(num)d files", num=MAX_FILES),
+        bytes_before=sum(f.size for f in supplement.files),
+    )
     added = SupplementFile(
         component_code=component.code,
         filename=clean_filename(filename),
-        media_type=media_type,
+        media_type=kept.media_type,
         size=writer.size,
-        sha256=sha256,
+        sha256=kept.sha256,
     )
     supplement.files.append(added)
     db.session.commit()

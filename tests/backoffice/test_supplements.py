@@ -113,10 +113,16 @@ def test_nothing_is_sent_without_documents_or_with_a_wrong_passphrase(tracked, c
 
 
 def test_a_bad_file_is_refused_and_nothing_is_kept(tracked):
+    """The same checks as the dossier's own documents."""
+    from tests import files
+
     app, client, _code, base = asked(tracked)
     refused = attach(client, base, "virus.exe", b"MZ\x90\x00 not a pdf at all")
     assert refused.status_code == 415
     assert page(refused).select_one(".refusal").get_text(strip=True)
+    locked = attach(client, base, "khoa.pdf", files.encrypted_pdf())
+    assert locked.status_code == 400
+    assert "protected by a password" in page(locked).select_one(".refusal").get_text()
     with app.app_context():
         assert db.session.scalars(db.select(Supplement)).one().files == []
 
