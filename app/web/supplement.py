@@ -66,7 +66,7 @@ def _page(dossier: Dossier, supplement: Supplement, *, error: str | None = None,
         upload_form=form,
         pkcs12_form=Pkcs12Form(),
         upload_form_signed=SignedUploadForm(),
-        remove_form=RemoveForm(),
+        offered=get_signing().offered,
         error=error,
     ), status
 
@@ -128,6 +128,8 @@ def declaration(public_id: str) -> Response:
 @csrf.exempt  # checked below, once the upload limit is known: the body is parsed only then
 def upload_signed(public_id: str):
     dossier, supplement = _open(public_id)
+    if "upload" not in get_signing().offered:
+        abort(404)
     g.upload_limit = SIGNED_PDF_LIMIT
     form = SignedUploadForm()
     if not form.validate_on_submit():
@@ -160,6 +162,8 @@ def _sent(dossier: Dossier, supplement: Supplement, verdict: Verdict):
 @csrf.exempt  # checked below, after the key file is set to stay in memory
 def sign(public_id: str):
     dossier, supplement = _open(public_id)
+    if "pkcs12" not in get_signing().offered:
+        abort(404)
     g.upload_in_memory = Pkcs12Provider.MAX_BYTES
     form = Pkcs12Form()
     if not form.validate_on_submit():
