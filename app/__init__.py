@@ -27,7 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     from app.backoffice import models as _backoffice_models  # noqa: F401
     from app.catalog import models as _catalog_models  # noqa: F401  (tables known to Alembic)
     from app.dossiers import models as _dossier_models  # noqa: F401
-    from app.extensions import csrf, db, migrate
+    from app.extensions import csrf, db, limiter, migrate
     from app.results import models as _result_models  # noqa: F401
     from app.signing import models as _signing_models  # noqa: F401
     from app.staff import models as _staff_models  # noqa: F401
@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     i18n.init_app(app)
     storage.init_app(app)
     catalog.init_app(app)  # fails fast on an invalid catalog

@@ -63,6 +63,8 @@ class Settings(BaseModel):
     BACKOFFICE_OPTIONS: dict[str, dict[str, Any]] = {}
     BACKOFFICE_SECRETS: dict[str, str] = {}  # adapter name -> HMAC secret for status events
     DELIVERY_IN_PROCESS: bool = False  # make run: the worker runs as a thread of the server
+    RATE_LIMIT_STORAGE: str = "memory://"  # several processes: a shared store, e.g. redis://host
+    RATE_LIMITS_ENABLED: bool = True
 
     @field_validator("SIGNING_PROVIDERS", "SIGNING_TRUST_ROOTS", "SIGNING_FETCH_URL_PREFIXES", mode="before")
     @classmethod
@@ -159,5 +161,7 @@ def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
         "WTF_CSRF_TIME_LIMIT": None,  # a long form takes longer than an hour to fill
         "OPENDVC": settings,
+        "RATELIMIT_STORAGE_URI": settings.RATE_LIMIT_STORAGE,
+        "RATELIMIT_ENABLED": settings.RATE_LIMITS_ENABLED,
         "BLOB_DIR": settings.BLOB_DIR or instance_path / "blobs",
     }

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -49,3 +51,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
+# Guessing limits on the forms that open a dossier or an account, per client address. Counts
+# live where OPENDVC_RATE_LIMIT_STORAGE says: memory (one process) by default; with several
+# processes or machines, a shared store such as redis://.
+limiter = Limiter(get_remote_address, headers_enabled=True)

@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, Length
 
 from app.backoffice import outbox
 from app.backoffice.models import OutboxMessage
-from app.extensions import db
+from app.extensions import db, limiter
 from app.staff import services
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -51,6 +51,7 @@ def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
 def sign_in():
     form = SignInForm()
     status = 200

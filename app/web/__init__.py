@@ -56,6 +56,11 @@ def init_app(app: Flask) -> None:
         message = _("The files sent were larger than %(num)d MB, the most a dossier can hold.", num=limit)
         return render_template("error.html", title=_("The file is too large"), message=message), 413
 
+    @app.errorhandler(429)
+    def too_many(exc: HTTPException) -> tuple[str, int]:
+        message = _("Too many attempts from this connection. Wait a minute, then try again.")
+        return render_template("error.html", title=_("Too many attempts"), message=message), 429
+
     @app.errorhandler(400)
     def bad_request(exc: HTTPException) -> tuple[str, int]:
         message = _("The page could not understand what was sent. Go back and try again.")

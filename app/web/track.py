@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length
 
 from app.dossiers import services
 from app.dossiers.status import Status
+from app.extensions import limiter
 from app.web.access import grant
 
 bp = Blueprint("track", __name__)
@@ -32,6 +33,7 @@ def _landing(dossier_public_id: str, status: str) -> str:
 
 
 @bp.get("/resume/<secret>")
+@limiter.limit("30 per minute")
 def resume(secret: str) -> Response | tuple[str, int]:
     dossier = services.find_by_secret(secret)
     if dossier is None:
@@ -41,6 +43,7 @@ def resume(secret: str) -> Response | tuple[str, int]:
 
 
 @bp.route("/track", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
 def track() -> Response | str | tuple[str, int]:
     form = TrackForm()
     if request.method == "GET" and request.args.get("code"):
