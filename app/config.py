@@ -65,6 +65,9 @@ class Settings(BaseModel):
     DELIVERY_IN_PROCESS: bool = False  # make run: the worker runs as a thread of the server
     RATE_LIMIT_STORAGE: str = "memory://"  # several processes: a shared store, e.g. redis://host
     RATE_LIMITS_ENABLED: bool = True
+    # Reverse proxies in front of the portal that set X-Forwarded-For/-Proto/-Host: how many to
+    # trust. 0 (no proxy): the client address is the connection's, whatever headers say.
+    TRUSTED_PROXIES: int = Field(default=0, ge=0, le=5)
 
     @field_validator("SIGNING_PROVIDERS", "SIGNING_TRUST_ROOTS", "SIGNING_FETCH_URL_PREFIXES", mode="before")
     @classmethod

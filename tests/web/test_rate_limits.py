@@ -33,3 +33,16 @@ def test_the_refusal_is_in_vietnamese_by_default(test_app):
         last = client.get("/resume/not-a-secret")
     assert last.status_code == 429
     assert "Quá nhiều lần thử" in page(last).get_text()
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_apart(make_app):
+    """With OPENDVC_TRUSTED_PROXIES the proxy's X-Forwarded-For names the client; without it,
+    the header is ignored (a client cannot forge its way out of the limit)."""
+    behind = make_app(TRUSTED_PROXIES=1).test_client()
+    for n in range(31):
+        last = behind.get("/resume/x", headers={"X-Forwarded-For": f"203.0.113.{n}"})
+    assert last.status_code == 404  # 31 different clients, one try each
+    direct = make_app().test_client()
+    for n in range(31):
+        last = direct.get("/resume/x", headers={"X-Forwarded-For": f"203.0.113.{n}"})
+    assert last.status_code == 429
