@@ -30,6 +30,23 @@ def check(folder: Path | None) -> None:
     click.echo(f"{len(procedures)} procedure(s) in {folder}: all valid")
 
 
+@click.group("dossiers", cls=AppGroup)
+def dossiers_cli() -> None:
+    """Dossier housekeeping."""
+
+
+@dossiers_cli.command("purge-drafts")
+@click.option("--days", type=click.IntRange(min=1), help="Default: OPENDVC_DRAFT_RETENTION_DAYS (30).")
+def purge_drafts(days: int | None) -> None:
+    """Delete drafts untouched for DAYS days (run it daily, e.g. from cron)."""
+    from datetime import timedelta
+
+    from app.dossiers.services import purge_drafts as purge
+
+    days = days or current_app.config["OPENDVC"].DRAFT_RETENTION_DAYS
+    click.echo(f"{purge(timedelta(days=days))} draft(s) untouched for {days} days deleted")
+
+
 def init_app(app: Flask) -> None:
     from app.backoffice.cli import deliver
     from app.packaging.cli import package_cli
@@ -37,6 +54,7 @@ def init_app(app: Flask) -> None:
     from app.staff.cli import staff_cli
 
     app.cli.add_command(catalog_cli)
+    app.cli.add_command(dossiers_cli)
     app.cli.add_command(deliver)
     app.cli.add_command(package_cli)
     app.cli.add_command(staff_cli)

@@ -49,6 +49,9 @@ class Settings(BaseModel):
     PKCS11_MODULE: Path | None = None
     PKCS11_TOKEN_LABEL: str | None = None
     PKCS11_KEY_LABEL: str | None = None
+    # Drafts (and signed but never submitted dossiers) untouched this long are deleted by
+    # `flask --app wsgi dossiers purge-drafts`: personal data is not kept without a purpose.
+    DRAFT_RETENTION_DAYS: int = Field(default=30, ge=1, le=3650)
     EXTERNAL_SIGNING_TTL_MINUTES: int = Field(default=15, ge=1, le=24 * 60)
     # Delivery to the back office.
     BACKOFFICE_DEFAULT: str = "filesystem"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -202,3 +202,14 @@ def submit(dossier: Dossier) -> None:
 
     enqueue_submission(dossier)  # same transaction: submitted and queued, or neither
     commit()
+
+
+def purge_drafts(older_than: timedelta) -> int:
+    """Delete the drafts nobody has touched for `older_than`, with their documents' records,
+    events and signatures (the database cascades). Submitted dossiers are never touched."""
+    cutoff = calendar.now() - older_than
+    deleted = db.session.execute(
+        delete(Dossier).where(Dossier.status.in_(EDITABLE), Dossier.updated_at < cutoff)
+    ).rowcount
+    db.session.commit()
+    return deleted
