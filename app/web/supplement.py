@@ -23,7 +23,7 @@ from app.signing.validation import Verdict
 from app.supplements import services as supplements
 from app.supplements.models import Supplement
 from app.web.access import dossier_or_404
-from app.web.sign import SIGNED_PDF_LIMIT, Pkcs12Form, SignedUploadForm
+from app.web.sign import SIGNED_PDF_LIMIT, PinForm, Pkcs12Form, SignedUploadForm
 
 bp = Blueprint("supplement", __name__, url_prefix="/dossiers/<public_id>/supplement")
 
@@ -66,6 +66,7 @@ def _page(dossier: Dossier, supplement: Supplement, *, error: str | None = None,
         upload_form=form,
         pkcs12_form=Pkcs12Form(),
         upload_form_signed=SignedUploadForm(),
+        pin_form=PinForm(),
         offered=get_signing().offered,
         error=error,
     ), status
@@ -156,6 +157,22 @@ def _sent(dossier: Dossier, supplement: Supplement, verdict: Verdict):
         return _page(dossier, supplement, error=verdict.reason, status=422)
     flash(_("Supplement %(number)d has been signed and sent to the agency.", number=supplement.number))
     return redirect(url_for("apply.dossier", public_id=dossier.public_id))
+
+
+@bp.post("/sign/card")
+def sign_with_card(public_id: str):
+    dossier, supplement = _open(public_id)
+    if "pkcs11" not in get_signing().offered:
+        abort(404)
+    form = PinForm()
+    if not form.validate_on_submit() or not form.pin.data:
+        return _page(dossier, supplement, error=_("Enter the PIN of the card"), status=400)
+    try:
+        with get_signing().provider("pkcs11").signer(pin=form.pin.data) as signer:  # type: ignore[attr-defined]
+            verdict = supplements.sign_and_send(dossier, supplement, signer)
+    except (SigningRefused, UploadRefused) as refusal:
+        return _page(dossier, supplement, error=str(refusal.message), status=refusal.status)
+    return _sent(dossier, supplement, verdict)
 
 
 @bp.post("/sign")
