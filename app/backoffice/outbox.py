@@ -118,6 +118,7 @@ def deliver_due(limit: int = 100) -> Outcome:
         message.attempts += 1
         message.claimed_until = None
         now = calendar.now()
+        message.last_attempt_at = now
         if error is None:
             message.state, message.reference, message.delivered_at = "delivered", reference, now
             message.last_error = None

@@ -1,13 +1,17 @@
-"""Staff accounts and sign-in: one transaction per change. After five wrong passwords within
-fifteen minutes an account refuses every attempt until fifteen minutes have passed; the count is
-in the database, so it holds across processes."""
+"""Staff accounts and sign-in: one transaction per change. Five wrong passwords, each less than
+fifteen minutes after the one before, lock an account: it refuses every attempt, the right
+password too, until fifteen minutes after the last. The count is in the account's row, so it holds
+across processes and machines."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 from enum import Enum
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import case, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.dossiers import calendar
@@ -55,27 +59,53 @@ def remove(username: str) -> bool:
 
 
 def sign_in(username: str, password: str) -> tuple[SignIn, StaffUser | None]:
+    """Check a name and password. The attempt is counted before the password is checked, in one
+    conditional UPDATE, so that parallel guesses in several processes cannot get past the limit."""
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == username.strip()))
     if user is None:
         check_password_hash(_DUMMY, password)
         return SignIn.REFUSED, None
-    now = calendar.now()
-    recent = user.last_failure_at is not None and now - user.last_failure_at < LOCKOUT
-    if not recent:
-        user.failed_logins = 0
-    if user.failed_logins >= MAX_FAILURES:
+    stored, now = user.password_hash, calendar.now()
+    stale = StaffUser.last_failure_at.is_(None) | (StaffUser.last_failure_at <= now - LOCKOUT)
+    counted = db.session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id, stale | (StaffUser.failed_logins < MAX_FAILURES))
+        .values(
+            failed_logins=case((stale, 1), else_=StaffUser.failed_logins + 1),
+            last_failure_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if not counted:
         check_password_hash(_DUMMY, password)
         return SignIn.LOCKED, None
-    if not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        user.last_failure_at = now
-        db.session.commit()
+    if not check_password_hash(stored, password):
         return SignIn.REFUSED, None
-    user.failed_logins = 0
-    user.last_failure_at = None
+    db.session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id)
+        .values(failed_logins=0, last_failure_at=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return SignIn.OK, user
 
 
-def find(user_id: int | None) -> StaffUser | None:
-    return db.session.get(StaffUser, user_id) if user_id else None
+def fingerprint(user: StaffUser) -> str:
+    """Kept in the session beside the account's id: removing an account (or a new one taking its
+    id, as SQLite may give it) ends the sessions opened with it. The session cookie is signed,
+    not encrypted, so it holds an HMAC of the hash, never the hash."""
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()
+
+
+def find(user_id: object, check: object) -> StaffUser | None:
+    """The staff member a session names, if the session still matches the account."""
+    if not isinstance(user_id, int) or not isinstance(check, str):
+        return None
+    user = db.session.get(StaffUser, user_id)
+    if user is None or not hmac.compare_digest(fingerprint(user), check):
+        return None
+    return user

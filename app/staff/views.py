@@ -17,8 +17,10 @@ from wtforms.validators import InputRequired, Length
 
 from app.backoffice import outbox
 from app.backoffice.models import OutboxMessage
+from app.dossiers.models import Dossier
 from app.extensions import db, limiter
 from app.staff import services
+from app.staff.models import StaffUser
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -39,10 +41,21 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _start_session(user: StaffUser | None = None) -> None:
+    """A fresh session at sign-in and sign-out: nothing from before survives but the language."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    if user is not None:
+        session["staff_user_id"] = user.id
+        session["staff_check"] = services.fingerprint(user)
+
+
 def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        g.staff = services.find(session.get("staff_user_id"))
+        g.staff = services.find(session.get("staff_user_id"), session.get("staff_check"))
         if g.staff is None:
             return redirect(url_for("staff.sign_in", next=request.path))
         return view(*args, **kwargs)
@@ -58,7 +71,7 @@ def sign_in():
     if form.validate_on_submit():
         outcome, user = services.sign_in(form.username.data, form.password.data)
         if outcome is services.SignIn.OK and user is not None:
-            session["staff_user_id"] = user.id
+            _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
         if outcome is services.SignIn.LOCKED:
             form.password.errors.append(_("Too many wrong passwords: this account is locked for 15 minutes."))
@@ -74,22 +87,22 @@ def sign_in():
 def sign_out():
     if not ActionForm().validate_on_submit():
         abort(400)
-    session.pop("staff_user_id", None)
+    _start_session()
     return redirect(url_for("staff.sign_in"))
 
 
 @bp.get("/deliveries")
 @staff_required
 def deliveries():
-    waiting = db.session.scalars(
-        select(OutboxMessage)
-        .where(
-            (OutboxMessage.state == "failed")
-            | ((OutboxMessage.state == "pending") & (OutboxMessage.attempts > 0))
-        )
+    # Failed, retrying after an error, or sent again by staff (attempts back to 0, error kept).
+    troubled = (OutboxMessage.attempts > 0) | OutboxMessage.last_error.is_not(None)
+    rows = db.session.execute(
+        select(OutboxMessage, Dossier.procedure_code)
+        .join(Dossier, Dossier.id == OutboxMessage.dossier_id)
+        .where((OutboxMessage.state == "failed") | ((OutboxMessage.state == "pending") & troubled))
         .order_by(OutboxMessage.state, OutboxMessage.id)
     ).all()
-    return render_template("staff/deliveries.html", messages=waiting, form=ActionForm())
+    return render_template("staff/deliveries.html", rows=rows, form=ActionForm())
 
 
 @bp.post("/deliveries/<int:message_id>/resend")
@@ -102,4 +115,6 @@ def resend(message_id: int):
         abort(404)
     if outbox.resend(message.idempotency_key):
         flash(_("%(code)s will be sent again now.", code=message.idempotency_key))
+    else:
+        flash(_("%(code)s has been delivered meanwhile: nothing to send.", code=message.idempotency_key))
     return redirect(url_for("staff.deliveries"))
