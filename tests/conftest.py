@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -194,3 +196,40 @@ def citizen_key(pki) -> tuple[bytes, str]:
     from tests.pki import PASSPHRASE
 
     return pki.pkcs12("citizen"), PASSPHRASE
+
+
+# One SoftHSM2 token per test process: the PKCS#11 module is loaded once, so the fixture is
+# defined once, here, for the signing tests and the kiosk supplement test alike.
+MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
+TOKEN, PIN, SO_PIN = "opendvc-kiosk", "246810", "13579111"
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory, pki):
+    """A SoftHSM2 token holding the test citizen's key and certificate chain."""
+    if shutil.which("softhsm2-util") is None or not MODULE.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("SoftHSM2 is missing: make test installs the softhsm2 package")
+        pytest.skip("SoftHSM2 is not installed (make test installs it)")
+    from certomancer.integrations import alchemist
+
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    conf = folder / "softhsm2.conf"
+    conf.write_text(
+        f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
+    os.environ["SOFTHSM2_CONF"] = str(conf)  # read by the module when it is first loaded
+    subprocess.run(
+        ["softhsm2-util", "--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", SO_PIN],
+        check=True,
+        capture_output=True,
+    )
+    session = alchemist.open_pkcs11_session(lib_location=str(MODULE), token_label=TOKEN, pin=PIN)
+    try:
+        alchemist.Alchemist(alchemist.DefaultAlchemistBackend(session), pki.arch).store_key_bundles(
+            certs={"citizen"}, include_chains=True
+        )
+    finally:
+        session.close()
+    return {"PKCS11_MODULE": MODULE, "PKCS11_TOKEN_LABEL": TOKEN, "PKCS11_KEY_LABEL": "citizen"}

@@ -8,7 +8,6 @@ from app.catalog.loader import load_folder
 from tests.backoffice.reference import ReferenceBackOffice
 from tests.conftest import TEST_CATALOG, page
 from tests.journey import apply
-from tests.signing.conftest import softhsm  # noqa: F401  (a fixture: the kiosk's card)
 
 SECRET = "một bí mật dùng chung với hệ thống một cửa"
 DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition

@@ -191,8 +191,8 @@ def test_a_supplement_signed_with_the_applicants_own_software(tracked, citizen_k
 
 def test_at_a_kiosk_the_supplement_is_signed_with_the_card(make_app, citizen_key, softhsm):
     from tests.backoffice.conftest import SECRET
+    from tests.conftest import PIN
     from tests.journey import apply
-    from tests.signing.conftest import PIN
 
     app = make_app(
         CATALOG_DIR=TEST_CATALOG,

@@ -10,11 +10,10 @@ import sys
 
 import requests
 
-from tests.conftest import TEST_CATALOG, csrf_token, page
+from tests.conftest import PIN, TEST_CATALOG, csrf_token, page
 from tests.dossiers.test_concurrent_submissions import DEFINITION
 from tests.journey import draft_over_http
 from tests.pki import PASSPHRASE
-from tests.signing.conftest import PIN
 from tests.signing.verifiers import pdfsig
 
 

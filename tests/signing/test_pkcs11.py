@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests import files
-from tests.conftest import TEST_CATALOG, csrf_token, page
+from tests.conftest import PIN, TEST_CATALOG, csrf_token, page
 from tests.journey import start, upload
-from tests.signing.conftest import PIN
 from tests.signing.verifiers import pdfsig
 from tests.web.test_steps import base_of, fill_all
 
