@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from app.backoffice.adapters import BackOffice, Delivered, DeliveryRefused
-from app.backoffice.http import SignedPoster, TransportOptions, multipart, package_file, reference_from
+from app.backoffice.adapters import Delivered, DeliveryRefused
+from app.backoffice.http import PostingBackOffice, TransportOptions, multipart, package_file, reference_from
 from app.dossiers.calendar import VIETNAM
 from app.packaging.package import DossierPackage, manifest_json
 
@@ -73,16 +73,9 @@ def record(manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class DvcqgBackOffice(BackOffice):
+class DvcqgBackOffice(PostingBackOffice):
     name = "dvcqg"
     Options: ClassVar[type[BaseModel]] = TransportOptions
-
-    def __init__(self, *, options: BaseModel) -> None:
-        super().__init__(options=options)
-        self.poster = SignedPoster(self.options)
-
-    def check(self) -> None:
-        self.poster.check()
 
     def submit(self, *, package: DossierPackage) -> Delivered:
         if package.kind != "submission":

@@ -178,9 +178,8 @@ def multipart(parts: list[tuple[str, str, str, IO[bytes] | bytes]]) -> tuple[IO[
     return out, f"multipart/form-data; boundary={boundary}"
 
 
-class HttpBackOffice(BackOffice):
-    name = "http"
-    Options: ClassVar[type[BaseModel]] = HttpOptions
+class PostingBackOffice(BackOffice):
+    """An adapter that posts to a back office with the portal's signature headers."""
 
     def __init__(self, *, options: BaseModel) -> None:
         super().__init__(options=options)
@@ -188,6 +187,11 @@ class HttpBackOffice(BackOffice):
 
     def check(self) -> None:
         self.poster.check()
+
+
+class HttpBackOffice(PostingBackOffice):
+    name = "http"
+    Options: ClassVar[type[BaseModel]] = HttpOptions
 
     def submit(self, *, package: DossierPackage) -> Delivered:
         headers = {"Idempotency-Key": package.code, "X-OpenDVC-Package": package.kind}

@@ -35,20 +35,25 @@ def current_signature(dossier: Dossier) -> DossierSignature | None:
     )
 
 
-def sign_with(dossier: Dossier, signer: object, *, method: str) -> Verdict:
-    """Sign the declaration with a signer the applicant unlocked, validate, record."""
-    declaration = declaration_of(dossier)
+def sign_declaration(declaration: Declaration, signer: object, *, reason: str) -> bytes:
+    """A declaration (the dossier's, or a supplement's) signed in its box, at the portal's level."""
     signing = get_signing()
-    signed = pades.sign(
+    return pades.sign(
         declaration.pdf,
         signer,  # type: ignore[arg-type]
         field_name=FIELD_NAME,
         box=declaration.signature_box,
         level=signing.level,
-        reason="Ký đơn đề nghị thực hiện thủ tục hành chính",
+        reason=reason,
         timestamper=signing.timestamper,
         validation_context=signing.context(),
     )
+
+
+def sign_with(dossier: Dossier, signer: object, *, method: str) -> Verdict:
+    """Sign the declaration with a signer the applicant unlocked, validate, record."""
+    declaration = declaration_of(dossier)
+    signed = sign_declaration(declaration, signer, reason="Ký đơn đề nghị thực hiện thủ tục hành chính")
     return accept_signed(dossier, signed, method=method, declaration=declaration)
 
 

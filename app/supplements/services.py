@@ -18,7 +18,8 @@ from app.dossiers import services as dossiers
 from app.dossiers.models import Dossier
 from app.dossiers.status import Status
 from app.extensions import db
-from app.signing import get_signing, pades
+from app.signing import get_signing
+from app.signing.services import sign_declaration
 from app.signing.validation import Verdict, check_declaration
 from app.storage import BlobWriter, get_blobs
 from app.supplements import declaration as supplement_declaration
@@ -108,17 +109,7 @@ def sign_and_send(dossier: Dossier, supplement: Supplement, signer: object) -> V
     if supplement.state != "open" or not supplement.files:
         raise UploadRefused(_l("Attach at least one document before signing"), 400)
     declaration = declaration_of(dossier, supplement)
-    signing = get_signing()
-    signed = pades.sign(
-        declaration.pdf,
-        signer,  # type: ignore[arg-type]
-        field_name=FIELD_NAME,
-        box=declaration.signature_box,
-        level=signing.level,
-        reason="Ký đơn bổ sung hồ sơ",
-        timestamper=signing.timestamper,
-        validation_context=signing.context(),
-    )
+    signed = sign_declaration(declaration, signer, reason="Ký đơn bổ sung hồ sơ")
     return accept_signed(dossier, supplement, signed, declaration=declaration)
 
 
