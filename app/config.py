@@ -22,6 +22,16 @@ class ConfigError(RuntimeError):
     """Start-up stops: a setting is wrong."""
 
 
+class AgencyTrust(BaseModel):
+    """Whose signature on a result a back office's agency stands behind: its roots, and
+    optionally the only issuers or subjects (RFC 4514, e.g. "CN=Sở TN&MT Hà Nội,O=…,C=VN")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    roots: list[Path] = Field(min_length=1)
+    issuers: list[str] = []
+    subjects: list[str] = []
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -44,6 +54,11 @@ class Settings(BaseModel):
     SIGNING_LTA: bool = False  # with a TSA: B-LTA
     # Where OCSP, CRL and issuer certificates may be fetched from (URL prefixes); none: no fetching.
     SIGNING_FETCH_URL_PREFIXES: list[str] = []
+    # The certificate against the applicant in the form: off, warn (shown and recorded), require.
+    SIGNER_MATCH: Literal["off", "warn", "require"] = "warn"
+    # Back office name -> the trust its agencies' result signatures are checked against. A back
+    # office without one cannot return signed results (SIGNING_TRUST_ROOTS is for applicants).
+    AGENCY_TRUST: dict[str, AgencyTrust] = {}
     SEAL_PKCS12: Path | None = None  # empty: the demo PKI's seal, when it exists
     SEAL_PASSPHRASE: str | None = None  # from the environment; never written anywhere
     PKCS11_MODULE: Path | None = None
@@ -77,7 +92,9 @@ class Settings(BaseModel):
     def _comma_list(cls, v: object) -> object:
         return [part.strip() for part in v.split(",") if part.strip()] if isinstance(v, str) else v
 
-    @field_validator("BACKOFFICE_ROUTES", "BACKOFFICE_OPTIONS", "BACKOFFICE_SECRETS", mode="before")
+    @field_validator(
+        "BACKOFFICE_ROUTES", "BACKOFFICE_OPTIONS", "BACKOFFICE_SECRETS", "AGENCY_TRUST", mode="before"
+    )
     @classmethod
     def _json_object(cls, v: object) -> object:
         """From the environment these come as JSON objects."""

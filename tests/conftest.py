@@ -106,6 +106,9 @@ def make_app(migrated: str, tmp_path: Path, pki) -> Iterator:
             "SEAL_PKCS12": seal,
             "SEAL_PASSPHRASE": PASSPHRASE,
             "BACKOFFICE_DROP_DIR": tmp_path / "drop",
+            "AGENCY_TRUST": {
+                name: {"roots": [pki.agency_root_pem]} for name in ("filesystem", "failing", "http", "dvcqg")
+            },
             **config,
         }
         instance_path = instance_path or str(tmp_path / "instance")

@@ -23,8 +23,12 @@ ARCH = "opendvc-test"
 PASSPHRASE = "mật khẩu thử"  # non-ASCII on purpose
 KEYS = (
     "root", "interm", "citizen", "expired", "revoked", "seal", "tsa", "ocsp", "rogue", "rogue_citizen",
-    "tls_server", "tls_client",
+    "tls_server", "tls_client", "agency_root", "agency", "other_agency", "future", "no_usage", "sub_ca",
+    "person", "business",
 )  # fmt: skip
+# A personal identification number and a tax code (valid check digit) carried in certificates.
+PERSON_ID = "001090001234"
+BUSINESS_TAX_CODE = "0100109106"
 LONG = {"valid-from": "2020-01-01T00:00:00+0000", "valid-to": "2045-01-01T00:00:00+0000"}
 
 
@@ -43,11 +47,18 @@ class TestPki:
         return self.folder / "root.pem"
 
     @property
+    def agency_root_pem(self) -> Path:
+        """Agencies sign results under their own root, trusted apart from the applicants'."""
+        return self.folder / "agency-root.pem"
+
+    @property
     def tsa_url(self) -> str:
         return f"{self.url}/{ARCH}/tsa/tsa"
 
     def pkcs12(self, label: str, passphrase: str = PASSPHRASE) -> bytes:
-        chain = ["interm", "root"] if label != "rogue_citizen" else ["rogue"]
+        chain = {"rogue_citizen": ["rogue"], "agency": ["agency_root"], "other_agency": ["agency_root"]}.get(
+            label, ["interm", "root"]
+        )
         return self.arch.package_pkcs12(label, certs_to_embed=chain, password=passphrase.encode())
 
     def cert_der(self, label: str) -> bytes:
@@ -170,6 +181,24 @@ def build(folder: Path, url: str) -> CertomancerConfig:
                     "rogue_citizen": {"common-name": "Kẻ Giả Mạo"},
                     "tls_server": {"common-name": "127.0.0.1"},
                     "tls_client": {"common-name": "Cổng dịch vụ công OpenDVC (máy khách TLS)"},
+                    "agency_root": {"common-name": "OpenDVC Test Agency Root CA"},
+                    "agency": {
+                        "common-name": "Sở Tài nguyên và Môi trường Hà Nội",
+                        "organization-name": "UBND Thành phố Hà Nội",
+                    },
+                    "other_agency": {
+                        "common-name": "Sở Xây dựng Hà Nội",
+                        "organization-name": "UBND Thành phố Hà Nội",
+                    },
+                    "future": {"common-name": "Đỗ Văn Chưa Tới"},
+                    "no_usage": {"common-name": "Vũ Thị Mã Hoá"},
+                    "sub_ca": {"common-name": "OpenDVC Test Sub CA"},
+                    "person": {"common-name": "Phạm Minh Khôi", "user-id": f"CCCD:{PERSON_ID}"},
+                    "business": {
+                        "common-name": "Công ty TNHH Sông Hồng",
+                        "organization-name": "Công ty TNHH Sông Hồng",
+                        "user-id": f"MST:{BUSINESS_TAX_CODE}",
+                    },
                 },
                 "certs": {
                     "root": _ca("root", "root", 1),
@@ -232,6 +261,41 @@ def build(folder: Path, url: str) -> CertomancerConfig:
                     "rogue_citizen": _leaf("rogue_citizen", "rogue", LONG, serial=1009),
                     "tls_server": _tls("tls_server", "server_auth", 1010),
                     "tls_client": _tls("tls_client", "client_auth", 1011),
+                    "agency_root": _ca("agency_root", "agency_root", 20),
+                    "agency": _leaf("agency", "agency_root", LONG, serial=2001),
+                    "other_agency": _leaf("other_agency", "agency_root", LONG, serial=2002),
+                    "future": _leaf(
+                        "future",
+                        "interm",
+                        {"valid-from": "2040-01-01T00:00:00+0000", "valid-to": "2045-01-01T00:00:00+0000"},
+                        serial=1012,
+                    ),
+                    "no_usage": {
+                        **_leaf("no_usage", "interm", LONG, serial=1013),
+                        "extensions": [
+                            {
+                                "id": "key_usage",
+                                "critical": True,
+                                "smart-value": {"schema": "key-usage", "params": ["key_encipherment"]},
+                            },
+                        ],
+                    },
+                    "sub_ca": {
+                        **_ca("sub_ca", "interm", 1014),
+                        "extensions": [
+                            {"id": "basic_constraints", "critical": True, "value": {"ca": True}},
+                            {
+                                "id": "key_usage",
+                                "critical": True,
+                                "smart-value": {
+                                    "schema": "key-usage",
+                                    "params": ["digital_signature", "non_repudiation", "key_cert_sign"],
+                                },
+                            },
+                        ],
+                    },
+                    "person": _leaf("person", "interm", LONG, serial=1015),
+                    "business": _leaf("business", "interm", LONG, serial=1016),
                 },
                 "services": {
                     "ocsp": {
@@ -272,4 +336,5 @@ def serve(folder: Path) -> tuple[TestPki, object]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     pki = TestPki(url, folder, config)
     pki.root_pem.write_bytes(pem.armor("CERTIFICATE", pki.cert_der("root")))
+    pki.agency_root_pem.write_bytes(pem.armor("CERTIFICATE", pki.cert_der("agency_root")))
     return pki, server

@@ -114,7 +114,7 @@ def apply(backoffice: str, raw: Any) -> Answer:
     if event.results and wanted != Status.RESULT_RETURNED:
         return Answer(400, "result documents come with status 10 (result returned) only")
     try:
-        checked = results.check(event.results)
+        checked = results.check(event.results, backoffice=backoffice)
     except results.ResultRefused as refused:
         return Answer(422, f"result refused: {refused}")
     try:

@@ -265,8 +265,20 @@ class ApplicantMapping(Strict):
     email: list[str] = []
     phone: list[str] = []
     address: list[str] = []
+    # A business's legal representative, whose personal certificate may sign for it.
+    representative_name: list[str] = []
+    representative_identifier: list[str] = []
 
-    @field_validator("name", "identifier", "email", "phone", "address", mode="before")
+    @field_validator(
+        "name",
+        "identifier",
+        "email",
+        "phone",
+        "address",
+        "representative_name",
+        "representative_identifier",
+        mode="before",
+    )
     @classmethod
     def _listify(cls, v: object) -> object:
         return [v] if isinstance(v, str) else v
@@ -315,7 +327,7 @@ class Procedure(Strict):
                         raise ValueError(f"{f.name}.{sub.name}: conditions inside groups are not supported")
         top_level = {n: f for n, f in seen.items() if f.type != "group"}
         mapping = self.form.applicant
-        for key in ("name", "identifier", "email", "phone", "address"):
+        for key in ApplicantMapping.model_fields:
             for ref in getattr(mapping, key):
                 if ref not in top_level:
                     raise ValueError(f"form.applicant.{key} names unknown field {ref!r}")

@@ -173,6 +173,8 @@ def applicant_of(definition: Procedure, answers: dict[str, Any]) -> dict[str, st
         "email": first(m.email),
         "phone": first(m.phone),
         "address": first(m.address),
+        "representative_name": first(m.representative_name),
+        "representative_identifier": first(m.representative_identifier),
     }
 
 

@@ -28,6 +28,7 @@ from lxml import etree
 from pyhanko_certvalidator import ValidationContext
 
 from app.packaging.manifest import NAMESPACE
+from app.signing.validation import Verdict, check_declaration, declaration_prefix, failed
 
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
@@ -124,6 +125,15 @@ def _common_name(b64: str) -> str | None:
         return None
 
 
+def _declaration_verdict(signed: bytes, unsigned_sha256: object, context: ValidationContext) -> Verdict:
+    """The portal's rule for a signed declaration, the declaration found inside the signed file
+    by the SHA-256 the manifest gives for it."""
+    original = declaration_prefix(signed, unsigned_sha256) if isinstance(unsigned_sha256, str) else None
+    if original is None:
+        return failed("", "wrong_document")
+    return check_declaration(signed, declaration=original, context=context)
+
+
 def verify(
     source: str | Path | IO[bytes],
     *,
@@ -132,8 +142,6 @@ def verify(
 ) -> Report:
     """Check a package (a path or a seekable binary file). `trust_roots` anchor the seal,
     `context` validates the applicant's signature."""
-    from app.signing.validation import validate
-
     report = Report()
     problems = report.problems
     try:
@@ -208,11 +216,11 @@ def verify(
         report.files = len(files)
         if declaration and declaration["path"] in names and not problems:
             with archive.open(declaration["path"]) as signed:
-                verdicts = validate(signed.read(), context)
-            verdict = next((v for v in verdicts if v.ok), verdicts[0] if verdicts else None)
-            if verdict is None or not verdict.ok:
-                reason = verdict.problem if verdict else "not_signed"
-                problems.append(f"{declaration['path']}: the applicant's signature does not hold ({reason})")
+                verdict = _declaration_verdict(signed.read(), declaration.get("unsigned_sha256"), context)
+            if not verdict.ok:
+                problems.append(
+                    f"{declaration['path']}: the applicant's signature does not hold ({verdict.problem})"
+                )
             else:
                 report.signed_by = verdict.signer_name
     return report

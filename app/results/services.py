@@ -1,5 +1,6 @@
-"""Accepting result documents: each must be a PDF carrying a valid, trusted signature (the
-agency's), checked with the same rules as the applicant's; only then is it stored and coded."""
+"""Accepting result documents: each must be a PDF carrying a valid signature of the agency,
+checked with the same rules as the applicant's but against the trust configured for the back
+office that sends it (OPENDVC_AGENCY_TRUST), never the applicants'; only then is it stored."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from sqlalchemy import func, select
 from app.dossiers.models import Dossier
 from app.extensions import db
 from app.results.models import ResultDocument
+from app.signing import get_signing
+from app.signing.validation import validate
+from app.storage import get_blobs
 
 MAX_RESULT_BYTES = 20 * 1024 * 1024
 MAX_RESULTS = 10
@@ -38,11 +42,12 @@ class CheckedResult:
     signing_time: object
 
 
-def check(files: list[ResultFile]) -> list[CheckedResult]:
+def check(files: list[ResultFile], *, backoffice: str) -> list[CheckedResult]:
     """Every file decoded and its signature validated, before anything is stored."""
-    from app.signing import get_signing
-    from app.signing.validation import validate
-
+    signing = get_signing()
+    trust = signing.agency(backoffice)
+    if files and trust is None:
+        raise ResultRefused(f"no agency trust is configured for back office {backoffice!r} (AGENCY_TRUST)")
     checked = []
     for given in files:
         try:
@@ -53,7 +58,10 @@ def check(files: list[ResultFile]) -> list[CheckedResult]:
             raise ResultRefused(f"{given.file_name}: larger than {MAX_RESULT_BYTES // 1024 // 1024} MB")
         if not data.startswith(b"%PDF-"):
             raise ResultRefused(f"{given.file_name}: not a PDF")
-        verdicts = validate(data, get_signing().context())
+        verdicts = [
+            v if not v.ok or trust.allows(v) else v.refused("not_allowed_signer")
+            for v in validate(data, signing.agency_context(trust), not_signers=signing.not_signers)
+        ]
         good = next((v for v in verdicts if v.ok), None)
         if good is None:
             problem = verdicts[0].problem if verdicts else "not_signed"
@@ -64,8 +72,6 @@ def check(files: list[ResultFile]) -> list[CheckedResult]:
 
 def attach(dossier: Dossier, results: list[CheckedResult]) -> list[ResultDocument]:
     """Store and code the results, inside the caller's transaction."""
-    from app.storage import get_blobs
-
     last = db.session.scalar(
         select(func.coalesce(func.max(ResultDocument.number), 0)).where(
             ResultDocument.dossier_id == dossier.id

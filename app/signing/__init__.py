@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from asn1crypto import pem
@@ -15,7 +17,8 @@ from app import plugins
 from app.config import ConfigError, Settings
 from app.signing.fetching import AllowlistedFetcherBackend
 from app.signing.pades import Level
-from app.signing.providers import Provider, SigningRefused
+from app.signing.providers import Provider, SealProvider, SigningRefused
+from app.signing.validation import Verdict, fingerprint
 
 GROUP = "opendvc.signers"
 # Ways to sign that are not providers: a PDF signed elsewhere, or a signing agent (deferred).
@@ -34,16 +37,56 @@ def _certificates(path: Path) -> list[asn1_x509.Certificate]:
     return [asn1_x509.Certificate.load(data)]
 
 
+def _read_roots(paths: list[Path], setting: str) -> list[asn1_x509.Certificate]:
+    roots: list[asn1_x509.Certificate] = []
+    for path in paths:
+        try:
+            roots.extend(_certificates(path))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"OPENDVC_{setting}: cannot read {path}: {exc}") from None
+    return roots
+
+
+def _folded(dn: str) -> str:
+    return unicodedata.normalize("NFC", dn).casefold()
+
+
+@dataclass(frozen=True)
+class AgencyTrust:
+    """The roots a back office's agencies sign results under, and the issuers or subjects
+    (RFC 4514) allowed to sign them when pinned."""
+
+    roots: list[asn1_x509.Certificate]
+    issuers: frozenset[str]
+    subjects: frozenset[str]
+
+    def allows(self, verdict: Verdict) -> bool:
+        if self.issuers and _folded(verdict.issuer_dn or "") not in self.issuers:
+            return False
+        return not self.subjects or _folded(verdict.subject_dn or "") in self.subjects
+
+
 class Signing:
     def __init__(self, settings: Settings, instance_path: Path) -> None:
         demo = instance_path / "pki"
         roots = settings.SIGNING_TRUST_ROOTS or ([demo / "root.pem"] if (demo / "root.pem").exists() else [])
-        self.trust_roots: list[asn1_x509.Certificate] = []
-        for path in roots:
-            try:
-                self.trust_roots.extend(_certificates(path))
-            except (OSError, ValueError) as exc:
-                raise ConfigError(f"OPENDVC_SIGNING_TRUST_ROOTS: cannot read {path}: {exc}") from None
+        # Applicants' signatures: the national root and the licensed public CAs.
+        self.trust_roots = _read_roots(roots, "SIGNING_TRUST_ROOTS")
+        # Agencies' signatures on results, per back office; never the applicants' roots.
+        self.agency_trust: dict[str, AgencyTrust] = {
+            name: AgencyTrust(
+                _read_roots(trust.roots, f"AGENCY_TRUST[{name}].roots"),
+                frozenset(map(_folded, trust.issuers)),
+                frozenset(map(_folded, trust.subjects)),
+            )
+            for name, trust in settings.AGENCY_TRUST.items()
+        }
+        demo_agency = demo / "agency-root.pem"
+        self.demo_agency = (
+            AgencyTrust(_read_roots([demo_agency], "AGENCY_TRUST"), frozenset(), frozenset())
+            if not settings.AGENCY_TRUST and demo_agency.exists()
+            else None
+        )
         self.fetch_prefixes = tuple(settings.SIGNING_FETCH_URL_PREFIXES)
         self.timestamper: TimeStamper | None = (
             HTTPTimeStamper(settings.SIGNING_TSA_URL, timeout=10) if settings.SIGNING_TSA_URL else None
@@ -74,13 +117,29 @@ class Signing:
                 f"OPENDVC_SIGNING_PROVIDERS: unknown {sorted(unknown)}; known: {sorted(self.providers)}"
             )
         self.offered = [p for p in settings.SIGNING_PROVIDERS if p in self.providers or p in METHODS]
+        seal = self.providers.get("seal")
+        # The portal's own seal never passes as anyone's signature from outside.
+        self.not_signers: frozenset[bytes] = frozenset(
+            {fingerprint(seal.signer().signing_cert)}
+            if isinstance(seal, SealProvider) and seal.configured
+            else set()
+        )
 
     def context(self, *, fetch: bool = True) -> ValidationContext:
-        """A fresh context per validation: revocation data fetched for one is not reused stale.
-        Fetching only from the configured places (see app/signing/fetching.py)."""
+        """For applicants' signatures. A fresh context per validation: revocation data fetched
+        for one is not reused stale. Fetching only from the configured places (fetching.py)."""
+        return self._context(self.trust_roots, fetch=fetch)
+
+    def agency(self, backoffice: str) -> AgencyTrust | None:
+        return self.agency_trust.get(backoffice, self.demo_agency)
+
+    def agency_context(self, trust: AgencyTrust) -> ValidationContext:
+        return self._context(trust.roots, fetch=True)
+
+    def _context(self, roots: list[asn1_x509.Certificate], *, fetch: bool) -> ValidationContext:
         fetch = fetch and bool(self.fetch_prefixes)
         return ValidationContext(
-            trust_roots=self.trust_roots,
+            trust_roots=roots,
             allow_fetching=fetch,
             revocation_mode="soft-fail",
             # requests-based: pyHanko's default aiohttp session would outlive asyncio.run().

@@ -1,8 +1,10 @@
 """`flask --app wsgi pki demo`: a demo PKI in instance/pki so a newcomer can sign end to end.
 
-A root CA, the portal's seal and one demo citizen (PKCS#12, passphrase "demo"). The root is
-trusted only because no SIGNING_TRUST_ROOTS is configured; production points the settings at
-real roots and a real seal, and never uses these files.
+A root CA, the portal's seal and one demo citizen (PKCS#12, passphrase "demo"); apart from them,
+an agency root and one agency key (agency.p12, passphrase "demo") for signing results, since
+agencies are trusted apart from applicants. The roots are trusted only because no
+SIGNING_TRUST_ROOTS or AGENCY_TRUST is configured; production points the settings at real roots
+and a real seal, and never uses these files.
 """
 
 from __future__ import annotations
@@ -77,16 +79,34 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def make_demo_pki(folder: Path) -> bool:
-    """Create the demo PKI unless it exists; True when it was created."""
-    if (folder / "root.pem").exists():
-        return False
+    """Create the demo PKI unless it exists; True when anything was created."""
     folder.mkdir(parents=True, exist_ok=True)
-    root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    root = _certificate("OpenDVC Demo Root CA", root_key, None, root_key, ca=True)
-    for file_name, subject, passphrase in (
-        ("seal.p12", "Cổng dịch vụ công OpenDVC (demo)", None),
-        ("citizen.p12", "Nguyễn Văn Demo", DEMO_PASSPHRASE),
+    created = False
+    for root_file, root_name, keys in (
+        (
+            "root.pem",
+            "OpenDVC Demo Root CA",
+            (
+                ("seal.p12", "Cổng dịch vụ công OpenDVC (demo)", None),
+                ("citizen.p12", "Nguyễn Văn Demo", DEMO_PASSPHRASE),
+            ),
+        ),
+        (
+            "agency-root.pem",
+            "OpenDVC Demo Agency Root CA",
+            (("agency.p12", "Sở Tài nguyên và Môi trường (demo)", DEMO_PASSPHRASE),),
+        ),
     ):
+        if not (folder / root_file).exists():
+            _make_root(folder, root_file, root_name, keys)
+            created = True
+    return created
+
+
+def _make_root(folder: Path, root_file: str, root_name: str, keys: tuple) -> None:
+    root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    root = _certificate(root_name, root_key, None, root_key, ca=True)
+    for file_name, subject, passphrase in keys:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         cert = _certificate(subject, key, root, root_key, ca=False)
         encryption = (
@@ -95,8 +115,7 @@ def make_demo_pki(folder: Path) -> bool:
             else serialization.NoEncryption()
         )
         _write(folder / file_name, pkcs12.serialize_key_and_certificates(None, key, cert, [root], encryption))
-    _write(folder / "root.pem", root.public_bytes(serialization.Encoding.PEM))
-    return True
+    _write(folder / root_file, root.public_bytes(serialization.Encoding.PEM))
 
 
 @pki_cli.command("demo")

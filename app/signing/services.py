@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from flask import current_app
 from sqlalchemy import select
@@ -14,16 +15,52 @@ from app.dossiers.models import Dossier
 from app.dossiers.status import Status
 from app.extensions import db
 from app.signing import get_signing, pades
+from app.signing.identity import Applicant, compare
 from app.signing.models import DossierSignature
 from app.signing.providers import SigningRefused
 from app.signing.validation import Verdict, check_declaration
 from app.storage import get_blobs
 
-__all__ = ["SigningRefused", "accept_signed", "current_signature", "declaration_of", "sign_with"]
+__all__ = [
+    "SigningRefused",
+    "accept_signed",
+    "applicant_of",
+    "check_signed",
+    "current_signature",
+    "declaration_of",
+    "sign_with",
+]
 
 
 def declaration_of(dossier: Dossier) -> Declaration:
     return render(dossier, dossiers.procedure_of(dossier))
+
+
+def applicant_of(dossier: Dossier) -> Applicant:
+    found = dossiers.applicant_of(dossiers.procedure_of(dossier).definition, dossier.answers)
+    return Applicant(
+        name=found["name"],
+        identifier=found["identifier"],
+        representative_name=found["representative_name"],
+        representative_identifier=found["representative_identifier"],
+    )
+
+
+def check_signed(signed: bytes, *, declaration: bytes, applicant: Applicant) -> Verdict:
+    """Every rule for a declaration an applicant signed, however it was made: this declaration
+    and nothing added but the signature, a trusted applicant's certificate (never the portal's
+    seal), and the signer compared with the applicant as OPENDVC_SIGNER_MATCH says."""
+    signing = get_signing()
+    verdict = check_declaration(
+        signed, declaration=declaration, context=signing.context(), not_signers=signing.not_signers
+    )
+    policy = current_app.config["OPENDVC"].SIGNER_MATCH
+    if not verdict.ok or policy == "off":
+        return verdict
+    verdict = replace(verdict, signer_match=compare(verdict, applicant, policy=policy))
+    if policy == "require" and verdict.signer_match["outcome"] == "mismatch":
+        return verdict.refused("signer_mismatch")
+    return verdict
 
 
 def current_signature(dossier: Dossier) -> DossierSignature | None:
@@ -64,9 +101,7 @@ def accept_signed(
     if Status(dossier.status) not in (Status.DRAFT, Status.SIGNED):
         raise SigningRefused("this dossier can no longer be signed", 409)
     declaration = declaration or declaration_of(dossier)
-    verdict = check_declaration(
-        signed, declaration=declaration.pdf, field_name=FIELD_NAME, context=get_signing().context()
-    )
+    verdict = check_signed(signed, declaration=declaration.pdf, applicant=applicant_of(dossier))
     if not verdict.ok:
         return verdict
     sha256 = get_blobs().put(signed)

@@ -3,22 +3,47 @@
 A signature passes only if it is intact, valid, trusted (bottom line), covers the whole
 document, and the document was changed afterwards at most by timestamps and validation data.
 `valid` alone is never enough: a flipped byte can leave it True while `intact` is False.
+
+A declaration signed outside the portal is held to more: between the portal's declaration and
+the applicant's signature the only change allowed is what a signing application writes to sign
+(the signature field, its widget and appearance, or an empty signature field being filled).
+pyHanko's difference analysis decides that, with a policy stricter than its default one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from dataclasses import dataclass, fields
-from datetime import datetime
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any, BinaryIO
 
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
 from flask_babel import lazy_gettext as _l
-from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
 from pyhanko.sign.ades.report import AdESIndeterminate
-from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.diff_analysis import (
+    CatalogModificationRule,
+    DocInfoRule,
+    DSSCompareRule,
+    FormUpdatingRule,
+    MetadataUpdateRule,
+    ModificationLevel,
+    ObjectStreamRule,
+    SigFieldCreationRule,
+    SigFieldModificationRule,
+    StandardDiffPolicy,
+    SuspiciousModification,
+    XrefStreamRule,
+)
+from pyhanko.sign.diff_analysis.form_rules_api import FieldComparisonContext, FormUpdate, _list_fields
+from pyhanko.sign.validation import EmbeddedPdfSignature, async_validate_pdf_signature
+from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -27,19 +52,80 @@ REASONS = {
     "changed": _l("The document was changed after it was signed."),
     "wrong_document": _l("This is not the declaration of this dossier."),
     "untrusted": _l("The certificate was not issued by a trusted certification authority."),
-    "expired": _l("The certificate had expired, or was not yet valid, when the document was signed."),
+    "expired": _l("The certificate had expired when the document was signed."),
+    "not_yet_valid": _l("The certificate was not yet valid when the document was signed."),
     "revoked": _l("The certificate has been revoked."),
+    "key_usage": _l(
+        "The certificate is not meant for signing documents: its key usage allows neither digital "
+        "signature nor non-repudiation."
+    ),
+    "weak_algorithm": _l("The signature uses a digest algorithm that is no longer safe, such as SHA-1."),
+    "ca_certificate": _l(
+        "The certificate belongs to a certification authority: it cannot sign as a person or an organisation."
+    ),
+    "portal_seal": _l("The portal's own seal cannot sign in an applicant's name."),
+    "not_allowed_signer": _l("This certificate is not one of those allowed to sign the agency's results."),
+    "signer_mismatch": _l("The certificate does not belong to the applicant named in the form."),
     "invalid": _l("The signature is not valid."),
     "unreadable": _l("The file is not a PDF that can be read."),
 }
 ALLOWED_LATER_CHANGES = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
+NEW_FORM_KEYS = {"/Fields", "/SigFlags", "/DR", "/DA"}
+
+
+class FormCreatingRule(FormUpdatingRule):
+    """pyHanko's form rule, also where the older revision has no form at all: the portal's
+    declaration has none, and the applicant's signature brings the first one. The new form may
+    then hold only what its field rules (signature fields) approve."""
+
+    def apply(self, old: HistoricalResolver, new: HistoricalResolver):  # type: ignore[override]
+        if "/AcroForm" in old.root:
+            yield from super().apply(old, new)
+            return
+        if "/AcroForm" not in new.root:
+            return
+        form = new.root["/AcroForm"]
+        if not isinstance(form, generic.DictionaryObject) or set(form) - NEW_FORM_KEYS:
+            raise SuspiciousModification("the new form holds more than its fields")
+        for container, key in ((new.root, "/AcroForm"), (form, "/Fields")):
+            raw = container.raw_get(key)
+            if isinstance(raw, generic.IndirectObject):
+                yield ModificationLevel.LTA_UPDATES, FormUpdate(raw.reference)
+        if "/DR" in form:
+            for ref in new.collect_dependencies(form.raw_get("/DR"), since_revision=old.revision + 1):
+                yield ModificationLevel.FORM_FILLING, FormUpdate(ref)
+        specs = dict(_list_fields(generic.ArrayObject(), form.get("/Fields"), old_path=None))
+        context = FieldComparisonContext(field_specs=specs, old=old, new=new)
+        for rule in self.field_rules:
+            yield from rule.apply(context)
+
+
+# What may lie between the portal's declaration and the applicant's signature: pyHanko's default
+# policy less the filling of other form fields, and with objects nothing refers to refused (they
+# are what a shadow attack prepares before signing, to reveal after).
+SIGNING_ONLY = StandardDiffPolicy(
+    global_rules=[
+        CatalogModificationRule(),
+        DocInfoRule().as_qualified(ModificationLevel.LTA_UPDATES),
+        XrefStreamRule().as_qualified(ModificationLevel.LTA_UPDATES),
+        ObjectStreamRule().as_qualified(ModificationLevel.LTA_UPDATES),
+        DSSCompareRule().as_qualified(ModificationLevel.LTA_UPDATES),
+        MetadataUpdateRule().as_qualified(ModificationLevel.LTA_UPDATES),
+    ],
+    form_rule=FormCreatingRule(field_rules=[SigFieldCreationRule(), SigFieldModificationRule()]),
+    ignore_orphaned_objects=False,
+)
+SIGNING_KEY_USAGE = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
+WEAK_DIGESTS = {"md5", "sha1"}
 _EXPIRED = {
     AdESIndeterminate.EXPIRED,
-    AdESIndeterminate.NOT_YET_VALID,
     AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,
     AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED,
 }
 _REVOKED = {AdESIndeterminate.REVOKED_NO_POE, AdESIndeterminate.REVOKED_CA_NO_POE}
+# Vietnamese CAs write the holder's identifiers into the subject (UID, or serialNumber):
+# CCCD:<12 digits>, CMND:<9 or 12>, HC:<passport>, MST:<tax code>, MNS:<budget unit code>.
+_IDENTIFIER = re.compile(r"^\s*(CCCD|CMND|HC|MST|MNS)\s*[:\-]\s*(\S+)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -60,6 +146,11 @@ class Verdict:
     trusted: bool
     coverage: str | None
     modification_level: str | None
+    subject_dn: str | None = None  # RFC 4514, for pinning agencies' certificates
+    issuer_dn: str | None = None
+    organisation: str | None = None
+    identifiers: tuple[str, ...] = ()  # ("CCCD:001090001234", "MST:0101234567")
+    signer_match: dict[str, str] | None = None  # the applicant compared with the certificate
 
     @property
     def reason(self) -> str:
@@ -69,7 +160,15 @@ class Verdict:
         data = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict() would deep-copy
         for key in ("signing_time", "timestamp_time"):
             data[key] = data[key].isoformat() if data[key] else None
+        data["identifiers"] = list(self.identifiers)
         return data
+
+    def refused(self, problem: str) -> Verdict:
+        return replace(self, ok=False, problem=problem)
+
+
+def fingerprint(cert: asn1_x509.Certificate) -> bytes:
+    return hashlib.sha256(cert.dump()).digest()
 
 
 def _problem(status: PdfSignatureStatus) -> str | None:
@@ -91,12 +190,39 @@ def _problem(status: PdfSignatureStatus) -> str | None:
         indic = status.trust_problem_indic
         if status.revoked or indic in _REVOKED:
             return "revoked"
+        if indic == AdESIndeterminate.NOT_YET_VALID:
+            return "not_yet_valid"
         if indic in _EXPIRED:
             return "expired"
         return "untrusted"
     if not status.bottom_line:
         return "invalid"
     return None
+
+
+def _certificate_problem(cert: asn1_x509.Certificate, not_signers: Collection[bytes]) -> str | None:
+    """What no trust root can make right: the certificate is not one that signs documents."""
+    if cert.ca:
+        return "ca_certificate"
+    if fingerprint(cert) in not_signers:
+        return "portal_seal"
+    usage = cert.key_usage_value
+    if usage is not None and not ({"digital_signature", "non_repudiation"} & set(usage.native)):
+        return "key_usage"
+    if cert.not_valid_before > datetime.now(UTC):
+        return "not_yet_valid"
+    return None
+
+
+def _weak_digest(embedded: EmbeddedPdfSignature) -> bool:
+    signer_info = embedded.signer_info
+    digest = signer_info["digest_algorithm"]["algorithm"].native
+    signature = signer_info["signature_algorithm"]
+    try:
+        hash_algo = signature.hash_algo
+    except ValueError:  # RSASSA-PKCS1 without a hash in its name, or EdDSA: the digest decides
+        hash_algo = digest
+    return digest in WEAK_DIGESTS or hash_algo in WEAK_DIGESTS
 
 
 def _level(status: PdfSignatureStatus, reader: PdfFileReader) -> str:
@@ -108,14 +234,32 @@ def _level(status: PdfSignatureStatus, reader: PdfFileReader) -> str:
     return "B-LTA" if has_doc_ts else "B-LT"
 
 
-def _verdict(field: str, status: PdfSignatureStatus, reader: PdfFileReader) -> Verdict:
+def _names(cert: asn1_x509.Certificate) -> dict[str, Any]:
+    subject = cert.subject.native
+    identifiers = []
+    for key in ("user_id", "serial_number"):
+        values = subject.get(key)
+        for value in [values] if isinstance(values, str) else values or []:
+            match = _IDENTIFIER.match(value)
+            if match:
+                identifiers.append(f"{match[1].upper()}:{match[2]}")
+    parsed = x509.load_der_x509_certificate(cert.dump())
+    organisation = subject.get("organization_name")
+    return {
+        "signer_name": subject.get("common_name"),
+        "subject_dn": parsed.subject.rfc4514_string(),
+        "issuer_dn": parsed.issuer.rfc4514_string(),
+        "organisation": organisation if isinstance(organisation, str) else None,
+        "identifiers": tuple(identifiers),
+    }
+
+
+def _verdict(field: str, status: PdfSignatureStatus, reader: PdfFileReader, problem: str | None) -> Verdict:
     cert = status.signing_cert
-    problem = _problem(status)
     return Verdict(
         field=field,
         ok=problem is None,
         problem=problem,
-        signer_name=cert.subject.native.get("common_name"),
         serial=format(cert.serial_number, "x"),
         issuer=cert.issuer.human_friendly,
         signing_time=status.signer_reported_dt,
@@ -126,44 +270,128 @@ def _verdict(field: str, status: PdfSignatureStatus, reader: PdfFileReader) -> V
         trusted=status.trusted,
         coverage=status.coverage.name if status.coverage else None,
         modification_level=status.modification_level.name if status.modification_level else None,
+        **_names(cert),
     )
 
 
-def _failed(field: str, problem: str) -> Verdict:
+def failed(field: str, problem: str) -> Verdict:
     return Verdict(field, False, problem, None, None, None, None, None, "", False, False, False, None, None)
 
 
-async def async_validate(pdf: bytes | BinaryIO, context: ValidationContext) -> list[Verdict]:
-    """Every signature in the file (bytes, or an open file for large attachments)."""
+async def _check(
+    embedded: EmbeddedPdfSignature,
+    reader: PdfFileReader,
+    context: ValidationContext,
+    not_signers: Collection[bytes],
+) -> Verdict:
+    try:
+        if _weak_digest(embedded):
+            return failed(embedded.field_name, "weak_algorithm")
+        status = await async_validate_pdf_signature(
+            embedded, signer_validation_context=context, key_usage_settings=SIGNING_KEY_USAGE
+        )
+    except Exception:  # a signature pyHanko cannot even evaluate is not valid
+        return failed(embedded.field_name, "invalid")
+    problem = _problem(status)
+    if problem in (None, "untrusted", "expired", "invalid"):
+        problem = _certificate_problem(status.signing_cert, not_signers) or problem
+    return _verdict(embedded.field_name, status, reader, problem)
+
+
+def _signatures(reader: PdfFileReader) -> list[EmbeddedPdfSignature]:
+    return [s for s in reader.embedded_signatures if s.sig_object.get("/Type") != "/DocTimeStamp"]
+
+
+async def async_validate(
+    pdf: bytes | BinaryIO, context: ValidationContext, *, not_signers: Collection[bytes] = ()
+) -> list[Verdict]:
+    """Every signature in the file (bytes, or an open file for large attachments).
+    `not_signers`: SHA-256 fingerprints of certificates that never pass (the portal's seal)."""
     try:
         reader = PdfFileReader(BytesIO(pdf) if isinstance(pdf, bytes) else pdf, strict=False)
-        signatures = [s for s in reader.embedded_signatures if s.sig_object.get("/Type") != "/DocTimeStamp"]
+        signatures = _signatures(reader)
     except Exception:  # a damaged file is a refusal, not a crash
-        return [_failed("", "unreadable")]
+        return [failed("", "unreadable")]
     if not signatures:
-        return [_failed("", "not_signed")]
-    verdicts = []
-    for embedded in signatures:
+        return [failed("", "not_signed")]
+    return [await _check(embedded, reader, context, not_signers) for embedded in signatures]
+
+
+def validate(
+    pdf: bytes | BinaryIO, context: ValidationContext, *, not_signers: Collection[bytes] = ()
+) -> list[Verdict]:
+    return asyncio.run(async_validate(pdf, context, not_signers=not_signers))
+
+
+def _only_signing_between(reader: PdfFileReader, base: int, signature: EmbeddedPdfSignature) -> bool:
+    """pyHanko's difference analysis of every revision from the declaration's last one up to
+    the one holding the signature: at most a signature field created or filled, this one."""
+    old = reader.get_historical_resolver(base)
+    for revision in range(base + 1, signature.signed_revision + 1):
         try:
-            status = await async_validate_pdf_signature(embedded, signer_validation_context=context)
-        except Exception:
-            verdicts.append(_failed(embedded.field_name, "invalid"))
-            continue
-        verdicts.append(_verdict(embedded.field_name, status, reader))
-    return verdicts
+            diff = SIGNING_ONLY.apply(old, reader.get_historical_resolver(revision))
+        except Exception:  # SuspiciousModification, or a revision pyHanko cannot compare
+            return False
+        if diff.modification_level > ModificationLevel.FORM_FILLING:
+            return False
+        if diff.changed_form_fields - {signature.field_name}:
+            return False
+    return True
 
 
-def validate(pdf: bytes | BinaryIO, context: ValidationContext) -> list[Verdict]:
-    return asyncio.run(async_validate(pdf, context))
+def _declaration_revision(reader: PdfFileReader, declaration: bytes) -> int | None:
+    """The signed file's revision that ends the declaration, if its history runs through it."""
+    original = PdfFileReader(BytesIO(declaration), strict=False)
+    base = original.xrefs.total_revisions - 1
+    if reader.xrefs.total_revisions < base + 1:
+        return None
+    for revision in range(base + 1):
+        ours = original.xrefs.get_xref_container_info(revision)
+        theirs = reader.xrefs.get_xref_container_info(revision)
+        if (ours.start_location, ours.end_location) != (theirs.start_location, theirs.end_location):
+            return None
+    later = reader.xrefs.total_revisions > base + 1
+    if later and reader.xrefs.get_xref_container_info(base + 1).start_location < len(declaration):
+        return None
+    return base
+
+
+async def async_check_declaration(
+    signed: bytes, *, declaration: bytes, context: ValidationContext, not_signers: Collection[bytes] = ()
+) -> Verdict:
+    """The applicant's signature on exactly this declaration: the signed file must begin with
+    the declaration's bytes (a signature is an incremental update), add exactly one signature,
+    and between the two hold nothing but what signing writes."""
+    if hashlib.sha256(signed[: len(declaration)]).digest() != hashlib.sha256(declaration).digest():
+        return failed("", "wrong_document")
+    try:
+        reader = PdfFileReader(BytesIO(signed), strict=False)
+        base = _declaration_revision(reader, declaration)
+        added = [s for s in _signatures(reader) if base is not None and s.signed_revision > base]
+    except Exception:
+        return failed("", "unreadable")
+    if base is None:
+        return failed("", "wrong_document")
+    if not added:
+        return failed("", "not_signed")
+    if len(added) > 1 or not _only_signing_between(reader, base, added[0]):
+        return failed(added[0].field_name, "wrong_document")
+    return await _check(added[0], reader, context, not_signers)
 
 
 def check_declaration(
-    signed: bytes, *, declaration: bytes, field_name: str, context: ValidationContext
+    signed: bytes, *, declaration: bytes, context: ValidationContext, not_signers: Collection[bytes] = ()
 ) -> Verdict:
-    """The applicant's signature on exactly this declaration: the signed file must begin with
-    the declaration's bytes (a signature is an incremental update) and sign it whole."""
-    if hashlib.sha256(signed[: len(declaration)]).digest() != hashlib.sha256(declaration).digest():
-        return _failed(field_name, "wrong_document")
-    verdicts = validate(signed, context)
-    found = [v for v in verdicts if v.field == field_name] or verdicts
-    return found[0]
+    return asyncio.run(
+        async_check_declaration(signed, declaration=declaration, context=context, not_signers=not_signers)
+    )
+
+
+def declaration_prefix(signed: bytes, sha256: str) -> bytes | None:
+    """The declaration a signed file was made from, found by its SHA-256 among the file's
+    revision ends (for `package verify`, which has the signed file and the declaration's hash)."""
+    for match in re.finditer(rb"%%EOF(\r\n|\r|\n)?", signed):
+        for end in {match.start() + 5, match.end()}:
+            if hashlib.sha256(signed[:end]).hexdigest() == sha256:
+                return signed[:end]
+    return None

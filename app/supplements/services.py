@@ -12,15 +12,14 @@ from app.attachments.names import clean_filename
 from app.attachments.services import UploadRefused, keep
 from app.backoffice.models import OutboxMessage
 from app.catalog.schema import Component
-from app.documents.declaration import FIELD_NAME, Declaration
+from app.documents.declaration import Declaration
 from app.dossiers import calendar
 from app.dossiers import services as dossiers
 from app.dossiers.models import Dossier
 from app.dossiers.status import Status
 from app.extensions import db
-from app.signing import get_signing
-from app.signing.services import sign_declaration
-from app.signing.validation import Verdict, check_declaration
+from app.signing.services import applicant_of, check_signed, sign_declaration
+from app.signing.validation import Verdict
 from app.storage import BlobWriter, get_blobs
 from app.supplements import declaration as supplement_declaration
 from app.supplements.models import Supplement, SupplementFile
@@ -121,9 +120,7 @@ def accept_signed(
     if supplement.state != "open" or not supplement.files:
         raise UploadRefused(_l("Attach at least one document before signing"), 400)
     declaration = declaration or declaration_of(dossier, supplement)
-    verdict = check_declaration(
-        signed, declaration=declaration.pdf, field_name=FIELD_NAME, context=get_signing().context()
-    )
+    verdict = check_signed(signed, declaration=declaration.pdf, applicant=applicant_of(dossier))
     if not verdict.ok:
         return verdict
     submission = db.session.scalar(

@@ -60,7 +60,7 @@ def state(app) -> tuple[str, list[str]]:
 
 def test_a_signed_result_is_offered_to_the_applicant_only(finished, pki):
     app, client, code, status_url = finished
-    document = signed_by(pki, "seal")
+    document = signed_by(pki, "agency")
     answer = post(client, {**event(code, 4, 10, "Đã trả kết quả"), "results": [result(document)]})
     assert (answer.status_code, answer.json["title"]) == (200, "applied")
     assert state(app) == ("result_returned", [f"{code}-KQ1"])
@@ -94,14 +94,16 @@ def test_a_result_without_a_valid_agency_signature_is_refused(finished, pki, mak
 
 def test_results_come_with_status_10_only(tracked, pki):
     app, client, code, _ = tracked
-    answer = post(client, {**event(code, 1, 2), "results": [result(signed_by(pki, "seal"))]})
+    answer = post(client, {**event(code, 1, 2), "results": [result(signed_by(pki, "agency"))]})
     assert answer.status_code == 400
     assert state(app) == ("new", [])
 
 
 def test_a_result_file_name_cannot_be_a_path(finished, pki):
     app, client, code, _ = finished
-    answer = post(client, {**event(code, 4, 10), "results": [result(signed_by(pki, "seal"), "../../x.pdf")]})
+    answer = post(
+        client, {**event(code, 4, 10), "results": [result(signed_by(pki, "agency"), "../../x.pdf")]}
+    )
     assert answer.status_code == 400
     assert state(app) == ("finished", [])
 
@@ -127,7 +129,7 @@ def test_the_reference_back_office_posts_statuses_and_the_result(
     with server.app.app_context():
         assert deliver_due().delivered == [code]
     licence_pdf = tmp_path / "giay-phep.pdf"
-    licence_pdf.write_bytes(signed_by(pki, "seal"))
+    licence_pdf.write_bytes(signed_by(pki, "agency"))
     env = {
         **os.environ,
         "REFERENCE_SECRET": SHARED,

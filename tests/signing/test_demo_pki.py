@@ -17,7 +17,13 @@ def test_demo_pki_is_made_once_and_lets_a_newcomer_sign(make_app, tmp_path):
     assert "demo PKI written" in runner.invoke(args=["pki", "demo"]).output
     assert "already" in runner.invoke(args=["pki", "demo"]).output
     pki = instance / "pki"
-    assert sorted(p.name for p in pki.iterdir()) == ["citizen.p12", "root.pem", "seal.p12"]
+    assert sorted(p.name for p in pki.iterdir()) == [
+        "agency-root.pem",
+        "agency.p12",
+        "citizen.p12",
+        "root.pem",
+        "seal.p12",
+    ]
     assert {oct(p.stat().st_mode & 0o777) for p in pki.iterdir()} == {"0o600"}
 
     restarted = make_app(instance_path=str(instance), CATALOG_DIR=TEST_CATALOG, SIGNING_TRUST_ROOTS=[])
