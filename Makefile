@@ -64,6 +64,7 @@ bench: install-test translations
 	$(BIN)/python -m bench.form_render
 	$(BIN)/python -m bench.upload_memory
 	$(BIN)/python -m bench.signing
+	$(BIN)/python -m bench.declaration_check
 	$(BIN)/python -m bench.delivery
 
 clean:

@@ -119,6 +119,8 @@ def build(dossier: Any, supplement: Any = None) -> DossierPackage:
                 "certificate_issuer": signature.certificate_issuer,
                 "signing_time": signature.signing_time.isoformat() if signature.signing_time else None,
                 "level": signature.level,
+                # OPENDVC_SIGNER_MATCH's finding, for the official who receives the dossier.
+                "signer_match": (signature.report or {}).get("signer_match"),
             }
         )
     else:

@@ -46,13 +46,18 @@ def applicant_of(dossier: Dossier) -> Applicant:
     )
 
 
-def check_signed(signed: bytes, *, declaration: bytes, applicant: Applicant) -> Verdict:
+def check_signed(signed: bytes, *, declaration: Declaration, applicant: Applicant) -> Verdict:
     """Every rule for a declaration an applicant signed, however it was made: this declaration
     and nothing added but the signature, a trusted applicant's certificate (never the portal's
-    seal), and the signer compared with the applicant as OPENDVC_SIGNER_MATCH says."""
+    seal), shown (if at all) below the declaration's text, and the signer compared with the
+    applicant as OPENDVC_SIGNER_MATCH says."""
     signing = get_signing()
     verdict = check_declaration(
-        signed, declaration=declaration, context=signing.context(), not_signers=signing.not_signers
+        signed,
+        declaration=declaration.pdf,
+        context=signing.context(),
+        not_signers=signing.not_signers,
+        signature_top=declaration.signature_box[3],
     )
     policy = current_app.config["OPENDVC"].SIGNER_MATCH
     if not verdict.ok or policy == "off":
@@ -101,7 +106,7 @@ def accept_signed(
     if Status(dossier.status) not in (Status.DRAFT, Status.SIGNED):
         raise SigningRefused("this dossier can no longer be signed", 409)
     declaration = declaration or declaration_of(dossier)
-    verdict = check_signed(signed, declaration=declaration.pdf, applicant=applicant_of(dossier))
+    verdict = check_signed(signed, declaration=declaration, applicant=applicant_of(dossier))
     if not verdict.ok:
         return verdict
     sha256 = get_blobs().put(signed)

@@ -66,6 +66,10 @@ REASONS = {
     "portal_seal": _l("The portal's own seal cannot sign in an applicant's name."),
     "not_allowed_signer": _l("This certificate is not one of those allowed to sign the agency's results."),
     "signer_mismatch": _l("The certificate does not belong to the applicant named in the form."),
+    "misplaced": _l(
+        "The signature is shown over the declaration's text. Sign invisibly, or place the visible "
+        "signature in the space under “NGƯỜI ĐỀ NGHỊ (ký số)” on the last page."
+    ),
     "invalid": _l("The signature is not valid."),
     "unreadable": _l("The file is not a PDF that can be read."),
 }
@@ -339,6 +343,26 @@ def _only_signing_between(reader: PdfFileReader, base: int, signature: EmbeddedP
     return True
 
 
+def _placed_below(signature: EmbeddedPdfSignature, reader: PdfFileReader, top: float) -> bool:
+    """A signature's appearance never covers the declaration: each visible widget of its field is
+    on the last page, no higher than `top` (the top of the declaration's signature box)."""
+    value = signature.sig_field.raw_get("/V")
+    pages = int(reader.root["/Pages"]["/Count"])
+    for index in range(pages):
+        page_ref, _ = reader.find_page_for_modification(index)
+        for annotation in page_ref.get_object().get("/Annots", []):
+            widget = annotation.get_object()
+            owner = widget if "/V" in widget else widget.get("/Parent")
+            if owner is None or "/V" not in owner or owner.raw_get("/V") != value:
+                continue
+            x1, y1, x2, y2 = (float(v) for v in widget.get("/Rect", (0, 0, 0, 0)))
+            if (x2 - x1) * (y2 - y1) == 0:
+                continue  # an invisible signature
+            if index != pages - 1 or max(y1, y2) > top + 1:
+                return False
+    return True
+
+
 def _declaration_revision(reader: PdfFileReader, declaration: bytes) -> int | None:
     """The signed file's revision that ends the declaration, if its history runs through it."""
     original = PdfFileReader(BytesIO(declaration), strict=False)
@@ -357,11 +381,17 @@ def _declaration_revision(reader: PdfFileReader, declaration: bytes) -> int | No
 
 
 async def async_check_declaration(
-    signed: bytes, *, declaration: bytes, context: ValidationContext, not_signers: Collection[bytes] = ()
+    signed: bytes,
+    *,
+    declaration: bytes,
+    context: ValidationContext,
+    not_signers: Collection[bytes] = (),
+    signature_top: float | None = None,
 ) -> Verdict:
     """The applicant's signature on exactly this declaration: the signed file must begin with
     the declaration's bytes (a signature is an incremental update), add exactly one signature,
-    and between the two hold nothing but what signing writes."""
+    and between the two hold nothing but what signing writes. With `signature_top` (the top of
+    the declaration's signature box on its last page), a visible signature must lie below it."""
     if hashlib.sha256(signed[: len(declaration)]).digest() != hashlib.sha256(declaration).digest():
         return failed("", "wrong_document")
     try:
@@ -376,15 +406,17 @@ async def async_check_declaration(
         return failed("", "not_signed")
     if len(added) > 1 or not _only_signing_between(reader, base, added[0]):
         return failed(added[0].field_name, "wrong_document")
+    try:
+        misplaced = signature_top is not None and not _placed_below(added[0], reader, signature_top)
+    except Exception:  # a widget or page tree pyHanko cannot walk
+        return failed(added[0].field_name, "wrong_document")
+    if misplaced:
+        return failed(added[0].field_name, "misplaced")
     return await _check(added[0], reader, context, not_signers)
 
 
-def check_declaration(
-    signed: bytes, *, declaration: bytes, context: ValidationContext, not_signers: Collection[bytes] = ()
-) -> Verdict:
-    return asyncio.run(
-        async_check_declaration(signed, declaration=declaration, context=context, not_signers=not_signers)
-    )
+def check_declaration(signed: bytes, **kwargs: Any) -> Verdict:
+    return asyncio.run(async_check_declaration(signed, **kwargs))
 
 
 def declaration_prefix(signed: bytes, sha256: str) -> bytes | None:

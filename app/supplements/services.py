@@ -120,7 +120,7 @@ def accept_signed(
     if supplement.state != "open" or not supplement.files:
         raise UploadRefused(_l("Attach at least one document before signing"), 400)
     declaration = declaration or declaration_of(dossier, supplement)
-    verdict = check_signed(signed, declaration=declaration.pdf, applicant=applicant_of(dossier))
+    verdict = check_signed(signed, declaration=declaration, applicant=applicant_of(dossier))
     if not verdict.ok:
         return verdict
     submission = db.session.scalar(

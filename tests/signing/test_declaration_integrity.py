@@ -90,3 +90,28 @@ def test_the_declaration_is_found_in_a_signed_file_by_its_hash(test_client, read
     signed = forgeries.sign(original, citizen_key[0])
     assert declaration_prefix(signed, hashlib.sha256(original).hexdigest()) == original
     assert declaration_prefix(signed, hashlib.sha256(b"other").hexdigest()) is None
+
+
+MISPLACED = (
+    "The signature is shown over the declaration's text. Sign invisibly, or place the visible "
+    "signature in the space under “NGƯỜI ĐỀ NGHỊ (ký số)” on the last page."
+)
+
+
+def test_a_signature_appearance_over_the_answers_is_refused(test_client, ready, citizen_key):
+    """The appearance is the one thing signing may draw: it may not cover the declaration."""
+    original = declaration(test_client, ready)
+    over_the_answers = forgeries.sign(original, citizen_key[0], box=(40, 300, 560, 800))
+    assert refusal(upload_signed(test_client, ready, over_the_answers)) == MISPLACED
+    assert test_client.get(f"{ready}/signed.pdf").status_code == 404
+
+
+def test_a_signature_in_the_signature_box_is_accepted(test_app, test_client, ready, citizen_key):
+    from app.dossiers.models import Dossier
+    from app.extensions import db
+    from app.signing.services import declaration_of
+
+    with test_app.test_request_context():
+        box = declaration_of(db.session.scalars(db.select(Dossier)).one()).signature_box
+    signed = forgeries.sign(declaration(test_client, ready), citizen_key[0], box=box)
+    assert upload_signed(test_client, ready, signed).status_code == 302
