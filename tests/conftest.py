@@ -25,6 +25,7 @@ from app.extensions import db
 PG_BASE = os.environ.get("TEST_POSTGRES_URL")
 # Children first, so that deleting in this order never breaks a foreign key.
 TABLES = (
+    "staff_sessions",
     "staff_users",
     "supplement_files",
     "result_documents",
