@@ -8,12 +8,13 @@ from typing import Any
 from flask import Flask
 
 from app.config import ConfigError, flask_config, load_settings
+from app.links import Portal
 
 __all__ = ["ConfigError", "create_app"]
 
 
 def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app = Portal(__name__, instance_relative_config=True, instance_path=instance_path)
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     settings = load_settings(instance, test_config)

@@ -11,6 +11,7 @@ import runpy
 import secrets
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -44,7 +45,17 @@ class Settings(BaseModel):
     TIMEZONE: str = "Asia/Ho_Chi_Minh"
     # The whole of one dossier's attachments, on top of each component's own limit.
     DOSSIER_MAX_TOTAL_MB: int = Field(default=500, ge=1, le=20_000)
-    SESSION_COOKIE_SECURE: bool = False
+    SESSION_COOKIE_SECURE: bool = False  # production: always true
+    # Where the public reaches the portal (scheme, host and port, no path). Every absolute link
+    # (resume link, QR codes, the signing agent's address, API links) is built on it, never on
+    # the request's Host header; requests for any other host are refused.
+    PUBLIC_URL: str = "http://127.0.0.1:5000"
+    # More host names the portal answers to (e.g. the one a health check uses); links still
+    # follow PUBLIC_URL. In development localhost and 127.0.0.1 are always allowed.
+    ALLOWED_HOSTS: list[str] = []
+    # Staff sessions end after this long without a request, and in any case this long after sign-in.
+    STAFF_IDLE_MINUTES: int = Field(default=30, ge=1, le=24 * 60)
+    STAFF_SESSION_HOURS: int = Field(default=12, ge=1, le=7 * 24)
     # Signing. Only a validly signed dossier can be submitted unless SIGNING_REQUIRED is off.
     SIGNING_REQUIRED: bool = True
     SIGNING_PROVIDERS: list[str] = ["pkcs12", "external", "upload"]  # what applicants are offered
@@ -87,7 +98,13 @@ class Settings(BaseModel):
     # trust. 0 (no proxy): the client address is the connection's, whatever headers say.
     TRUSTED_PROXIES: int = Field(default=0, ge=0, le=5)
 
-    @field_validator("SIGNING_PROVIDERS", "SIGNING_TRUST_ROOTS", "SIGNING_FETCH_URL_PREFIXES", mode="before")
+    @field_validator(
+        "SIGNING_PROVIDERS",
+        "SIGNING_TRUST_ROOTS",
+        "SIGNING_FETCH_URL_PREFIXES",
+        "ALLOWED_HOSTS",
+        mode="before",
+    )
     @classmethod
     def _comma_list(cls, v: object) -> object:
         return [part.strip() for part in v.split(",") if part.strip()] if isinstance(v, str) else v
@@ -111,6 +128,22 @@ class Settings(BaseModel):
         if v and not v.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
             raise ValueError("only sqlite:// and postgresql:// URLs are supported")
         return v.replace("postgresql://", "postgresql+psycopg://", 1)
+
+    @field_validator("PUBLIC_URL")
+    @classmethod
+    def _origin_only(cls, v: str) -> str:
+        try:
+            parts = urlsplit(v.strip())
+            parts.port  # noqa: B018 (a port that is not a number fails here)
+        except ValueError as exc:
+            raise ValueError(f"not a URL: {exc}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "an http:// or https:// address with a host name, e.g. https://dichvucong.example.vn"
+            )
+        if parts.username or parts.password or parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError("only scheme, host and port: no path, query, fragment or user name")
+        return f"{parts.scheme}://{parts.netloc.lower()}"
 
     @field_validator("TIMEZONE")
     @classmethod
@@ -159,15 +192,43 @@ def load_settings(
     except ValidationError as exc:
         lines = [f"{ENV_PREFIX}{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
-    if settings.ENV == "production" and not settings.SECRET_KEY:
-        raise ConfigError(f"{ENV_PREFIX}SECRET_KEY: required when {ENV_PREFIX}ENV is production")
+    if settings.ENV == "production":
+        _fit_for_production(settings)
     return settings
+
+
+MIN_SECRET_KEY = 32
+
+
+def _fit_for_production(settings: Settings) -> None:
+    if not settings.SECRET_KEY:
+        raise ConfigError(f"{ENV_PREFIX}SECRET_KEY: required when {ENV_PREFIX}ENV is production")
+    if len(settings.SECRET_KEY) < MIN_SECRET_KEY:
+        raise ConfigError(
+            f"{ENV_PREFIX}SECRET_KEY: at least {MIN_SECRET_KEY} characters when {ENV_PREFIX}ENV is production"
+            " (python3 -c 'import secrets; print(secrets.token_hex(32))' makes one)"
+        )
+    if not settings.PUBLIC_URL.startswith("https://"):
+        raise ConfigError(
+            f"{ENV_PREFIX}PUBLIC_URL: must be an https:// address when {ENV_PREFIX}ENV is production"
+            f" (it is {settings.PUBLIC_URL})"
+        )
+
+
+def trusted_hosts(settings: Settings) -> list[str]:
+    """The host names requests may name: the public URL's, the configured extras and, in
+    development, the machine itself."""
+    hosts = [urlsplit(settings.PUBLIC_URL).hostname or "", *settings.ALLOWED_HOSTS]
+    if settings.ENV == "development":
+        hosts += ["localhost", "127.0.0.1"]
+    return list(dict.fromkeys(h.lower() for h in hosts if h))
 
 
 def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
     """Translate our settings into the keys Flask and its extensions read."""
     database_url = settings.DATABASE_URL or f"sqlite:///{instance_path / 'opendvc.sqlite3'}"
     engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    production = settings.ENV == "production"
     if database_url.startswith("sqlite"):
         engine_options = {"connect_args": {"timeout": 30}}
     return {
@@ -181,7 +242,12 @@ def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
         "BABEL_TRANSLATION_DIRECTORIES": str(PACKAGE_DIR.parent / "translations"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
+        # Production: over HTTPS only, and a __Host- name, which a browser accepts only from this
+        # very host over HTTPS (no Domain attribute): a neighbouring subdomain cannot plant one.
+        "SESSION_COOKIE_SECURE": production or settings.SESSION_COOKIE_SECURE,
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
+        "SESSION_COOKIE_PATH": "/",
+        "TRUSTED_HOSTS": trusted_hosts(settings),
         "WTF_CSRF_TIME_LIMIT": None,  # a long form takes longer than an hour to fill
         "OPENDVC": settings,
         "RATELIMIT_STORAGE_URI": settings.RATE_LIMIT_STORAGE,

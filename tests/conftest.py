@@ -25,6 +25,7 @@ from app.extensions import db
 PG_BASE = os.environ.get("TEST_POSTGRES_URL")
 # Children first, so that deleting in this order never breaks a foreign key.
 TABLES = (
+    "staff_sessions",
     "staff_users",
     "supplement_files",
     "result_documents",
@@ -179,12 +180,14 @@ def live_server(make_app) -> Iterator:
     servers = []
 
     def serve(**config: object) -> LiveServer:
-        app = make_app(**config)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
+        # The socket first: its port is in the public address the app builds its links on.
+        server = make_server("127.0.0.1", 0, Flask(__name__), threaded=True)
+        url = f"http://127.0.0.1:{server.server_port}"
+        app = server.app = make_app(**{"PUBLIC_URL": url, **config})
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         servers.append((server, thread))
-        return LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+        return LiveServer(url, app)
 
     yield serve
     for server, thread in servers:

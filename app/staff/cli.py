@@ -1,4 +1,4 @@
-"""`flask --app wsgi staff add NAME` / `staff remove NAME`: staff accounts."""
+"""`flask --app wsgi staff add NAME` / `staff remove NAME` / `staff sign-out NAME`: staff accounts."""
 
 from __future__ import annotations
 
@@ -30,3 +30,13 @@ def remove(username: str) -> None:
     if not services.remove(username):
         raise click.ClickException(f"no staff account named {username}")
     click.echo(f"{username} removed")
+
+
+@staff_cli.command("sign-out")
+@click.argument("username")
+def sign_out(username: str) -> None:
+    """End every session of an account, wherever it was opened."""
+    ended = services.sign_out_everywhere(username)
+    if ended is None:
+        raise click.ClickException(f"no staff account named {username}")
+    click.echo(f"{username}: {ended} session(s) ended")

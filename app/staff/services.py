@@ -1,26 +1,34 @@
-"""Staff accounts and sign-in: one transaction per change. Five wrong passwords, each less than
-fifteen minutes after the one before, lock an account: it refuses every attempt, the right
-password too, until fifteen minutes after the last. The count is in the account's row, so it holds
-across processes and machines."""
+"""Staff accounts, sign-in and sessions: one transaction per change. Five wrong passwords, each
+less than fifteen minutes after the one before, lock an account: it refuses every attempt, the
+right password too, until fifteen minutes after the last. The count is in the account's row, so it
+holds across processes and machines.
+
+A session lives on the server (`StaffSession`): signing out, removing the account or
+`staff sign-out NAME` deletes it, and a copy of the cookie opens nothing any more. It ends by
+itself after OPENDVC_STAFF_IDLE_MINUTES without a request, and OPENDVC_STAFF_SESSION_HOURS after
+sign-in whatever the activity."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
-from datetime import timedelta
+import secrets
+from datetime import datetime, timedelta
 from enum import Enum
 
 from flask import current_app
-from sqlalchemy import case, select, update
+from sqlalchemy import case, delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.dossiers import calendar
 from app.extensions import db
-from app.staff.models import StaffUser
+from app.staff.models import StaffSession, StaffUser
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 12
+# How often a session's last request is written down: idle expiry is exact to this much, and a
+# page view writes at most once in this time.
+SEEN_GRANULARITY = timedelta(minutes=1)
 # Checked when the name is unknown, so that a wrong name takes as long as a wrong password.
 _DUMMY = generate_password_hash("not a password of anyone")
 
@@ -53,9 +61,20 @@ def remove(username: str) -> bool:
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
     if user is None:
         return False
+    db.session.execute(delete(StaffSession).where(StaffSession.staff_user_id == user.id))
     db.session.delete(user)
     db.session.commit()
     return True
+
+
+def sign_out_everywhere(username: str) -> int | None:
+    """End every session of an account (a lost laptop, a copied cookie); None: no such account."""
+    user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None:
+        return None
+    ended = db.session.execute(delete(StaffSession).where(StaffSession.staff_user_id == user.id)).rowcount
+    db.session.commit()
+    return ended
 
 
 def sign_in(username: str, password: str) -> tuple[SignIn, StaffUser | None]:
@@ -92,20 +111,67 @@ def sign_in(username: str, password: str) -> tuple[SignIn, StaffUser | None]:
     return SignIn.OK, user
 
 
-def fingerprint(user: StaffUser) -> str:
-    """Kept in the session beside the account's id: removing an account (or a new one taking its
-    id, as SQLite may give it) ends the sessions opened with it. The session cookie is signed,
-    not encrypted, so it holds an HMAC of the hash, never the hash."""
-    key = current_app.secret_key
-    key = key.encode() if isinstance(key, str) else key
-    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
-def find(user_id: object, check: object) -> StaffUser | None:
-    """The staff member a session names, if the session still matches the account."""
-    if not isinstance(user_id, int) or not isinstance(check, str):
+def _limits() -> tuple[timedelta, timedelta]:
+    settings = current_app.config["OPENDVC"]
+    return timedelta(minutes=settings.STAFF_IDLE_MINUTES), timedelta(hours=settings.STAFF_SESSION_HOURS)
+
+
+def _open(record: StaffSession, now: datetime) -> bool:
+    idle, lifetime = _limits()
+    return now - record.last_seen_at < idle and now - record.created_at < lifetime
+
+
+def open_session(user: StaffUser) -> str:
+    """A new session for `user`; the token for the cookie (the server keeps only its hash).
+    Sessions that have ended by themselves, anyone's, are deleted on the way."""
+    now = calendar.now()
+    idle, lifetime = _limits()
+    db.session.execute(
+        delete(StaffSession).where(
+            (StaffSession.last_seen_at <= now - idle) | (StaffSession.created_at <= now - lifetime)
+        )
+    )
+    token = secrets.token_urlsafe(32)
+    record = StaffSession(token_hash=_hash(token), staff_user_id=user.id, created_at=now, last_seen_at=now)
+    db.session.add(record)
+    db.session.commit()
+    return token
+
+
+def close_session(token: object) -> None:
+    if isinstance(token, str):
+        db.session.execute(delete(StaffSession).where(StaffSession.token_hash == _hash(token)))
+        db.session.commit()
+
+
+def current(token: object) -> StaffUser | None:
+    """The staff member whose open session the cookie's token names, or None. Each use keeps the
+    session open: its last request is written at most once a SEEN_GRANULARITY (bookkeeping of
+    the session, the one write a page view makes), in a plain UPDATE that a sign-out in
+    parallel cannot make fail."""
+    if not isinstance(token, str):
         return None
-    user = db.session.get(StaffUser, user_id)
-    if user is None or not hmac.compare_digest(fingerprint(user), check):
+    found = db.session.execute(
+        select(StaffSession, StaffUser)
+        .join(StaffUser, StaffUser.id == StaffSession.staff_user_id)
+        .where(StaffSession.token_hash == _hash(token))
+    ).first()
+    if found is None:
         return None
+    record, user = found
+    now = calendar.now()
+    if not _open(record, now):
+        return None
+    if now - record.last_seen_at >= SEEN_GRANULARITY:
+        db.session.execute(
+            update(StaffSession)
+            .where(StaffSession.id == record.id)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
     return user

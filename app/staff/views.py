@@ -42,20 +42,21 @@ def _safe_next(target: str | None) -> str:
 
 
 def _start_session(user: StaffUser | None = None) -> None:
-    """A fresh session at sign-in and sign-out: nothing from before survives but the language."""
+    """A fresh session at sign-in and sign-out: the one before ends on the server too, and
+    nothing of it survives but the language."""
+    services.close_session(session.get("staff_token"))
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
     if user is not None:
-        session["staff_user_id"] = user.id
-        session["staff_check"] = services.fingerprint(user)
+        session["staff_token"] = services.open_session(user)
 
 
 def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        g.staff = services.find(session.get("staff_user_id"), session.get("staff_check"))
+        g.staff = services.current(session.get("staff_token"))
         if g.staff is None:
             return redirect(url_for("staff.sign_in", next=request.path))
         return view(*args, **kwargs)

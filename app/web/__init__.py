@@ -16,6 +16,14 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 
+# What a browser or a proxy may keep: the same for everyone, no secret in it. Every other answer
+# (dossier pages with their resume link and access code, downloads, staff pages, the APIs,
+# errors) is Cache-Control: no-store, so that none outlives the session in a shared computer's
+# cache or a proxy's.
+CACHEABLE_ENDPOINTS = frozenset(
+    {"static", "catalog.index", "catalog.procedure", "api.procedures", "api.procedure", "api.openapi"}
+)
+
 
 def init_app(app: Flask) -> None:
     from app.staff import views as staff
@@ -81,4 +89,13 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.after_request
+    def no_store(response: Response) -> Response:
+        # The session cookie is set after this runs: a modified session means one is coming.
+        sets_cookie = session.modified or "Set-Cookie" in response.headers
+        public = request.endpoint in CACHEABLE_ENDPOINTS and response.status_code in (200, 304)
+        if not public or sets_cookie:
+            response.headers["Cache-Control"] = "no-store"
         return response

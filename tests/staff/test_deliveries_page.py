@@ -174,14 +174,14 @@ def test_signing_in_starts_a_fresh_session_that_keeps_the_language(failed):
     client = app.test_client()
     client.get("/language/en")
     with client.session_transaction() as session:
-        session["staff_user_id"] = 999  # planted before sign-in
+        session["staff_token"] = "planted"  # before sign-in
         session["dossiers"] = {"someone": "else"}
-    assert client.get("/staff/deliveries").status_code == 302  # an id alone opens nothing
+    assert client.get("/staff/deliveries").status_code == 302  # a token the server never gave opens nothing
     sign_in(client)
     with client.session_transaction() as session:
         assert "dossiers" not in session
         assert session["locale"] == "en"
-        assert session["staff_user_id"] != 999
+        assert session["staff_token"] != "planted"
 
 
 def test_signing_out_needs_the_form_and_ends_the_session(failed):
