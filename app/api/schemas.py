@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.catalog.schema import Level, Procedure, ProcedureField, Text
 
@@ -40,3 +42,48 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str | None = None
+
+
+class EventAnswer(BaseModel):
+    """The answer to a status event, applied or not: `title` says what happened."""
+
+    title: str
+    status: int
+
+
+class PrepareRequest(BaseModel):
+    """The signing agent's certificate (base64 DER) and the chain up to its CA."""
+
+    model_config = ConfigDict(extra="forbid")
+    certificate: str = Field(min_length=1, max_length=16384, description="base64 of the DER certificate")
+    chain: list[Annotated[str, Field(max_length=16384)]] = Field(
+        default=[], max_length=10, description="base64 DER certificates of the issuing CAs"
+    )
+
+
+class PrepareAnswer(BaseModel):
+    to_sign: str = Field(description="base64 of the CMS signed attributes the agent signs")
+    digest_algorithm: str
+    signature_algorithm: str
+    expires_at: str = Field(description="when the session expires (ISO 8601)")
+
+
+class CompleteRequest(BaseModel):
+    """The raw signature over `to_sign`, base64."""
+
+    model_config = ConfigDict(extra="forbid")
+    signature: str = Field(min_length=1, max_length=16384)
+
+
+class SignatureAccepted(BaseModel):
+    accepted: Literal[True]
+    signer: str | None
+    level: str = Field(description="the PAdES level reached: B-B, B-T, B-LT or B-LTA")
+
+
+class SignatureRefused(BaseModel):
+    """The signed declaration was made but is refused; `reason` is a code, `detail` says it in words."""
+
+    accepted: Literal[False]
+    reason: str | None
+    detail: str

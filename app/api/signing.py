@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, g, request
 
+from app.api.problems import BodyRefused, problem, read_json
+from app.api.schemas import (
+    CompleteRequest,
+    PrepareAnswer,
+    PrepareRequest,
+    SignatureAccepted,
+    SignatureRefused,
+)
 from app.extensions import csrf
 from app.signing import external
 
@@ -18,57 +25,51 @@ MAX_BODY = 256 * 1024  # a certificate chain or a signature: a few kilobytes
 
 @bp.before_request
 def _small_bodies() -> tuple[Response, int] | None:
+    request.max_content_length = MAX_BODY + 1  # this limit, not the dossier's upload budget
     if (request.content_length or 0) > MAX_BODY:
-        return _problem("request too large", 413)
+        return problem(413, "request too large")
     g.body = request.stream.read(MAX_BODY + 1)  # bounded, even for a chunked request
     if len(g.body) > MAX_BODY:
-        return _problem("request too large", 413)
+        return problem(413, "request too large")
     return None
 
 
-def _json() -> dict:
-    try:
-        found = json.loads(g.body)
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
+def _answer(model: PrepareAnswer | SignatureAccepted | SignatureRefused, status: int) -> tuple[Response, int]:
+    return Response(model.model_dump_json(), mimetype="application/json"), status
 
 
-def _problem(title: str, status: int) -> tuple[Response, int]:
-    return jsonify(title=title, status=status), status
-
-
-def _b64(value: object) -> bytes:
-    if not isinstance(value, str):
-        raise ValueError("not a string")
+def _b64(value: str) -> bytes:
     return base64.b64decode(value, validate=True)
 
 
 @bp.post("/<token>/prepare")
 def prepare(token: str) -> tuple[Response, int]:
-    body = _json()
     try:
-        certificate = _b64(body.get("certificate"))
-        chain = [_b64(c) for c in body.get("chain", [])]
+        body = read_json(PrepareRequest, g.body)
+        certificate = _b64(body.certificate)
+        chain = [_b64(c) for c in body.chain]
+    except BodyRefused as refused:
+        return problem(400, "certificate and chain must be base64 DER", refused.detail)
     except (ValueError, binascii.Error):
-        return _problem("certificate and chain must be base64 DER", 400)
+        return problem(400, "certificate and chain must be base64 DER")
     try:
-        return jsonify(external.prepare(token, certificate=certificate, chain=chain)), 200
-    except external.SessionProblem as problem:
-        return _problem(str(problem), problem.status)
+        return _answer(PrepareAnswer(**external.prepare(token, certificate=certificate, chain=chain)), 200)
+    except external.SessionProblem as session_problem:
+        return problem(session_problem.status, str(session_problem))
 
 
 @bp.post("/<token>/complete")
 def complete(token: str) -> tuple[Response, int]:
-    body = _json()
     try:
-        signature = _b64(body.get("signature"))
+        signature = _b64(read_json(CompleteRequest, g.body).signature)
+    except BodyRefused as refused:
+        return problem(400, "signature must be base64", refused.detail)
     except (ValueError, binascii.Error):
-        return _problem("signature must be base64", 400)
+        return problem(400, "signature must be base64")
     try:
         verdict = external.complete(token, signature=signature)
-    except external.SessionProblem as problem:
-        return _problem(str(problem), problem.status)
+    except external.SessionProblem as session_problem:
+        return problem(session_problem.status, str(session_problem))
     if not verdict.ok:
-        return jsonify(accepted=False, reason=verdict.problem, detail=verdict.reason), 422
-    return jsonify(accepted=True, signer=verdict.signer_name, level=verdict.level), 200
+        return _answer(SignatureRefused(accepted=False, reason=verdict.problem, detail=verdict.reason), 422)
+    return _answer(SignatureAccepted(accepted=True, signer=verdict.signer_name, level=verdict.level), 200)

@@ -54,9 +54,24 @@ def _check_pdf(path: str) -> list[dict] | None:
     return found or None
 
 
+class _ProtectionUnreadable(Exception):
+    """The PDF is encrypted with a handler or a version pypdf does not implement."""
+
+
+class _OutsidePdf(PdfReader):
+    """pypdf's reader, telling a protection it cannot open apart from a damaged file."""
+
+    def _handle_encryption(self, password: str | bytes | None) -> None:
+        try:
+            super()._handle_encryption(password)
+        except Exception as exc:
+            raise _ProtectionUnreadable from exc
+
+
 def _check_pdf_stream(stream: BinaryIO) -> None:
+    """Whatever parsing a PDF from outside raises is a refusal that says why, never a crash."""
     try:
-        reader = PdfReader(stream, strict=False)
+        reader = _OutsidePdf(stream, strict=False)
         if reader.is_encrypted:
             raise UploadRefused(_l("The PDF is protected by a password: attach a copy without a password"))
         if len(reader.pages) == 0:
@@ -65,7 +80,18 @@ def _check_pdf_stream(stream: BinaryIO) -> None:
             page.get_contents()
     except UploadRefused:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError):
+    except _ProtectionUnreadable:
+        raise UploadRefused(
+            _l(
+                "The PDF is protected in a way that cannot be opened here: "
+                "attach a copy without a password or other protection"
+            )
+        ) from None
+    except NotImplementedError:  # pypdf's word for a filter or a feature it does not implement
+        raise UploadRefused(
+            _l("The PDF uses a feature that cannot be read here: save it again as a standard PDF or scan it")
+        ) from None
+    except Exception:
         raise UploadRefused(_l("The PDF is damaged and cannot be read: save or scan it again")) from None
 
 

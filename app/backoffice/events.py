@@ -45,13 +45,21 @@ from app.supplements import services as supplements
 WINDOW_SECONDS = 300
 
 
+# Identifiers hold no control characters; free text holds no NUL (PostgreSQL refuses it in text).
+IDENTIFIER = r"^[^\x00-\x1f\x7f]+$"
+TEXT = r"^[^\x00]*$"
+
+
 class EventBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    event_id: str = Field(min_length=8, max_length=128)
-    dossier_code: str = Field(min_length=1, max_length=40)
-    sequence: int = Field(ge=1)
+    """An event as a back office sends it. Strict: a JSON string or a float is never an integer,
+    and a boolean is not a status."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    event_id: str = Field(min_length=8, max_length=128, pattern=IDENTIFIER)
+    dossier_code: str = Field(min_length=1, max_length=40, pattern=IDENTIFIER)
+    sequence: int = Field(ge=1, le=2**31 - 1)  # an INTEGER column
     status: int = Field(ge=1, le=10)
-    note: str | None = Field(default=None, max_length=2000)
+    note: str | None = Field(default=None, max_length=2000, pattern=TEXT)
     results: list[ResultFile] = Field(default=[], max_length=MAX_RESULTS)  # with status 10 only
 
 

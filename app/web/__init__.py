@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from flask import Flask, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from app.api import problems
 from app.database import health
 from app.i18n import LOCALES
 
@@ -23,6 +28,16 @@ CONTENT_SECURITY_POLICY = (
 CACHEABLE_ENDPOINTS = frozenset(
     {"static", "catalog.index", "catalog.procedure", "api.procedures", "api.procedure", "api.openapi"}
 )
+
+
+def _page_or_problem(handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An error page for the site; for a request to the API, a problem document instead."""
+
+    @wraps(handler)
+    def handle(exc: HTTPException) -> Any:
+        return problems.from_http_exception(exc) if problems.wanted() else handler(exc)
+
+    return handle
 
 
 def init_app(app: Flask) -> None:
@@ -52,6 +67,7 @@ def init_app(app: Flask) -> None:
         return redirect(target)
 
     @app.errorhandler(CSRFError)
+    @_page_or_problem
     def csrf_error(exc: CSRFError) -> tuple[str, int]:
         message = _(
             "This page has expired or was sent from elsewhere. Go back, reload the page and try again."
@@ -59,30 +75,41 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", title=_("The form could not be sent"), message=message), 400
 
     @app.errorhandler(RequestEntityTooLarge)
+    @_page_or_problem
     def too_large(exc: RequestEntityTooLarge) -> tuple[str, int]:
         limit = app.config["OPENDVC"].DOSSIER_MAX_TOTAL_MB
         message = _("The files sent were larger than %(num)d MB, the most a dossier can hold.", num=limit)
         return render_template("error.html", title=_("The file is too large"), message=message), 413
 
     @app.errorhandler(429)
+    @_page_or_problem
     def too_many(exc: HTTPException) -> tuple[str, int]:
         message = _("Too many attempts from this connection. Wait a minute, then try again.")
         return render_template("error.html", title=_("Too many attempts"), message=message), 429
 
     @app.errorhandler(400)
+    @_page_or_problem
     def bad_request(exc: HTTPException) -> tuple[str, int]:
         message = _("The page could not understand what was sent. Go back and try again.")
         return render_template("error.html", title=_("Something went wrong"), message=message), 400
 
     @app.errorhandler(405)
-    def wrong_method(exc: HTTPException) -> tuple[str, int]:
+    @_page_or_problem
+    def wrong_method(exc: HTTPException) -> tuple[str, int, dict[str, str]]:
         message = _("Use the buttons and links on the pages rather than typing addresses.")
-        return render_template("error.html", title=_("Something went wrong"), message=message), 405
+        page = render_template("error.html", title=_("Something went wrong"), message=message)
+        return page, 405, problems.allow_header(exc)
 
     @app.errorhandler(404)
+    @_page_or_problem
     def not_found(exc: HTTPException) -> tuple[str, int]:
         message = _("Check the address, or start again from the list of procedures.")
         return render_template("error.html", title=_("Page not found"), message=message), 404
+
+    @app.errorhandler(HTTPException)
+    @_page_or_problem
+    def other_error(exc: HTTPException) -> HTTPException:
+        return exc  # werkzeug's own page
 
     @app.after_request
     def security_headers(response: Response) -> Response:

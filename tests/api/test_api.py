@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import jsonschema
 from openapi_spec_validator import validate
 
+from app.api.openapi import document as openapi_document
 from app.catalog.loader import load_folder
 from app.config import PACKAGE_DIR
 
@@ -23,7 +26,18 @@ def check(document: dict, path: str, status: str, body: object) -> None:
 def test_openapi_document_is_valid(client):
     document = client.get("/api/v1/openapi.json").json
     validate(document)
-    assert set(document["paths"]) == {"/procedures", "/procedures/{code}"}
+    assert set(document["paths"]) == {
+        "/procedures",
+        "/procedures/{code}",
+        "/signing/{token}/prepare",
+        "/signing/{token}/complete",
+        "/backoffice/events",
+        "/openapi.json",
+    }
+
+
+def test_the_served_document_is_the_one_schemathesis_runs(client):
+    assert client.get("/api/v1/openapi.json").json == json.loads(json.dumps(openapi_document()))
 
 
 def test_list_matches_its_description(client):
