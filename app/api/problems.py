@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from flask import Response, request
 from pydantic import BaseModel, ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.api.schemas import Problem
 
@@ -57,7 +57,9 @@ def from_http_exception(exc: HTTPException) -> tuple[Response, int]:
     """A werkzeug error as a problem document, keeping the headers it carries (405's `Allow`)."""
     status = exc.code or 500
     headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
-    return problem(status, exc.name, exc.description, headers)
+    # A refused Host names the host it was given: never echo what the request made up.
+    detail = "This host is not served here." if isinstance(exc, SecurityError) else exc.description
+    return problem(status, exc.name, detail, headers)
 
 
 def allow_header(exc: HTTPException) -> dict[str, str]:
