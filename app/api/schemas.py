@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.catalog.schema import Level, Procedure, ProcedureField, Text
+from app.signing.validation import REASONS
 
 
 class AgencySummary(BaseModel):
@@ -85,5 +86,8 @@ class SignatureRefused(BaseModel):
     """The signed declaration was made but is refused; `reason` is a code, `detail` says it in words."""
 
     accepted: Literal[False]
-    reason: str | None
+    reason: str | None = Field(
+        description="why, as a code: " + ", ".join(sorted(REASONS)),
+        json_schema_extra={"enum": [*sorted(REASONS), None]},
+    )
     detail: str
