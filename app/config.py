@@ -49,6 +49,9 @@ class Settings(BaseModel):
     PKCS11_MODULE: Path | None = None
     PKCS11_TOKEN_LABEL: str | None = None
     PKCS11_KEY_LABEL: str | None = None
+    # Signer provider name -> its options (its own typed schema), e.g. {"pkcs11": {"module": …}};
+    # the PKCS11_* and SEAL_* settings above are the defaults of the pkcs11 and seal providers.
+    SIGNING_OPTIONS: dict[str, dict[str, Any]] = {}
     # Drafts (and signed but never submitted dossiers) untouched this long are deleted by
     # `flask --app wsgi dossiers purge-drafts`: personal data is not kept without a purpose.
     DRAFT_RETENTION_DAYS: int = Field(default=30, ge=1, le=3650)
@@ -77,7 +80,9 @@ class Settings(BaseModel):
     def _comma_list(cls, v: object) -> object:
         return [part.strip() for part in v.split(",") if part.strip()] if isinstance(v, str) else v
 
-    @field_validator("BACKOFFICE_ROUTES", "BACKOFFICE_OPTIONS", "BACKOFFICE_SECRETS", mode="before")
+    @field_validator(
+        "BACKOFFICE_ROUTES", "BACKOFFICE_OPTIONS", "BACKOFFICE_SECRETS", "SIGNING_OPTIONS", mode="before"
+    )
     @classmethod
     def _json_object(cls, v: object) -> object:
         """From the environment these come as JSON objects."""

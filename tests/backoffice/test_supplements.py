@@ -44,7 +44,7 @@ def sign(client, base: str, key: tuple[bytes, str]):
     pkcs12, passphrase = key
     return multipart(
         client,
-        f"{base}/supplement/sign",
+        f"{base}/supplement/sign/pkcs12",
         f"{base}/supplement",
         {"passphrase": passphrase, "key_file": FileStorage(io.BytesIO(pkcs12), "chu-ky.p12")},
     )
@@ -170,7 +170,7 @@ def test_a_supplement_signed_with_the_applicants_own_software(tracked, citizen_k
     def upload_signed(pdf: bytes):
         return multipart(
             client,
-            f"{base}/supplement/upload",
+            f"{base}/supplement/sign/upload",
             f"{base}/supplement",
             {"signed": FileStorage(io.BytesIO(pdf), "da-ky.pdf")},
         )
@@ -211,10 +211,10 @@ def test_at_a_kiosk_the_supplement_is_signed_with_the_card(make_app, citizen_key
     form = client.get(f"{base}/supplement")
     assert page(form).select_one("#method-pkcs11") is not None
     wrong = client.post(
-        f"{base}/supplement/sign/card", data={"csrf_token": csrf_token(form), "pin": "000000"}
+        f"{base}/supplement/sign/pkcs11", data={"csrf_token": csrf_token(form), "pin": "000000"}
     )
     assert wrong.status_code in (400, 403)
-    sent = client.post(f"{base}/supplement/sign/card", data={"csrf_token": csrf_token(form), "pin": PIN})
+    sent = client.post(f"{base}/supplement/sign/pkcs11", data={"csrf_token": csrf_token(form), "pin": PIN})
     assert sent.status_code == 302
     with app.app_context():
         supplement = db.session.scalars(db.select(Supplement)).one()
