@@ -6,14 +6,12 @@ import pytest
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
 
 from app.signing.keys import from_pkcs12
 from tests import files
-from tests.conftest import csrf_token
 from tests.journey import start, upload
 from tests.pki import PASSPHRASE
+from tests.signing.kinds import KINDS, ToSign, app_config, prepare
 from tests.web.test_steps import base_of, fill_all
 
 
@@ -38,11 +36,13 @@ def sign_elsewhere(pdf: bytes, pkcs12: bytes, passphrase: str = PASSPHRASE) -> b
     return out.getvalue()
 
 
-def upload_signed(client, base: str, pdf: bytes):
-    sign_page = client.get(f"{base}/sign")
-    boundary, body = encode_multipart(
-        MultiDict({"csrf_token": csrf_token(sign_page), "signed": FileStorage(io.BytesIO(pdf), "signed.pdf")})
-    )
-    return client.post(
-        f"{base}/sign/upload", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
+@pytest.fixture(params=KINDS)
+def kind(request) -> str:
+    """Each kind of declaration an applicant signs: the dossier's, a supplement's."""
+    return request.param
+
+
+@pytest.fixture
+def to_sign(kind, make_app, citizen_key) -> ToSign:
+    """A declaration of each kind, ready to sign, in an app with the default ways to sign."""
+    return prepare(kind, make_app(**app_config()), citizen_key)
