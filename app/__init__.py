@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     from app.signing import models as _signing_models  # noqa: F401
     from app.staff import models as _staff_models  # noqa: F401
     from app.supplements import models as _supplement_models  # noqa: F401
+    from app.supplements import services as _supplement_declarations  # noqa: F401  (a kind to sign)
 
     logs.init_app(app)
     app.request_class = UploadRequest

@@ -75,6 +75,9 @@ class Settings(BaseModel):
     PKCS11_MODULE: Path | None = None
     PKCS11_TOKEN_LABEL: str | None = None
     PKCS11_KEY_LABEL: str | None = None
+    # Signer provider name -> its options (its own typed schema), e.g. {"pkcs11": {"module": …}};
+    # the PKCS11_* and SEAL_* settings above are the defaults of the pkcs11 and seal providers.
+    SIGNING_OPTIONS: dict[str, dict[str, Any]] = {}
     # Drafts (and signed but never submitted dossiers) untouched this long are deleted by
     # `flask --app wsgi dossiers purge-drafts`: personal data is not kept without a purpose.
     DRAFT_RETENTION_DAYS: int = Field(default=30, ge=1, le=3650)
@@ -110,7 +113,12 @@ class Settings(BaseModel):
         return [part.strip() for part in v.split(",") if part.strip()] if isinstance(v, str) else v
 
     @field_validator(
-        "BACKOFFICE_ROUTES", "BACKOFFICE_OPTIONS", "BACKOFFICE_SECRETS", "AGENCY_TRUST", mode="before"
+        "BACKOFFICE_ROUTES",
+        "BACKOFFICE_OPTIONS",
+        "BACKOFFICE_SECRETS",
+        "SIGNING_OPTIONS",
+        "AGENCY_TRUST",
+        mode="before",
     )
     @classmethod
     def _json_object(cls, v: object) -> object:

@@ -17,13 +17,22 @@ from app import plugins
 from app.config import ConfigError, Settings
 from app.signing.fetching import AllowlistedFetcherBackend
 from app.signing.pades import Level
-from app.signing.providers import Provider, SealProvider, SigningRefused
+from app.signing.providers import Credentials, Provider, SealProvider, SigningRefused
 from app.signing.validation import Verdict, fingerprint
 
 GROUP = "opendvc.signers"
 # Ways to sign that are not providers: a PDF signed elsewhere, or a signing agent (deferred).
 METHODS = {"upload", "external"}
-__all__ = ["GROUP", "Level", "Provider", "Signing", "SigningRefused", "get_signing", "load_providers"]
+__all__ = [
+    "GROUP",
+    "Credentials",
+    "Level",
+    "Provider",
+    "Signing",
+    "SigningRefused",
+    "get_signing",
+    "load_providers",
+]
 
 
 def load_providers() -> dict[str, type[Provider]]:
@@ -66,6 +75,40 @@ class AgencyTrust:
         return not self.subjects or _folded(verdict.subject_dn or "") in self.subjects
 
 
+def _providers(settings: Settings, demo: Path) -> dict[str, Provider]:
+    """Every registered provider whose options validate, checked; as the back-office adapters
+    are: options from OPENDVC_SIGNING_OPTIONS[<name>], over defaults from the older flat
+    settings. A provider given options that do not validate, or that fails its check, stops
+    start-up; one not configured whose defaults do not validate is left out."""
+    known = load_providers()
+    given: dict[str, dict] = settings.SIGNING_OPTIONS
+    unknown = sorted(given.keys() - known.keys())
+    if unknown:
+        raise ConfigError(f"OPENDVC_SIGNING_OPTIONS: unknown provider(s) {unknown}; known: {sorted(known)}")
+    flat = settings.model_dump()
+    if flat["SEAL_PKCS12"] is None and (demo / "seal.p12").exists():
+        flat["SEAL_PKCS12"] = demo / "seal.p12"
+    found: dict[str, Provider] = {}
+    for name, cls in known.items():
+        defaults = {o: flat[s] for o, s in cls.FROM_SETTINGS.items() if flat.get(s) is not None}
+        own = given.get(name, {})
+        keys = {o: f"OPENDVC_{cls.FROM_SETTINGS[o]}" for o in defaults if o not in own}
+        try:
+            options = cls.Options.model_validate({**defaults, **own})
+        except ValidationError as exc:
+            if name not in given:
+                continue
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ConfigError(f"OPENDVC_SIGNING_OPTIONS[{name}]: {problems}") from None
+        provider = cls(options=options, keys=keys)
+        try:
+            provider.check()
+        except ValueError as exc:
+            raise ConfigError(f"signer provider {name}: {exc}") from None
+        found[name] = provider
+    return found
+
+
 class Signing:
     def __init__(self, settings: Settings, instance_path: Path) -> None:
         demo = instance_path / "pki"
@@ -99,23 +142,16 @@ class Signing:
             self.level = Level.B_LT
         else:
             self.level = Level.B_T
-        values = settings.model_dump()
-        if values["SEAL_PKCS12"] is None and (demo / "seal.p12").exists():
-            values["SEAL_PKCS12"] = demo / "seal.p12"
-        self.providers: dict[str, Provider] = {}
-        for name, cls in load_providers().items():
-            try:
-                provider = cls(options=cls.Options.model_validate(values))
-                provider.check()
-            except (ValidationError, ValueError) as exc:
-                raise ConfigError(f"signer provider {name}: {exc}") from None
-            self.providers[name] = provider
+        self.providers = _providers(settings, demo)
         offered = set(settings.SIGNING_PROVIDERS) - METHODS
         unknown = offered - self.providers.keys()
         if unknown:
             raise ConfigError(
                 f"OPENDVC_SIGNING_PROVIDERS: unknown {sorted(unknown)}; known: {sorted(self.providers)}"
             )
+        not_applicants = sorted(p for p in offered if not self.providers[p].applicant)
+        if not_applicants:
+            raise ConfigError(f"OPENDVC_SIGNING_PROVIDERS: {not_applicants} cannot be offered to applicants")
         self.offered = [p for p in settings.SIGNING_PROVIDERS if p in self.providers or p in METHODS]
         seal = self.providers.get("seal")
         # The portal's own seal never passes as anyone's signature from outside.

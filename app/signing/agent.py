@@ -32,16 +32,14 @@ def _signer(args: argparse.Namespace) -> AbstractContextManager[signers.Signer]:
 
         with open(args.pkcs12, "rb") as f:
             return nullcontext(from_pkcs12(f.read(), _secret("Passphrase of the key file: ")))
-    from app.signing.providers import Pkcs11Options, Pkcs11Provider
+    from app.signing.providers import Credentials, Pkcs11Options, Pkcs11Provider
 
     provider = Pkcs11Provider(
         options=Pkcs11Options(
-            PKCS11_MODULE=args.pkcs11_module,
-            PKCS11_TOKEN_LABEL=args.token_label,
-            PKCS11_KEY_LABEL=args.key_label,
+            module=args.pkcs11_module, token_label=args.token_label, key_label=args.key_label
         )
     )
-    return provider.signer(pin=_secret("PIN: "))
+    return provider.open(credentials=Credentials(secret=_secret("PIN: ")))
 
 
 def run(session_url: str, signer: signers.Signer, timeout: float = 30) -> dict:

@@ -1,12 +1,13 @@
 """Deferred signing: the key never reaches the portal.
 
-1. The applicant asks for it: a session with a one-time id (`open`).
+1. The applicant asks for it: a session with a one-time id (`open`), pointing at one
+   declaration to sign (the dossier's, or a supplement's: app/signing/declarations.py).
 2. The signing agent sends its certificate chain; the portal prepares the declaration with a
    signature placeholder and the visible stamp, and answers with the CMS signed attributes
    to sign (`prepared`).
 3. The agent signs those bytes with the citizen's token or a remote signing service and posts
-   the raw signature; the portal embeds it, validates the result like any signature, and moves
-   the dossier on (`done`), or says why not (`failed`).
+   the raw signature; the portal embeds it, validates the result like any signature, and records
+   it as that declaration records any signature (`done`), or says why not (`failed`).
 """
 
 from __future__ import annotations
@@ -31,13 +32,14 @@ from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from sqlalchemy import select
 
-from app.documents.declaration import FIELD_NAME
 from app.dossiers import calendar
 from app.dossiers.models import Dossier
 from app.extensions import db
-from app.signing import get_signing, pades
+from app.signing import declarations, get_signing, pades
 from app.signing import services as signing
+from app.signing.declarations import DeclarationToSign
 from app.signing.models import ExternalSigningSession
+from app.signing.providers import SigningRefused
 from app.signing.validation import Verdict
 from app.storage import get_blobs
 
@@ -58,14 +60,16 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def open_session(dossier: Dossier) -> Opened:
+def open_session(target: DeclarationToSign) -> Opened:
+    target.ensure_signable()
     token = secrets.token_urlsafe(32)
     ttl = current_app.config["OPENDVC"].EXTERNAL_SIGNING_TTL_MINUTES
     session = ExternalSigningSession(
         token_hash=_hash(token),
-        dossier_id=dossier.id,
+        dossier_id=target.dossier.id,
+        **target.session_link(),
         expires_at=calendar.now() + timedelta(minutes=ttl),
-        declaration_sha256=hashlib.sha256(signing.declaration_of(dossier).pdf).hexdigest(),
+        declaration_sha256=hashlib.sha256(target.declaration().pdf).hexdigest(),
     )
     db.session.add(session)
     db.session.commit()
@@ -85,6 +89,19 @@ def find(token: str, *, state: str) -> ExternalSigningSession:
     return session
 
 
+def _target(session: ExternalSigningSession) -> DeclarationToSign:
+    """The declaration the session points at, if it can still be signed."""
+    dossier = db.session.get(Dossier, session.dossier_id)
+    target = declarations.of_session(dossier, session) if dossier is not None else None
+    if target is None:
+        raise SessionProblem("no such signing session", 404)
+    try:
+        target.ensure_signable()
+    except SigningRefused as refusal:
+        raise SessionProblem(str(refusal.message), 409) from None
+    return target
+
+
 def _signer(cert: asn1_x509.Certificate, chain: list[asn1_x509.Certificate], value: bytes) -> ExternalSigner:
     return ExternalSigner(
         signing_cert=cert, cert_registry=SimpleCertificateStore.from_certs(chain), signature_value=value
@@ -94,10 +111,10 @@ def _signer(cert: asn1_x509.Certificate, chain: list[asn1_x509.Certificate], val
 def prepare(token: str, *, certificate: bytes, chain: list[bytes]) -> dict[str, str]:
     """Prepare the declaration for this certificate; return what the agent must sign."""
     session = find(token, state="open")
-    dossier = db.session.get(Dossier, session.dossier_id)
-    declaration = signing.declaration_of(dossier)
+    target = _target(session)
+    declaration = target.declaration()
     if hashlib.sha256(declaration.pdf).hexdigest() != session.declaration_sha256:
-        raise SessionProblem("the dossier changed since signing was requested", 409)
+        raise SessionProblem("the declaration changed since signing was requested", 409)
     try:
         cert = asn1_x509.Certificate.load(certificate)
         others = [asn1_x509.Certificate.load(c) for c in chain]
@@ -110,17 +127,17 @@ def prepare(token: str, *, certificate: bytes, chain: list[bytes]) -> dict[str, 
         get_signing().level if get_signing().level in (pades.Level.B_B, pades.Level.B_T) else pades.Level.B_T
     )
     meta = signers.PdfSignatureMetadata(
-        field_name=FIELD_NAME,
+        field_name=target.field_name,
         subfilter=SigSeedSubFilter.PADES,
         md_algorithm="sha256",
-        reason="Ký đơn đề nghị thực hiện thủ tục hành chính",
+        reason=target.reason,
     )
     pdf_signer = signers.PdfSigner(
         meta,
         signer=placeholder,
         stamp_style=pades.stamp_style(str(cert.subject.native.get("common_name", ""))),
         new_field_spec=fields.SigFieldSpec(
-            sig_field_name=FIELD_NAME, on_page=-1, box=declaration.signature_box
+            sig_field_name=target.field_name, on_page=-1, box=declaration.signature_box
         ),
     )
 
@@ -152,7 +169,7 @@ def prepare(token: str, *, certificate: bytes, chain: list[bytes]) -> dict[str, 
 def complete(token: str, *, signature: bytes) -> Verdict:
     """Embed the agent's raw signature, validate the signed declaration, record it."""
     session = find(token, state="prepared")
-    dossier = db.session.get(Dossier, session.dossier_id)
+    target = _target(session)
     cert = asn1_x509.Certificate.load(base64.b64decode(session.signing_cert))
     chain = [asn1_x509.Certificate.load(base64.b64decode(c)) for c in session.chain or []]
     attrs = cms.CMSAttributes.load(base64.b64decode(session.signed_attrs))
@@ -176,7 +193,13 @@ def complete(token: str, *, signature: bytes) -> Verdict:
         session.state = "failed"
         db.session.commit()
         raise SessionProblem("the signature could not be embedded", 422) from None
-    verdict = signing.accept_signed(dossier, signed_pdf, method="external")
+    try:
+        verdict = signing.accept_signed(target, signed_pdf, method="external")
+    except SigningRefused as refusal:  # signed meanwhile another way
+        db.session.rollback()
+        session.state = "failed"
+        db.session.commit()
+        raise SessionProblem(str(refusal.message), refusal.status) from None
     session.state = "done" if verdict.ok else "failed"
     db.session.commit()
     return verdict

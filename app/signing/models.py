@@ -40,6 +40,11 @@ class ExternalSigningSession(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    # Which of the dossier's declarations (app/signing/declarations.py): "dossier", "supplement".
+    kind: Mapped[str] = mapped_column(String(16), default="dossier", server_default="dossier")
+    supplement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("supplements.id", ondelete="CASCADE"), index=True
+    )
     state: Mapped[str] = mapped_column(String(16), default="open")  # open, prepared, done, failed
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     declaration_sha256: Mapped[str] = mapped_column(String(64))

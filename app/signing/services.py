@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import replace
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.documents.declaration import FIELD_NAME, Declaration, render
@@ -14,14 +15,16 @@ from app.dossiers import services as dossiers
 from app.dossiers.models import Dossier
 from app.dossiers.status import Status
 from app.extensions import db
-from app.signing import get_signing, pades
+from app.signing import declarations, get_signing, pades
+from app.signing.declarations import DeclarationToSign
 from app.signing.identity import Applicant, compare
-from app.signing.models import DossierSignature
+from app.signing.models import DossierSignature, ExternalSigningSession
 from app.signing.providers import SigningRefused
 from app.signing.validation import Verdict, check_declaration
 from app.storage import get_blobs
 
 __all__ = [
+    "DossierDeclaration",
     "SigningRefused",
     "accept_signed",
     "applicant_of",
@@ -77,13 +80,15 @@ def current_signature(dossier: Dossier) -> DossierSignature | None:
     )
 
 
-def sign_declaration(declaration: Declaration, signer: object, *, reason: str) -> bytes:
+def sign_declaration(
+    declaration: Declaration, signer: object, *, reason: str, field_name: str = FIELD_NAME
+) -> bytes:
     """A declaration (the dossier's, or a supplement's) signed in its box, at the portal's level."""
     signing = get_signing()
     return pades.sign(
         declaration.pdf,
         signer,  # type: ignore[arg-type]
-        field_name=FIELD_NAME,
+        field_name=field_name,
         box=declaration.signature_box,
         level=signing.level,
         reason=reason,
@@ -92,43 +97,64 @@ def sign_declaration(declaration: Declaration, signer: object, *, reason: str) -
     )
 
 
-def sign_with(dossier: Dossier, signer: object, *, method: str) -> Verdict:
-    """Sign the declaration with a signer the applicant unlocked, validate, record."""
-    declaration = declaration_of(dossier)
-    signed = sign_declaration(declaration, signer, reason="Ký đơn đề nghị thực hiện thủ tục hành chính")
-    return accept_signed(dossier, signed, method=method, declaration=declaration)
+@declarations.kind("dossier")
+class DossierDeclaration(DeclarationToSign):
+    """The dossier's declaration (đơn đề nghị), signed before it is submitted."""
+
+    reason = "Ký đơn đề nghị thực hiện thủ tục hành chính"
+
+    def declaration(self) -> Declaration:
+        return declaration_of(self.dossier)
+
+    def ensure_signable(self) -> None:
+        if Status(self.dossier.status) not in (Status.DRAFT, Status.SIGNED):
+            raise SigningRefused(_l("This dossier has been submitted and can no longer be signed"), 409)
+
+    def record(self, *, signed: bytes, declaration: Declaration, verdict: Verdict, method: str) -> None:
+        dossier = self.dossier
+        db.session.add(
+            DossierSignature(
+                dossier_id=dossier.id,
+                method=method,
+                declaration_sha256=hashlib.sha256(declaration.pdf).hexdigest(),
+                signed_sha256=get_blobs().put(signed),
+                signer_name=verdict.signer_name,
+                certificate_serial=verdict.serial,
+                certificate_issuer=verdict.issuer,
+                signing_time=verdict.signing_time,
+                level=verdict.level,
+                report=verdict.report(),
+            )
+        )
+        if dossier.status == Status.DRAFT:
+            dossiers.record(
+                dossier, Status.SIGNED, actor="applicant", at=calendar.now(), note=verdict.signer_name
+            )
+        dossiers.commit()
+
+    @classmethod
+    def of_session(cls, dossier: Dossier, session: ExternalSigningSession) -> DossierDeclaration:
+        return cls(dossier)
+
+
+def sign_with(target: DeclarationToSign, signer: object, *, method: str) -> Verdict:
+    """Sign a declaration with a signer the applicant unlocked, validate, record."""
+    target.ensure_signable()
+    declaration = target.declaration()
+    signed = sign_declaration(declaration, signer, reason=target.reason, field_name=target.field_name)
+    return accept_signed(target, signed, method=method, declaration=declaration)
 
 
 def accept_signed(
-    dossier: Dossier, signed: bytes, *, method: str, declaration: Declaration | None = None
+    target: DeclarationToSign, signed: bytes, *, method: str, declaration: Declaration | None = None
 ) -> Verdict:
     """Validate a signed declaration, however it was made; keep it only if it passes."""
-    if Status(dossier.status) not in (Status.DRAFT, Status.SIGNED):
-        raise SigningRefused("this dossier can no longer be signed", 409)
-    declaration = declaration or declaration_of(dossier)
-    verdict = check_signed(signed, declaration=declaration, applicant=applicant_of(dossier))
+    target.ensure_signable()
+    declaration = declaration or target.declaration()
+    verdict = check_signed(signed, declaration=declaration, applicant=applicant_of(target.dossier))
     if not verdict.ok:
         return verdict
-    sha256 = get_blobs().put(signed)
-    db.session.add(
-        DossierSignature(
-            dossier_id=dossier.id,
-            method=method,
-            declaration_sha256=hashlib.sha256(declaration.pdf).hexdigest(),
-            signed_sha256=sha256,
-            signer_name=verdict.signer_name,
-            certificate_serial=verdict.serial,
-            certificate_issuer=verdict.issuer,
-            signing_time=verdict.signing_time,
-            level=verdict.level,
-            report=verdict.report(),
-        )
-    )
-    if dossier.status == Status.DRAFT:
-        dossiers.record(
-            dossier, Status.SIGNED, actor="applicant", at=calendar.now(), note=verdict.signer_name
-        )
-    dossiers.commit()
+    target.record(signed=signed, declaration=declaration, verdict=verdict, method=method)
     return verdict
 
 

@@ -18,7 +18,10 @@ from app.dossiers import services as dossiers
 from app.dossiers.models import Dossier
 from app.dossiers.status import Status
 from app.extensions import db
-from app.signing.services import applicant_of, check_signed, sign_declaration
+from app.signing import declarations
+from app.signing.declarations import DeclarationToSign
+from app.signing.models import ExternalSigningSession
+from app.signing.providers import SigningRefused
 from app.signing.validation import Verdict
 from app.storage import BlobWriter, get_blobs
 from app.supplements import declaration as supplement_declaration
@@ -102,51 +105,61 @@ def declaration_of(dossier: Dossier, supplement: Supplement) -> Declaration:
     return supplement_declaration.render(dossier, supplement, dossiers.procedure_of(dossier))
 
 
-def sign_and_send(dossier: Dossier, supplement: Supplement, signer: object) -> Verdict:
-    """Sign the supplement declaration; if the signature holds, record it and queue the
-    supplement package in one transaction. Otherwise nothing changes."""
-    if supplement.state != "open" or not supplement.files:
-        raise UploadRefused(_l("Attach at least one document before signing"), 400)
-    declaration = declaration_of(dossier, supplement)
-    signed = sign_declaration(declaration, signer, reason="Ký đơn bổ sung hồ sơ")
-    return accept_signed(dossier, supplement, signed, declaration=declaration)
+@declarations.kind("supplement")
+class SupplementDeclaration(DeclarationToSign):
+    """A supplement's declaration: signing it sends the supplement. An accepted signature is
+    recorded and the supplement package queued in one transaction; otherwise nothing changes."""
 
+    reason = "Ký đơn bổ sung hồ sơ"
 
-def accept_signed(
-    dossier: Dossier, supplement: Supplement, signed: bytes, *, declaration: Declaration | None = None
-) -> Verdict:
-    """Validate a signed supplement declaration, however it was made (here, or with the
-    applicant's own software); keep it and queue the supplement package only if it holds."""
-    if supplement.state != "open" or not supplement.files:
-        raise UploadRefused(_l("Attach at least one document before signing"), 400)
-    declaration = declaration or declaration_of(dossier, supplement)
-    verdict = check_signed(signed, declaration=declaration, applicant=applicant_of(dossier))
-    if not verdict.ok:
-        return verdict
-    submission = db.session.scalar(
-        select(OutboxMessage).where(
-            OutboxMessage.dossier_id == dossier.id, OutboxMessage.kind == "submission"
+    def __init__(self, dossier: Dossier, supplement: Supplement) -> None:
+        super().__init__(dossier)
+        self.supplement = supplement
+
+    def declaration(self) -> Declaration:
+        return declaration_of(self.dossier, self.supplement)
+
+    def ensure_signable(self) -> None:
+        if self.supplement.state != "open":
+            raise SigningRefused(_l("This supplement has been sent already"), 409)
+        if not self.supplement.files:
+            raise SigningRefused(_l("Attach at least one document before signing"), 400)
+
+    def record(self, *, signed: bytes, declaration: Declaration, verdict: Verdict, method: str) -> None:
+        dossier, supplement = self.dossier, self.supplement
+        submission = db.session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.dossier_id == dossier.id, OutboxMessage.kind == "submission"
+            )
         )
-    )
-    supplement.declaration_sha256 = hashlib.sha256(declaration.pdf).hexdigest()
-    supplement.signed_sha256 = get_blobs().put(signed)
-    supplement.signer_name = verdict.signer_name
-    supplement.certificate_serial = verdict.serial
-    supplement.signing_time = verdict.signing_time
-    supplement.level = verdict.level
-    supplement.submitted_at = calendar.now()
-    supplement.state = "submitted"
-    db.session.add(
-        OutboxMessage(
-            dossier_id=dossier.id,
-            supplement_id=supplement.id,
-            kind="supplement",
-            idempotency_key=f"{dossier.code}-BS{supplement.number}",
-            adapter=submission.adapter,
-            state="pending",
-            attempts=0,
-            next_attempt_at=calendar.now(),
+        supplement.declaration_sha256 = hashlib.sha256(declaration.pdf).hexdigest()
+        supplement.signed_sha256 = get_blobs().put(signed)
+        supplement.signer_name = verdict.signer_name
+        supplement.certificate_serial = verdict.serial
+        supplement.signing_time = verdict.signing_time
+        supplement.level = verdict.level
+        supplement.submitted_at = calendar.now()
+        supplement.state = "submitted"
+        db.session.add(
+            OutboxMessage(
+                dossier_id=dossier.id,
+                supplement_id=supplement.id,
+                kind="supplement",
+                idempotency_key=f"{dossier.code}-BS{supplement.number}",
+                adapter=submission.adapter,
+                state="pending",
+                attempts=0,
+                next_attempt_at=calendar.now(),
+            )
         )
-    )
-    db.session.commit()
-    return verdict
+        db.session.commit()
+
+    def session_link(self) -> dict[str, object]:
+        return {**super().session_link(), "supplement_id": self.supplement.id}
+
+    @classmethod
+    def of_session(cls, dossier: Dossier, session: ExternalSigningSession) -> SupplementDeclaration | None:
+        supplement = db.session.get(Supplement, session.supplement_id) if session.supplement_id else None
+        if supplement is None or supplement.dossier_id != dossier.id:
+            return None
+        return cls(dossier, supplement)

@@ -1,9 +1,18 @@
-"""Signing the declaration: with a PKCS#12 file, a card (PKCS#11), or by uploading a PDF
-signed elsewhere. Only a signature the portal validated moves the dossier on."""
+"""Signing a declaration, the dossier's or a supplement's: one set of views for every way to sign
+(a signer provider such as a key file or a card, a signing agent, a PDF signed elsewhere).
+Only a signature the portal validated counts.
+
+Each kind of declaration has a `SigningPage` (who may sign it, the page that shows the ways to
+sign, where to go next) registered with `register`; the views below serve every kind under its
+own prefix: /dossiers/<id>/sign/… and /dossiers/<id>/supplement/sign/….
+"""
 
 from __future__ import annotations
 
 import io
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
@@ -13,19 +22,21 @@ from flask_wtf.file import FileField
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import PasswordField
 
+from app.attachments.services import MB
 from app.attachments.uploads import InMemoryUpload, writer_of
 from app.dossiers import services as dossiers
 from app.dossiers.models import Dossier
 from app.extensions import csrf
-from app.signing import external, get_signing
+from app.signing import Credentials, external, get_signing
 from app.signing import services as signing
-from app.signing.providers import Pkcs12Provider, SigningRefused
+from app.signing.declarations import DeclarationToSign
+from app.signing.providers import KEY_FILE_MAX_BYTES, Provider, SigningRefused
 from app.signing.validation import Verdict
 from app.storage import get_blobs
 from app.web.access import dossier_or_404
 
 bp = Blueprint("sign", __name__, url_prefix="/dossiers/<public_id>")
-SIGNED_PDF_LIMIT = 50 * 1024 * 1024
+SIGNED_PDF_LIMIT = 50 * MB  # a PDF signed elsewhere, for every kind of declaration
 
 
 class Pkcs12Form(FlaskForm):
@@ -41,6 +52,205 @@ class SignedUploadForm(FlaskForm):
     signed = FileField(_l("Declaration signed with your own software (PDF)"))
 
 
+PageResult = tuple[str, int]
+
+
+class SigningPage(ABC):
+    """The web side of one kind of declaration (see app/signing/declarations.py)."""
+
+    kind: ClassVar[str]
+    prefix: ClassVar[str]  # under /dossiers/<public_id>
+    download_name: ClassVar[str]
+    as_attachment: ClassVar[bool] = False
+    sign_label: ClassVar[object]  # the button of each way to sign
+    read_label: ClassVar[object]  # the link to the unsigned declaration
+    upload_hint: ClassVar[object]
+
+    @abstractmethod
+    def open(self, public_id: str) -> DeclarationToSign:
+        """The declaration, if this browser may sign it now; else abort (404, or a redirect)."""
+
+    @abstractmethod
+    def render(
+        self, target: DeclarationToSign, *, error: str | None = None, method: str | None = None, status: int
+    ) -> PageResult:
+        """The page that offers the ways to sign, with a refusal when there is one."""
+
+    @abstractmethod
+    def signed_message(self, target: DeclarationToSign, verdict: Verdict) -> str: ...
+
+    @abstractmethod
+    def next_url(self, target: DeclarationToSign) -> str:
+        """Where the applicant goes once it is signed."""
+
+    def file_name(self, target: DeclarationToSign) -> str:
+        return self.download_name
+
+
+PAGES: dict[str, SigningPage] = {}
+
+
+@dataclass(frozen=True)
+class Methods:
+    """What the shared macro (templates/signing/methods.html) needs to offer the ways to sign."""
+
+    page: SigningPage
+    public_id: str
+    offered: list[str]
+    providers: dict[str, Provider]
+    pkcs12_form: Pkcs12Form
+    pin_form: PinForm
+    signed_form: SignedUploadForm
+
+    @property
+    def kind(self) -> str:
+        return self.page.kind
+
+
+def methods(page: SigningPage, target: DeclarationToSign) -> Methods:
+    found = get_signing()
+    return Methods(
+        page=page,
+        public_id=target.dossier.public_id,
+        offered=found.offered,
+        providers={n: found.providers[n] for n in found.offered if n in found.providers},
+        pkcs12_form=Pkcs12Form(formdata=None),
+        pin_form=PinForm(formdata=None),
+        signed_form=SignedUploadForm(formdata=None),
+    )
+
+
+def register(page: SigningPage) -> SigningPage:
+    """Serve the ways to sign for one kind of declaration, under its prefix."""
+    if page.kind in PAGES:
+        raise RuntimeError(f"two signing pages for {page.kind!r}")
+    PAGES[page.kind] = page
+    kind = {"kind": page.kind}
+    bp.add_url_rule(f"{page.prefix}/declaration.pdf", view_func=declaration, defaults=kind)
+    bp.add_url_rule(f"{page.prefix}/sign/external", view_func=with_agent, methods=["POST"], defaults=kind)
+    bp.add_url_rule(f"{page.prefix}/sign/upload", view_func=with_upload, methods=["POST"], defaults=kind)
+    bp.add_url_rule(
+        f"{page.prefix}/sign/<provider>", view_func=with_provider, methods=["POST"], defaults=kind
+    )
+    return page
+
+
+def _outcome(page: SigningPage, target: DeclarationToSign, verdict: Verdict, method: str):
+    if not verdict.ok:
+        return page.render(target, error=verdict.reason, method=method, status=422)
+    flash(page.signed_message(target, verdict))
+    return redirect(page.next_url(target))
+
+
+def _expired(page: SigningPage, target: DeclarationToSign, method: str) -> PageResult:
+    return page.render(
+        target, error=_("This page has expired. Reload it and try again."), method=method, status=400
+    )
+
+
+def declaration(public_id: str, kind: str) -> WerkzeugResponse:
+    page = PAGES[kind]
+    target = page.open(public_id)
+    return send_file(
+        io.BytesIO(target.declaration().pdf),
+        mimetype="application/pdf",
+        as_attachment=page.as_attachment,
+        download_name=page.file_name(target),
+    )
+
+
+@csrf.exempt  # checked below, once a key file is set to stay in memory
+def with_provider(public_id: str, kind: str, provider: str):
+    """Any offered signer provider: what it asks for (`Provider.asks`), then its `open`."""
+    page = PAGES[kind]
+    target = page.open(public_id)
+    found = get_signing()
+    if provider not in found.offered or provider not in found.providers:
+        abort(404)
+    chosen = found.providers[provider]
+    stream: InMemoryUpload | None = None
+    if chosen.asks == "key_file":
+        g.upload_in_memory = KEY_FILE_MAX_BYTES
+        form: FlaskForm = Pkcs12Form()
+        if not form.validate_on_submit():
+            return _expired(page, target, provider)
+        candidate = getattr(form.key_file.data, "stream", None)
+        stream = candidate if isinstance(candidate, InMemoryUpload) else None
+        if stream is not None and stream.over_limit:
+            stream.close()
+            return page.render(
+                target, error=_("This is too large to be a key file"), method=provider, status=413
+            )
+        credentials = Credentials(
+            secret=form.passphrase.data or "", key_file=stream.getvalue() if stream and stream.size else None
+        )
+    else:
+        form = PinForm()
+        if not form.validate_on_submit():
+            return _expired(page, target, provider)
+        credentials = Credentials(secret=form.pin.data or "")
+    try:
+        target.ensure_signable()
+        with chosen.open(credentials=credentials) as signer:
+            verdict = signing.sign_with(target, signer, method=provider)
+    except SigningRefused as refusal:
+        return page.render(target, error=str(refusal.message), method=provider, status=refusal.status)
+    finally:
+        if stream is not None:
+            stream.close()
+    return _outcome(page, target, verdict, provider)
+
+
+def with_agent(public_id: str, kind: str):
+    page = PAGES[kind]
+    target = page.open(public_id)
+    if "external" not in get_signing().offered:
+        abort(404)
+    try:
+        opened = external.open_session(target)
+    except SigningRefused as refusal:
+        return page.render(target, error=str(refusal.message), method="external", status=refusal.status)
+    session_url = url_for("signing_api.prepare", token=opened.token, _external=True).removesuffix("/prepare")
+    return render_template(
+        "signing/agent.html",
+        dossier=target.dossier,
+        p=dossiers.procedure_of(target.dossier).definition,
+        session_url=session_url,
+        expires_at=opened.session.expires_at,
+        next_url=page.next_url(target),
+    )
+
+
+@csrf.exempt  # checked below, once the upload limit is set
+def with_upload(public_id: str, kind: str):
+    page = PAGES[kind]
+    target = page.open(public_id)
+    if "upload" not in get_signing().offered:
+        abort(404)
+    g.upload_limit = SIGNED_PDF_LIMIT
+    form = SignedUploadForm()
+    if not form.validate_on_submit():
+        return _expired(page, target, "upload")
+    writer = writer_of(form.signed.data)
+    if writer is None or writer.size == 0:
+        return page.render(target, error=_("Select the signed PDF"), method="upload", status=400)
+    if writer.over_limit:
+        error = _("The file must be smaller than %(num)d MB", num=SIGNED_PDF_LIMIT // MB)
+        return page.render(target, error=error, method="upload", status=413)
+    writer.flush()
+    signed_pdf = writer.path.read_bytes()
+    writer.discard()
+    try:
+        verdict = signing.accept_signed(target, signed_pdf, method="upload")
+    except SigningRefused as refusal:
+        return page.render(target, error=str(refusal.message), method="upload", status=refusal.status)
+    return _outcome(page, target, verdict, "upload")
+
+
+# The dossier's own declaration (đơn đề nghị): signed once the dossier is complete, before it
+# is submitted; its page is /dossiers/<id>/sign.
+
+
 def _editable(public_id: str) -> Dossier:
     """A dossier that can be signed: still editable, and complete (else back to the review)."""
     dossier = dossier_or_404(public_id)
@@ -51,44 +261,52 @@ def _editable(public_id: str) -> Dossier:
     return dossier
 
 
-def _page(dossier: Dossier, *, error: str | None = None, method: str | None = None, status: int = 200):
-    return render_template(
-        "apply/sign.html",
-        dossier=dossier,
-        p=dossiers.procedure_of(dossier).definition,
-        offered=get_signing().offered,
-        pkcs12_form=Pkcs12Form(formdata=None),
-        pin_form=PinForm(formdata=None),
-        upload_form=SignedUploadForm(formdata=None),
-        error=error,
-        method=method,
-        signature=signing.current_signature(dossier),
-    ), status
-
-
-def _outcome(dossier: Dossier, verdict: Verdict, method: str):
-    if not verdict.ok:
-        return _page(dossier, error=verdict.reason, method=method, status=422)
-    flash(
-        _("The declaration is signed by %(name)s. You can now submit the dossier.", name=verdict.signer_name)
+class DossierPage(SigningPage):
+    kind = "dossier"
+    prefix = ""
+    download_name = "don-de-nghi.pdf"
+    sign_label = _l("Sign")
+    read_label = _l("Read the declaration (PDF)")
+    upload_hint = _l(
+        "Download the declaration, sign it with your token's software without changing it, "
+        "and upload the signed PDF."
     )
-    return redirect(url_for("apply.review", public_id=dossier.public_id))
+
+    def open(self, public_id: str) -> signing.DossierDeclaration:
+        return signing.DossierDeclaration(_editable(public_id))
+
+    def render(
+        self, target: DeclarationToSign, *, error: str | None = None, method: str | None = None, status: int
+    ) -> PageResult:
+        dossier = target.dossier
+        return render_template(
+            "apply/sign.html",
+            dossier=dossier,
+            p=dossiers.procedure_of(dossier).definition,
+            methods=methods(self, target),
+            error=error,
+            method=method,
+        ), status
+
+    def signed_message(self, target: DeclarationToSign, verdict: Verdict) -> str:
+        return _(
+            "The declaration is signed by %(name)s. You can now submit the dossier.", name=verdict.signer_name
+        )
+
+    def next_url(self, target: DeclarationToSign) -> str:
+        return url_for("apply.review", public_id=target.dossier.public_id)
+
+
+DOSSIER = register(DossierPage())
 
 
 @bp.get("/sign")
 def sign(public_id: str):
-    return _page(_editable(public_id))
-
-
-@bp.get("/declaration.pdf")
-def declaration(public_id: str) -> WerkzeugResponse:
-    dossier = _editable(public_id)
-    pdf = signing.declaration_of(dossier).pdf
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name="don-de-nghi.pdf")
+    return DOSSIER.render(DOSSIER.open(public_id), status=200)
 
 
 @bp.get("/signed.pdf")
-def signed(public_id: str) -> WerkzeugResponse:
+def signed(public_id: str) -> Response:
     dossier = dossier_or_404(public_id)
     found = signing.current_signature(dossier)
     if found is None:
@@ -98,93 +316,3 @@ def signed(public_id: str) -> WerkzeugResponse:
         mimetype="application/pdf",
         download_name=f"{dossier.code or 'don-de-nghi'}-da-ky.pdf",
     )
-
-
-@bp.post("/sign/pkcs12")
-@csrf.exempt  # checked below, after the key file is set to stay in memory
-def with_pkcs12(public_id: str) -> Response:
-    dossier = _editable(public_id)
-    if "pkcs12" not in get_signing().offered:
-        abort(404)
-    g.upload_in_memory = Pkcs12Provider.MAX_BYTES
-    form = Pkcs12Form()
-    if not form.validate_on_submit():
-        return _page(
-            dossier, error=_("This page has expired. Reload it and try again."), method="pkcs12", status=400
-        )
-    upload = form.key_file.data
-    stream = getattr(upload, "stream", None)
-    if not isinstance(stream, InMemoryUpload) or stream.size == 0:
-        return _page(dossier, error=_("Select your key file"), method="pkcs12", status=400)
-    if stream.over_limit:
-        return _page(dossier, error=_("This is too large to be a key file"), method="pkcs12", status=413)
-    provider = get_signing().provider("pkcs12")
-    try:
-        signer = provider.signer(pkcs12=stream.getvalue(), passphrase=form.passphrase.data or "")  # type: ignore[attr-defined]
-        verdict = signing.sign_with(dossier, signer, method="pkcs12")
-    except SigningRefused as refusal:
-        return _page(dossier, error=str(refusal.message), method="pkcs12", status=refusal.status)
-    finally:
-        stream.close()
-    return _outcome(dossier, verdict, "pkcs12")
-
-
-@bp.post("/sign/pkcs11")
-def with_card(public_id: str) -> Response:
-    dossier = _editable(public_id)
-    if "pkcs11" not in get_signing().offered:
-        abort(404)
-    form = PinForm()
-    if not form.validate_on_submit() or not form.pin.data:
-        return _page(dossier, error=_("Enter the PIN of the card"), method="pkcs11", status=400)
-    try:
-        with get_signing().provider("pkcs11").signer(pin=form.pin.data) as signer:  # type: ignore[attr-defined]
-            verdict = signing.sign_with(dossier, signer, method="pkcs11")
-    except SigningRefused as refusal:
-        return _page(dossier, error=str(refusal.message), method="pkcs11", status=refusal.status)
-    return _outcome(dossier, verdict, "pkcs11")
-
-
-@bp.post("/sign/external")
-def with_agent(public_id: str):
-    dossier = _editable(public_id)
-    if "external" not in get_signing().offered:
-        abort(404)
-    opened = external.open_session(dossier)
-    session_url = url_for("signing_api.prepare", token=opened.token, _external=True).removesuffix("/prepare")
-    return render_template(
-        "apply/sign_external.html",
-        dossier=dossier,
-        p=dossiers.procedure_of(dossier).definition,
-        session_url=session_url,
-        expires_at=opened.session.expires_at,
-    )
-
-
-@bp.post("/sign/upload")
-@csrf.exempt  # checked below, once the upload limit is set
-def with_upload(public_id: str) -> Response:
-    dossier = _editable(public_id)
-    if "upload" not in get_signing().offered:
-        abort(404)
-    g.upload_limit = SIGNED_PDF_LIMIT
-    form = SignedUploadForm()
-    if not form.validate_on_submit():
-        return _page(
-            dossier, error=_("This page has expired. Reload it and try again."), method="upload", status=400
-        )
-    writer = writer_of(form.signed.data)
-    if writer is None or writer.size == 0:
-        return _page(dossier, error=_("Select the signed PDF"), method="upload", status=400)
-    if writer.over_limit:
-        return _page(
-            dossier, error=_("The file must be smaller than %(num)d MB", num=50), method="upload", status=413
-        )
-    writer.flush()
-    signed_pdf = writer.path.read_bytes()
-    writer.discard()
-    try:
-        verdict = signing.accept_signed(dossier, signed_pdf, method="upload")
-    except SigningRefused as refusal:
-        return _page(dossier, error=str(refusal.message), method="upload", status=refusal.status)
-    return _outcome(dossier, verdict, "upload")

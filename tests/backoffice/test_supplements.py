@@ -17,9 +17,8 @@ from app.packaging.package import build
 from app.packaging.verify import verify
 from app.signing import get_signing
 from app.supplements.models import Supplement
-from tests.backoffice.conftest import DEFINITION
 from tests.backoffice.test_events import event, post
-from tests.conftest import TEST_CATALOG, csrf_token, page
+from tests.conftest import csrf_token, page
 from tests.files import sample_for
 
 NOTE = "Bổ sung bản sao giấy chứng nhận quyền sử dụng đất"
@@ -44,7 +43,7 @@ def sign(client, base: str, key: tuple[bytes, str]):
     pkcs12, passphrase = key
     return multipart(
         client,
-        f"{base}/supplement/sign",
+        f"{base}/supplement/sign/pkcs12",
         f"{base}/supplement",
         {"passphrase": passphrase, "key_file": FileStorage(io.BytesIO(pkcs12), "chu-ky.p12")},
     )
@@ -170,7 +169,7 @@ def test_a_supplement_signed_with_the_applicants_own_software(tracked, citizen_k
     def upload_signed(pdf: bytes):
         return multipart(
             client,
-            f"{base}/supplement/upload",
+            f"{base}/supplement/sign/upload",
             f"{base}/supplement",
             {"signed": FileStorage(io.BytesIO(pdf), "da-ky.pdf")},
         )
@@ -187,35 +186,3 @@ def test_a_supplement_signed_with_the_applicants_own_software(tracked, citizen_k
     with app.app_context():
         supplement = db.session.scalars(db.select(Supplement)).one()
         assert (supplement.state, len(supplement.files)) == ("submitted", 2)
-
-
-def test_at_a_kiosk_the_supplement_is_signed_with_the_card(make_app, citizen_key, softhsm):
-    from tests.backoffice.conftest import SECRET
-    from tests.conftest import PIN
-    from tests.journey import apply
-
-    app = make_app(
-        CATALOG_DIR=TEST_CATALOG,
-        BACKOFFICE_SECRETS={"filesystem": SECRET},
-        SIGNING_PROVIDERS=["pkcs12", "pkcs11"],
-        **softhsm,
-    )
-    client = app.test_client()
-    client.get("/language/en")
-    receipt = page(apply(client, DEFINITION, citizen_key))
-    code = receipt.select_one(".dossier-code").get_text(strip=True)
-    base = receipt.select_one('a[href$="/status"]')["href"].removesuffix("/status")
-    post(client, event(code, 1, 2))
-    post(client, event(code, 2, 5, NOTE))
-    attach(client, base)
-    form = client.get(f"{base}/supplement")
-    assert page(form).select_one("#method-pkcs11") is not None
-    wrong = client.post(
-        f"{base}/supplement/sign/card", data={"csrf_token": csrf_token(form), "pin": "000000"}
-    )
-    assert wrong.status_code in (400, 403)
-    sent = client.post(f"{base}/supplement/sign/card", data={"csrf_token": csrf_token(form), "pin": PIN})
-    assert sent.status_code == 302
-    with app.app_context():
-        supplement = db.session.scalars(db.select(Supplement)).one()
-        assert (supplement.state, supplement.signer_name) == ("submitted", "Nguyễn Thị Thu Hà")

@@ -3,17 +3,16 @@ from __future__ import annotations
 import io
 
 import pytest
+import requests
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
 
 from app.signing.keys import from_pkcs12
 from tests import files
-from tests.conftest import csrf_token
 from tests.journey import start, upload
 from tests.pki import PASSPHRASE
+from tests.signing.kinds import KINDS, ToSign, app_config, prepare
 from tests.web.test_steps import base_of, fill_all
 
 
@@ -38,11 +37,28 @@ def sign_elsewhere(pdf: bytes, pkcs12: bytes, passphrase: str = PASSPHRASE) -> b
     return out.getvalue()
 
 
-def upload_signed(client, base: str, pdf: bytes):
-    sign_page = client.get(f"{base}/sign")
-    boundary, body = encode_multipart(
-        MultiDict({"csrf_token": csrf_token(sign_page), "signed": FileStorage(io.BytesIO(pdf), "signed.pdf")})
-    )
-    return client.post(
-        f"{base}/sign/upload", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
+@pytest.fixture(params=KINDS)
+def kind(request) -> str:
+    """Each kind of declaration an applicant signs: the dossier's, a supplement's."""
+    return request.param
+
+
+@pytest.fixture
+def to_sign(kind, make_app, citizen_key) -> ToSign:
+    """A declaration of each kind, ready to sign, in an app with the default ways to sign."""
+    return prepare(kind, make_app(**app_config()), citizen_key)
+
+
+@pytest.fixture
+def served(kind, live_server, citizen_key):
+    """A declaration of each kind ready to sign, on a server on 127.0.0.1, and the applicant's
+    browser (a requests session holding their cookie)."""
+
+    def serve(**config: object) -> tuple[ToSign, requests.Session, str]:
+        server = live_server(**app_config(**config))
+        to_sign = prepare(kind, server.app, citizen_key)
+        browser = requests.Session()
+        browser.cookies.set("session", to_sign.client.get_cookie("session").value)
+        return to_sign, browser, server.url
+
+    return serve

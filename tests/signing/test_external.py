@@ -1,5 +1,6 @@
 """Deferred signing: the reference agent, a separate process, signs with a key the portal
-never sees; the portal embeds and validates the signature."""
+never sees; the portal embeds and validates the signature. For the dossier's declaration and a
+supplement's alike."""
 
 from __future__ import annotations
 
@@ -10,21 +11,21 @@ import sys
 
 import requests
 
-from tests.conftest import PIN, TEST_CATALOG, csrf_token, page
-from tests.dossiers.test_concurrent_submissions import DEFINITION
-from tests.journey import draft_over_http
+from tests.conftest import PIN, csrf_token, page
 from tests.pki import PASSPHRASE
+from tests.signing.kinds import ToSign
 from tests.signing.verifiers import pdfsig
 
 
-def draft_ready_to_sign(server) -> tuple[requests.Session, str]:
-    return draft_over_http(server.url, DEFINITION)
-
-
-def session_url(browser: requests.Session, base: str) -> str:
-    sign_page = browser.get(f"{base}/sign")
-    opened = browser.post(f"{base}/sign/external", data={"csrf_token": csrf_token(sign_page)})
+def session_url(to_sign: ToSign, browser: requests.Session, server_url: str) -> str:
+    sign_page = browser.get(f"{server_url}{to_sign.page_url}")
+    assert page(sign_page).select_one("#method-external") is not None
+    opened = browser.post(
+        f"{server_url}{to_sign.base}/sign/external", data={"csrf_token": csrf_token(sign_page)}
+    )
     assert opened.status_code == 200
+    continuing = page(opened).select_one("main a.button")["href"]
+    assert continuing == to_sign.dossier_url + ("/review" if to_sign.kind == "dossier" else "/status")
     return page(opened).select_one("code.session-url").get_text(strip=True)
 
 
@@ -39,19 +40,16 @@ def agent(url: str, key_file, passphrase: str = PASSPHRASE) -> subprocess.Comple
     )
 
 
-def test_the_reference_agent_signs(live_server, pki, tmp_path):
-    server = live_server(CATALOG_DIR=TEST_CATALOG)
-    browser, base = draft_ready_to_sign(server)
-    url = session_url(browser, base)
+def test_the_reference_agent_signs(served, pki, tmp_path):
+    to_sign, browser, server_url = served()
+    url = session_url(to_sign, browser, server_url)
     key_file = tmp_path / "citizen.p12"
     key_file.write_bytes(pki.pkcs12("citizen"))
     result = agent(url, key_file)
     assert result.returncode == 0, result.stderr
     assert "signed by Nguyễn Thị Thu Hà" in result.stdout
-    review = page(browser.get(f"{base}/review"))
-    assert "Signed by Nguyễn Thị Thu Hà" in review.select_one(".signed").get_text()
-    signed = browser.get(f"{base}/signed.pdf").content
-    (tmp_path / "signed.pdf").write_bytes(signed)
+    assert "Nguyễn Thị Thu Hà" in to_sign.signed_by()
+    (tmp_path / "signed.pdf").write_bytes(to_sign.signed_pdf())
     report = pdfsig(tmp_path / "signed.pdf")
     assert report.valid, report.text
     assert report.whole_document
@@ -61,24 +59,22 @@ def test_the_reference_agent_signs(live_server, pki, tmp_path):
     assert "409" in again.stderr
 
 
-def test_an_untrusted_certificate_is_refused_through_the_agent(live_server, pki, tmp_path):
-    server = live_server(CATALOG_DIR=TEST_CATALOG)
-    browser, base = draft_ready_to_sign(server)
+def test_an_untrusted_certificate_is_refused_through_the_agent(served, pki, tmp_path):
+    to_sign, browser, server_url = served()
     key_file = tmp_path / "rogue.p12"
     key_file.write_bytes(pki.pkcs12("rogue_citizen"))
-    result = agent(session_url(browser, base), key_file)
+    result = agent(session_url(to_sign, browser, server_url), key_file)
     assert result.returncode != 0
     assert (
         "(422, untrusted): The certificate was not issued by a trusted certification authority"
         in result.stderr
     )
-    assert page(browser.get(f"{base}/review")).select_one(".signed") is None
+    assert to_sign.signed_by() is None
 
 
-def test_a_forged_signature_is_refused(live_server, pki):
-    server = live_server(CATALOG_DIR=TEST_CATALOG)
-    browser, base = draft_ready_to_sign(server)
-    url = session_url(browser, base)
+def test_a_forged_signature_is_refused(served, pki):
+    to_sign, browser, server_url = served()
+    url = session_url(to_sign, browser, server_url)
     cert = base64.b64encode(pki.cert_der("citizen")).decode()
     prepared = requests.post(f"{url}/prepare", json={"certificate": cert, "chain": []}, timeout=30)
     assert prepared.status_code == 200
@@ -86,17 +82,16 @@ def test_a_forged_signature_is_refused(live_server, pki):
     completed = requests.post(f"{url}/complete", json={"signature": forged}, timeout=30)
     assert completed.status_code == 422
     assert completed.json()["accepted"] is False
-    assert page(browser.get(f"{base}/review")).select_one(".signed") is None
+    assert to_sign.signed_by() is None
 
 
-def test_an_expired_or_unknown_session_is_refused(live_server, pki):
-    server = live_server(CATALOG_DIR=TEST_CATALOG, EXTERNAL_SIGNING_TTL_MINUTES=1)
-    browser, base = draft_ready_to_sign(server)
-    url = session_url(browser, base)
+def test_an_expired_or_unknown_session_is_refused(served, pki):
+    to_sign, browser, server_url = served(EXTERNAL_SIGNING_TTL_MINUTES=1)
+    url = session_url(to_sign, browser, server_url)
     cert = base64.b64encode(pki.cert_der("citizen")).decode()
     assert requests.post(f"{url}x/prepare", json={"certificate": cert}, timeout=30).status_code == 404
     assert requests.post(f"{url}/prepare", json={"certificate": "not base64!"}, timeout=30).status_code == 400
-    with server.app.app_context():
+    with to_sign.app.app_context():
         from datetime import timedelta
 
         from app.dossiers.calendar import now
@@ -109,15 +104,14 @@ def test_an_expired_or_unknown_session_is_refused(live_server, pki):
     assert requests.post(f"{url}/prepare", json={"certificate": cert}, timeout=30).status_code == 410
 
 
-def test_the_reference_agent_signs_with_a_token(live_server, softhsm):
-    server = live_server(CATALOG_DIR=TEST_CATALOG)
-    browser, base = draft_ready_to_sign(server)
+def test_the_reference_agent_signs_with_a_token(served, softhsm):
+    to_sign, browser, server_url = served()
     result = subprocess.run(
         [
             sys.executable,
             "-m",
             "app.signing.agent",
-            session_url(browser, base),
+            session_url(to_sign, browser, server_url),
             "--pkcs11-module",
             str(softhsm["PKCS11_MODULE"]),
             "--token-label",
@@ -132,6 +126,32 @@ def test_the_reference_agent_signs_with_a_token(live_server, softhsm):
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert (
-        "Signed by Nguyễn Thị Thu Hà" in page(browser.get(f"{base}/review")).select_one(".signed").get_text()
-    )
+    assert "Nguyễn Thị Thu Hà" in to_sign.signed_by()
+
+
+def test_a_declaration_signed_meanwhile_another_way_closes_the_session(served, citizen_key, pki):
+    """Signed with the key file in another tab while the agent was at work: the agent is told
+    (409), never a server error, and nothing is recorded twice."""
+    to_sign, browser, server_url = served()
+    url = session_url(to_sign, browser, server_url)
+    cert = base64.b64encode(pki.cert_der("citizen")).decode()
+    prepared = requests.post(f"{url}/prepare", json={"certificate": cert, "chain": []}, timeout=30)
+    assert prepared.status_code == 200
+    assert to_sign.sign_with_key_file(*citizen_key).status_code == 302
+    if to_sign.kind == "dossier":
+        from tests.journey import submit
+
+        assert submit(to_sign.client, f"{to_sign.dossier_url}/review").status_code == 302
+    signature = base64.b64encode(os.urandom(256)).decode()
+    completed = requests.post(f"{url}/complete", json={"signature": signature}, timeout=30)
+    assert completed.status_code == 409
+    assert completed.json()["status"] == 409
+    with to_sign.app.app_context():
+        from app.extensions import db
+        from app.signing.models import DossierSignature
+        from app.supplements.models import Supplement
+
+        signatures = db.session.scalars(db.select(DossierSignature)).all()
+        supplements = db.session.scalars(db.select(Supplement)).all()
+        assert [s.method for s in signatures] == ["pkcs12"]
+        assert [s.state for s in supplements] == (["submitted"] if to_sign.kind == "supplement" else [])

@@ -1,5 +1,6 @@
 """PAdES levels: B-B by default, B-T with a timestamp authority, B-LT with revocation data
-embedded, B-LTA with a document timestamp; all against the TSA/OCSP/CRL on 127.0.0.1."""
+embedded, B-LTA with a document timestamp; all against the TSA/OCSP/CRL on 127.0.0.1. For the
+dossier's declaration and a supplement's alike."""
 
 from __future__ import annotations
 
@@ -9,11 +10,8 @@ from pathlib import Path
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from tests import files
-from tests.conftest import TEST_CATALOG, page
-from tests.journey import sign_with_pkcs12, start, upload
+from tests.signing.kinds import app_config, prepare
 from tests.signing.verifiers import missing_tools, pdfsig, pyhanko_validate
-from tests.web.test_steps import base_of, fill_all
 
 
 @pytest.mark.parametrize(
@@ -25,25 +23,17 @@ from tests.web.test_steps import base_of, fill_all
         ({"SIGNING_TSA": True, "SIGNING_LTA": True}, "B-LTA"),
     ],
 )
-def test_each_level(make_app, pki, citizen_key, tmp_path, settings, level):
+def test_each_level(kind, make_app, pki, citizen_key, tmp_path, settings, level):
     if missing_tools():
         pytest.fail(f"needs {missing_tools()}")
     config = {k: v for k, v in settings.items() if k != "SIGNING_TSA"}
     if settings.get("SIGNING_TSA"):
         config["SIGNING_TSA_URL"] = pki.tsa_url
-    app = make_app(CATALOG_DIR=TEST_CATALOG, **config)
-    client = app.test_client()
-    client.get("/language/en")
-    url = start(client, "T.000001")
-    fill_all(client, url)
-    base = base_of(url)
-    upload(client, base + "/documents", "DOC", "a.pdf", files.pdf())
-    assert sign_with_pkcs12(client, base, *citizen_key).status_code == 302
-    shown = page(client.get(base + "/review")).select_one(".signed").get_text(" ", strip=True)
-    assert f"PAdES {level}" in shown
-    response = client.get(base + "/signed.pdf")
-    signed = response.data
-    response.close()
+    to_sign = prepare(kind, make_app(**app_config(**config)), citizen_key)
+    assert to_sign.sign_with_key_file(*citizen_key).status_code == 302
+    if kind == "dossier":
+        assert f"PAdES {level}" in to_sign.signed_by()
+    signed = to_sign.signed_pdf()
     reader = PdfFileReader(io.BytesIO(signed))
     signature = reader.embedded_signatures[0]
     unsigned = signature.signer_info["unsigned_attrs"]

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from tests.conftest import TABLES
-from tests.journey import sign_with_pkcs12
+from tests.signing.kinds import ToSign
 
 
 def secrets_of(key_file: bytes, passphrase: str) -> dict[str, bytes]:
@@ -32,10 +32,11 @@ def secrets_of(key_file: bytes, passphrase: str) -> dict[str, bytes]:
     }
 
 
-def test_no_key_material_is_kept(test_app, test_client, ready, citizen_key, caplog):
+def test_no_key_material_is_kept(to_sign: ToSign, citizen_key, caplog):
+    test_app, test_client = to_sign.app, to_sign.client
     secrets = secrets_of(*citizen_key)
     with caplog.at_level(logging.DEBUG):
-        assert sign_with_pkcs12(test_client, ready, *citizen_key).status_code == 302
+        assert to_sign.sign_with_key_file(*citizen_key).status_code == 302
     places: dict[str, bytes] = {}
     with test_app.app_context():
         for table in TABLES:

@@ -1,5 +1,6 @@
-"""Signing a declaration, and everything that must refuse a signature: the portal's own
-validation, with poppler's pdfsig and the pyHanko command line as independent judges."""
+"""Signing a declaration, the dossier's or a supplement's, and everything that must refuse a
+signature: the portal's own validation, with poppler's pdfsig and the pyHanko command line as
+independent judges. Tests taking `to_sign` run for both kinds of declaration."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from tests.conftest import page
 from tests.journey import sign_with_pkcs12
 from tests.pki import PASSPHRASE
-from tests.signing.conftest import sign_elsewhere, upload_signed
+from tests.signing.conftest import sign_elsewhere
+from tests.signing.kinds import ToSign
+from tests.signing.kinds import refusal as shown_refusal
 from tests.signing.verifiers import missing_tools, pdfsig, pyhanko_validate
 from tests.web.test_steps import base_of, fill_all
 
@@ -33,20 +36,17 @@ def _verifiers_installed():
 
 def refusal(response) -> str:
     assert response.status_code == 422, response.status_code
-    return page(response).select_one(".error-summary a.refusal").get_text(strip=True)
+    return shown_refusal(response)
 
 
 def test_a_signed_declaration_passes_the_portal_and_both_verifiers(
-    test_client, ready, citizen_key, pki, tmp_path
+    to_sign: ToSign, citizen_key, pki, tmp_path
 ):
-    response = sign_with_pkcs12(test_client, ready, *citizen_key)
+    response = to_sign.sign_with_key_file(*citizen_key)
     assert response.status_code == 302
-    review = page(test_client.get(f"{ready}/review"))
-    assert "Signed by Nguyễn Thị Thu Hà" in review.select_one(".signed").get_text()
-    signed = test_client.get(f"{ready}/signed.pdf")
+    assert "Nguyễn Thị Thu Hà" in to_sign.signed_by()
     path = tmp_path / "signed.pdf"
-    path.write_bytes(signed.data)
-    signed.close()
+    path.write_bytes(to_sign.signed_pdf())
     report = pdfsig(path)
     assert report.valid, report.text
     assert report.whole_document, report.text
@@ -54,12 +54,19 @@ def test_a_signed_declaration_passes_the_portal_and_both_verifiers(
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_a_wrong_passphrase_is_refused_and_nothing_is_signed(test_client, ready, citizen_key):
-    response = sign_with_pkcs12(test_client, ready, citizen_key[0], "not the passphrase")
+def test_a_wrong_passphrase_is_refused_and_nothing_is_signed(to_sign: ToSign, citizen_key):
+    response = to_sign.sign_with_key_file(citizen_key[0], "not the passphrase")
     assert response.status_code == 400
-    message = page(response).select_one(".error-summary a").get_text(strip=True)
-    assert message.startswith("The key file could not be opened")
-    assert test_client.get(f"{ready}/signed.pdf").status_code == 404
+    assert shown_refusal(response).startswith("The key file could not be opened")
+    assert to_sign.signed_by() is None
+    assert to_sign.signed_pdf() is None
+
+
+def test_a_file_too_large_to_be_a_key_file_is_refused(to_sign: ToSign):
+    response = to_sign.sign_with_key_file(b"0" * (65 * 1024), "x")
+    assert response.status_code == 413
+    assert shown_refusal(response) == "This is too large to be a key file"
+    assert to_sign.signed_by() is None
 
 
 @pytest.mark.parametrize(
@@ -70,10 +77,10 @@ def test_a_wrong_passphrase_is_refused_and_nothing_is_signed(test_client, ready,
         ("revoked", "The certificate has been revoked."),
     ],
 )
-def test_bad_certificates_are_refused(test_client, ready, pki, label, reason):
-    response = sign_with_pkcs12(test_client, ready, pki.pkcs12(label), PASSPHRASE)
+def test_bad_certificates_are_refused(to_sign: ToSign, pki, label, reason):
+    response = to_sign.sign_with_key_file(pki.pkcs12(label), PASSPHRASE)
     assert refusal(response) == reason
-    assert test_client.get(f"{ready}/signed.pdf").status_code == 404
+    assert to_sign.signed_pdf() is None
 
 
 def declaration(client, base: str) -> bytes:
@@ -83,11 +90,11 @@ def declaration(client, base: str) -> bytes:
     return data
 
 
-def test_a_declaration_signed_elsewhere_is_accepted(test_client, ready, citizen_key):
-    signed = sign_elsewhere(declaration(test_client, ready), citizen_key[0])
-    response = upload_signed(test_client, ready, signed)
+def test_a_declaration_signed_elsewhere_is_accepted(to_sign: ToSign, citizen_key):
+    signed = sign_elsewhere(to_sign.declaration(), citizen_key[0])
+    response = to_sign.upload_signed(signed)
     assert response.status_code == 302
-    assert page(test_client.get(f"{ready}/review")).select_one(".signed") is not None
+    assert "Nguyễn Thị Thu Hà" in to_sign.signed_by()
 
 
 def flip_one_byte(signed: bytes) -> bytes:
@@ -106,9 +113,9 @@ def draw_over_the_page(signed: bytes) -> bytes:
     return out.getvalue()
 
 
-def test_a_flipped_byte_is_refused_by_everyone(test_client, ready, citizen_key, pki, tmp_path):
-    tampered = flip_one_byte(sign_elsewhere(declaration(test_client, ready), citizen_key[0]))
-    assert refusal(upload_signed(test_client, ready, tampered)) in (
+def test_a_flipped_byte_is_refused_by_everyone(to_sign: ToSign, citizen_key, pki, tmp_path):
+    tampered = flip_one_byte(sign_elsewhere(to_sign.declaration(), citizen_key[0]))
+    assert refusal(to_sign.upload_signed(tampered)) in (
         "The document was changed after it was signed.",
         "This is not the declaration of this dossier.",
     )
@@ -120,34 +127,26 @@ def test_a_flipped_byte_is_refused_by_everyone(test_client, ready, citizen_key, 
     assert pyhanko_validate(path, pki.root_pem).returncode != 0
 
 
-def test_a_byte_changed_inside_the_signature_revision_breaks_integrity(
-    test_client, test_app, ready, citizen_key
-):
+def test_a_byte_changed_inside_the_signature_revision_breaks_integrity(to_sign: ToSign, citizen_key):
     """The declaration's bytes intact (the prefix check passes) but the signature dictionary
     changed: pyHanko reports intact=False, and the portal refuses it as changed."""
     from app.signing import get_signing
     from app.signing.validation import check_declaration
 
-    original = declaration(test_client, ready)
+    original = to_sign.declaration()
     signed = sign_elsewhere(original, citizen_key[0])
     position = signed.index(b"(Signature1)", len(original)) + len(b"(Signature")  # the field's name
     tampered = signed[:position] + bytes([signed[position] ^ 0x01]) + signed[position + 1 :]
     assert tampered[: len(original)] == original
-    with test_app.test_request_context():
+    with to_sign.app.test_request_context():
         verdict = check_declaration(tampered, declaration=original, context=get_signing().context())
     assert (verdict.ok, verdict.intact, verdict.problem) == (False, False, "changed")
-    assert (
-        refusal(upload_signed(test_client, ready, tampered))
-        == "The document was changed after it was signed."
-    )
+    assert refusal(to_sign.upload_signed(tampered)) == "The document was changed after it was signed."
 
 
-def test_a_drawing_added_after_signing_is_refused(test_client, ready, citizen_key, pki, tmp_path):
-    tampered = draw_over_the_page(sign_elsewhere(declaration(test_client, ready), citizen_key[0]))
-    assert (
-        refusal(upload_signed(test_client, ready, tampered))
-        == "The document was changed after it was signed."
-    )
+def test_a_drawing_added_after_signing_is_refused(to_sign: ToSign, citizen_key, pki, tmp_path):
+    tampered = draw_over_the_page(sign_elsewhere(to_sign.declaration(), citizen_key[0]))
+    assert refusal(to_sign.upload_signed(tampered)) == "The document was changed after it was signed."
     path = tmp_path / "drawn.pdf"
     path.write_bytes(tampered)
     report = pdfsig(path)
@@ -156,13 +155,11 @@ def test_a_drawing_added_after_signing_is_refused(test_client, ready, citizen_ke
     assert pyhanko_validate(path, pki.root_pem).returncode != 0
 
 
-def test_the_declaration_of_another_dossier_is_refused(test_client, ready, citizen_key):
-    other = start_other(test_client)
-    signed_for_other = sign_elsewhere(declaration(test_client, other), citizen_key[0])
-    assert (
-        refusal(upload_signed(test_client, ready, signed_for_other))
-        == "This is not the declaration of this dossier."
-    )
+def test_the_declaration_of_another_dossier_is_refused(to_sign: ToSign, citizen_key):
+    other = start_other(to_sign.client)
+    signed_for_other = sign_elsewhere(declaration(to_sign.client, other), citizen_key[0])
+    assert refusal(to_sign.upload_signed(signed_for_other)) == "This is not the declaration of this dossier."
+    assert to_sign.signed_by() is None
 
 
 def start_other(client) -> str:
@@ -175,10 +172,8 @@ def start_other(client) -> str:
     return base_of(url)
 
 
-def test_an_unsigned_pdf_is_refused(test_client, ready):
-    assert refusal(upload_signed(test_client, ready, declaration(test_client, ready))) == (
-        "The document carries no signature."
-    )
+def test_an_unsigned_pdf_is_refused(to_sign: ToSign):
+    assert refusal(to_sign.upload_signed(to_sign.declaration())) == "The document carries no signature."
 
 
 def test_changing_an_answer_after_signing_withdraws_the_signature(test_client, ready, citizen_key):
@@ -192,20 +187,18 @@ def test_changing_an_answer_after_signing_withdraws_the_signature(test_client, r
     assert review.select_one('main a.button[href$="/sign"]') is not None
 
 
-def test_the_refusal_is_in_the_applicants_language(test_client, ready, pki):
-    test_client.get("/language/vi")
-    response = sign_with_pkcs12(test_client, ready, pki.pkcs12("revoked"), PASSPHRASE)
+def test_the_refusal_is_in_the_applicants_language(to_sign: ToSign, pki):
+    to_sign.client.get("/language/vi")
+    response = to_sign.sign_with_key_file(pki.pkcs12("revoked"), PASSPHRASE)
     assert refusal(response) == "Chứng thư số đã bị thu hồi."
 
 
-def test_the_stamp_is_drawn_on_the_page(test_client, ready, citizen_key, tmp_path):
+def test_the_stamp_is_drawn_on_the_page(to_sign: ToSign, citizen_key, tmp_path):
     import subprocess
 
-    assert sign_with_pkcs12(test_client, ready, *citizen_key).status_code == 302
-    signed = test_client.get(f"{ready}/signed.pdf")
-    (tmp_path / "signed.pdf").write_bytes(signed.data)
-    signed.close()
-    (tmp_path / "unsigned.pdf").write_bytes(declaration(test_client, ready))
+    (tmp_path / "unsigned.pdf").write_bytes(to_sign.declaration())
+    assert to_sign.sign_with_key_file(*citizen_key).status_code == 302
+    (tmp_path / "signed.pdf").write_bytes(to_sign.signed_pdf())
     reader = PdfFileReader(io.BytesIO((tmp_path / "signed.pdf").read_bytes()))
     last = len(reader.root["/Pages"]["/Kids"])
     for name in ("signed", "unsigned"):
@@ -237,10 +230,10 @@ def test_the_stamp_is_drawn_on_the_page(test_client, ready, citizen_key, tmp_pat
     assert "Ký bởi: Nguyễn Thị Thu Hà" in text
 
 
-def test_the_pyhanko_cli_also_refuses_untrusted_and_expired_signers(test_client, ready, pki, tmp_path):
+def test_the_pyhanko_cli_also_refuses_untrusted_and_expired_signers(to_sign: ToSign, pki, tmp_path):
     for label in ("rogue_citizen", "expired"):
         path = tmp_path / f"{label}.pdf"
-        path.write_bytes(sign_elsewhere(declaration(test_client, ready), pki.pkcs12(label)))
+        path.write_bytes(sign_elsewhere(to_sign.declaration(), pki.pkcs12(label)))
         assert pyhanko_validate(path, pki.root_pem).returncode != 0, label
 
 

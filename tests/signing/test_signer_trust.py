@@ -13,9 +13,9 @@ from tests.conftest import TEST_CATALOG, page
 from tests.journey import sign_with_pkcs12, start, upload
 from tests.pki import BUSINESS_TAX_CODE, PASSPHRASE, PERSON_ID
 from tests.signing import forgeries
-from tests.signing.conftest import upload_signed
-from tests.signing.test_external import agent, draft_ready_to_sign, session_url
-from tests.signing.test_signatures import declaration, refusal
+from tests.signing.kinds import ToSign
+from tests.signing.test_external import agent, session_url
+from tests.signing.test_signatures import refusal
 from tests.web.test_steps import base_of, fill_all
 
 
@@ -37,35 +37,35 @@ from tests.web.test_steps import base_of, fill_all
     ],
 )
 def test_certificates_that_cannot_sign_for_an_applicant_are_refused_for_their_reason(
-    test_client, ready, pki, label, reason
+    to_sign: ToSign, pki, label, reason
 ):
-    assert refusal(sign_with_pkcs12(test_client, ready, pki.pkcs12(label), PASSPHRASE)) == reason
-    assert test_client.get(f"{ready}/signed.pdf").status_code == 404
+    assert refusal(to_sign.sign_with_key_file(pki.pkcs12(label), PASSPHRASE)) == reason
+    assert to_sign.signed_pdf() is None
 
 
-def test_a_sha1_signature_is_refused_as_weak(test_client, ready, citizen_key):
-    signed = forgeries.sign(declaration(test_client, ready), citizen_key[0], md_algorithm="sha1")
+def test_a_sha1_signature_is_refused_as_weak(to_sign: ToSign, citizen_key):
+    signed = forgeries.sign(to_sign.declaration(), citizen_key[0], md_algorithm="sha1")
     assert (
-        refusal(upload_signed(test_client, ready, signed))
+        refusal(to_sign.upload_signed(signed))
         == "The signature uses a digest algorithm that is no longer safe, such as SHA-1."
     )
 
 
-def test_the_seal_is_refused_on_the_upload_path_too(test_client, ready, pki):
-    signed = forgeries.sign(declaration(test_client, ready), pki.pkcs12("seal"))
-    assert refusal(upload_signed(test_client, ready, signed)) == (
+def test_the_seal_is_refused_on_the_upload_path_too(to_sign: ToSign, pki):
+    signed = forgeries.sign(to_sign.declaration(), pki.pkcs12("seal"))
+    assert refusal(to_sign.upload_signed(signed)) == (
         "The portal's own seal cannot sign in an applicant's name."
     )
 
 
-def test_the_refusal_reason_is_its_own_code_in_the_signing_agent_api(live_server, pki, tmp_path):
-    server = live_server(CATALOG_DIR=TEST_CATALOG)
-    browser, base = draft_ready_to_sign(server)
+def test_the_refusal_reason_is_its_own_code_in_the_signing_agent_api(served, pki, tmp_path):
+    to_sign, browser, server_url = served()
     key_file = tmp_path / "future.p12"
     key_file.write_bytes(pki.pkcs12("future"))
-    result = agent(session_url(browser, base), key_file)
+    result = agent(session_url(to_sign, browser, server_url), key_file)
     assert result.returncode != 0
     assert "(422, not_yet_valid)" in result.stderr
+    assert to_sign.signed_pdf() is None
 
 
 def dossier_for(
