@@ -247,12 +247,16 @@ def _names(cert: asn1_x509.Certificate) -> dict[str, Any]:
             match = _IDENTIFIER.match(value)
             if match:
                 identifiers.append(f"{match[1].upper()}:{match[2]}")
-    parsed = x509.load_der_x509_certificate(cert.dump())
+    try:
+        parsed = x509.load_der_x509_certificate(cert.dump())
+        subject_dn, issuer_dn = parsed.subject.rfc4514_string(), parsed.issuer.rfc4514_string()
+    except ValueError:  # stricter than asn1crypto: such a certificate matches no pin
+        subject_dn = issuer_dn = None
     organisation = subject.get("organization_name")
     return {
         "signer_name": subject.get("common_name"),
-        "subject_dn": parsed.subject.rfc4514_string(),
-        "issuer_dn": parsed.issuer.rfc4514_string(),
+        "subject_dn": subject_dn,
+        "issuer_dn": issuer_dn,
         "organisation": organisation if isinstance(organisation, str) else None,
         "identifiers": tuple(identifiers),
     }
