@@ -29,6 +29,7 @@ KEYS = (
 # A personal identification number and a tax code (valid check digit) carried in certificates.
 PERSON_ID = "001090001234"
 BUSINESS_TAX_CODE = "0100109106"
+SIGNING_CA_USAGE = ("digital_signature", "non_repudiation", "key_cert_sign")
 LONG = {"valid-from": "2020-01-01T00:00:00+0000", "valid-to": "2045-01-01T00:00:00+0000"}
 
 
@@ -101,7 +102,13 @@ def _leaf(subject: str, issuer: str, validity: dict, **extra: object) -> dict:
     return spec
 
 
-def _ca(subject: str, issuer: str, serial: int, **extra: object) -> dict:
+def _ca(
+    subject: str,
+    issuer: str,
+    serial: int,
+    usage: tuple[str, ...] = ("digital_signature", "key_cert_sign", "crl_sign"),
+    **extra: object,
+) -> dict:
     spec = {
         "subject": subject,
         "issuer": issuer,
@@ -112,10 +119,7 @@ def _ca(subject: str, issuer: str, serial: int, **extra: object) -> dict:
             {
                 "id": "key_usage",
                 "critical": True,
-                "smart-value": {
-                    "schema": "key-usage",
-                    "params": ["digital_signature", "key_cert_sign", "crl_sign"],
-                },
+                "smart-value": {"schema": "key-usage", "params": list(usage)},
             },
         ],
     }
@@ -280,20 +284,10 @@ def build(folder: Path, url: str) -> CertomancerConfig:
                             },
                         ],
                     },
-                    "sub_ca": {
-                        **_ca("sub_ca", "interm", 1014),
-                        "extensions": [
-                            {"id": "basic_constraints", "critical": True, "value": {"ca": True}},
-                            {
-                                "id": "key_usage",
-                                "critical": True,
-                                "smart-value": {
-                                    "schema": "key-usage",
-                                    "params": ["digital_signature", "non_repudiation", "key_cert_sign"],
-                                },
-                            },
-                        ],
-                    },
+                    # A CA's certificate that would sign documents, as a person's would.
+                    "sub_ca": _ca(
+                        "sub_ca", "interm", 1014, ("digital_signature", "non_repudiation", "key_cert_sign")
+                    ),
                     "person": _leaf("person", "interm", LONG, serial=1015),
                     "business": _leaf("business", "interm", LONG, serial=1016),
                 },

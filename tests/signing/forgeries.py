@@ -120,9 +120,15 @@ def extra_page(writer: IncrementalPdfFileWriter) -> None:
     writer.insert_page(_page_with(writer, b"Trang them: cam ket khac"))
 
 
+def _annotate(writer: IncrementalPdfFileWriter, annotation: generic.Reference) -> None:
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    annots = page.get("/Annots", ArrayObject())
+    annots.append(annotation)
+    page[pdf_name("/Annots")] = annots
+    writer.update_container(page)
+
+
 def free_text_annotation(writer: IncrementalPdfFileWriter) -> None:
-    page_ref = writer.root["/Pages"]["/Kids"][0]
-    page = page_ref.get_object()
     annotation = writer.add_object(
         DictionaryObject(
             {
@@ -134,10 +140,7 @@ def free_text_annotation(writer: IncrementalPdfFileWriter) -> None:
             }
         )
     )
-    annots = page.get("/Annots", ArrayObject())
-    annots.append(annotation)
-    page[pdf_name("/Annots")] = annots
-    writer.update_container(page)
+    _annotate(writer, annotation)
 
 
 def hidden_objects(writer: IncrementalPdfFileWriter) -> None:
@@ -168,8 +171,6 @@ def hidden_overlay(writer: IncrementalPdfFileWriter) -> None:
 
 def text_field(writer: IncrementalPdfFileWriter) -> None:
     """Shadow "replace": a text field over the answers, whose value can change after signing."""
-    page_ref = writer.root["/Pages"]["/Kids"][0]
-    page = page_ref.get_object()
     field = writer.add_object(
         DictionaryObject(
             {
@@ -179,15 +180,12 @@ def text_field(writer: IncrementalPdfFileWriter) -> None:
                 pdf_name("/Type"): pdf_name("/Annot"),
                 pdf_name("/Subtype"): pdf_name("/Widget"),
                 pdf_name("/Rect"): ArrayObject(map(generic.NumberObject, (60, 600, 500, 640))),
-                pdf_name("/P"): page_ref,
+                pdf_name("/P"): writer.root["/Pages"].raw_get("/Kids")[0],
                 pdf_name("/DA"): pdf_string("/Helv 12 Tf 0 g"),
             }
         )
     )
-    annots = page.get("/Annots", ArrayObject())
-    annots.append(field)
-    page[pdf_name("/Annots")] = annots
-    writer.update_container(page)
+    _annotate(writer, field)
     writer.root[pdf_name("/AcroForm")] = DictionaryObject({pdf_name("/Fields"): ArrayObject([field])})
     writer.update_root()
 
