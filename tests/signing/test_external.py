@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import requests
 
 from tests.conftest import PIN, csrf_token, page
@@ -59,17 +60,27 @@ def test_the_reference_agent_signs(served, pki, tmp_path):
     assert "409" in again.stderr
 
 
-def test_an_untrusted_certificate_is_refused_through_the_agent(served, pki, tmp_path):
+@pytest.mark.parametrize(
+    ("label", "refused"),
+    [
+        (
+            "rogue_citizen",
+            "(422, untrusted): The certificate was not issued by a trusted certification authority",
+        ),
+        ("future", "(422, not_yet_valid): The certificate was not yet valid when the document was signed"),
+    ],
+)
+def test_a_certificate_that_cannot_sign_is_refused_through_the_agent_for_its_reason(
+    served, pki, tmp_path, label, refused
+):
     to_sign, browser, server_url = served()
-    key_file = tmp_path / "rogue.p12"
-    key_file.write_bytes(pki.pkcs12("rogue_citizen"))
+    key_file = tmp_path / f"{label}.p12"
+    key_file.write_bytes(pki.pkcs12(label))
     result = agent(session_url(to_sign, browser, server_url), key_file)
     assert result.returncode != 0
-    assert (
-        "(422, untrusted): The certificate was not issued by a trusted certification authority"
-        in result.stderr
-    )
+    assert refused in result.stderr
     assert to_sign.signed_by() is None
+    assert to_sign.signed_pdf() is None
 
 
 def test_a_forged_signature_is_refused(served, pki):

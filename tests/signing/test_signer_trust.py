@@ -14,7 +14,6 @@ from tests.journey import sign_with_pkcs12, start, upload
 from tests.pki import BUSINESS_TAX_CODE, PASSPHRASE, PERSON_ID
 from tests.signing import forgeries
 from tests.signing.kinds import ToSign
-from tests.signing.test_external import agent, session_url
 from tests.signing.test_signatures import refusal
 from tests.web.test_steps import base_of, fill_all
 
@@ -56,16 +55,6 @@ def test_the_seal_is_refused_on_the_upload_path_too(to_sign: ToSign, pki):
     assert refusal(to_sign.upload_signed(signed)) == (
         "The portal's own seal cannot sign in an applicant's name."
     )
-
-
-def test_the_refusal_reason_is_its_own_code_in_the_signing_agent_api(served, pki, tmp_path):
-    to_sign, browser, server_url = served()
-    key_file = tmp_path / "future.p12"
-    key_file.write_bytes(pki.pkcs12("future"))
-    result = agent(session_url(to_sign, browser, server_url), key_file)
-    assert result.returncode != 0
-    assert "(422, not_yet_valid)" in result.stderr
-    assert to_sign.signed_pdf() is None
 
 
 def dossier_for(
