@@ -3,7 +3,9 @@
 A worker claims one due message with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL, so workers
 on several machines never take the same one), delivers it outside any transaction, then records
 the outcome if its lease still holds. A worker that dies mid-delivery loses its lease; another
-worker delivers again, and the back office recognises the dossier code (idempotency key).
+worker delivers again, and the back office recognises the dossier code (idempotency key). A
+back office that says when to come back (Retry-After) is not asked again sooner, within
+DELIVERY_RETRY_AFTER_MAX_SECONDS.
 """
 
 from __future__ import annotations
@@ -77,10 +79,22 @@ def _claim(now: datetime) -> tuple[int, datetime] | None:
     return (claimed, until) if claimed is not None else None
 
 
-def _backoff(attempts: int) -> timedelta:
-    base = current_app.config["OPENDVC"].DELIVERY_BACKOFF_SECONDS
+def _backoff(attempts: int, asked: timedelta | None = None) -> timedelta:
+    """Exponential backoff with jitter; never sooner than the back office asked (Retry-After),
+    but never later than DELIVERY_RETRY_AFTER_MAX_SECONDS because it asked."""
+    settings = current_app.config["OPENDVC"]
+    base = settings.DELIVERY_BACKOFF_SECONDS
     ceiling = min(base * 2 ** (attempts - 1), 3600)
-    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 (jitter, not secrecy)
+    wait = timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 (jitter, not secrecy)
+    if asked is not None:
+        wait = max(wait, min(asked, timedelta(seconds=settings.DELIVERY_RETRY_AFTER_MAX_SECONDS)))
+    return wait
+
+
+def _give_up(attempts: int, created_at: datetime, now: datetime) -> bool:
+    settings = current_app.config["OPENDVC"]
+    too_old = now - created_at > timedelta(hours=settings.DELIVERY_MAX_HOURS)
+    return attempts >= settings.DELIVERY_MAX_ATTEMPTS or too_old
 
 
 @dataclass
@@ -93,7 +107,6 @@ class Outcome:
 def deliver_due(limit: int = 100) -> Outcome:
     """Deliver every message that is due, up to `limit`; one transaction per outcome."""
     outcome = Outcome()
-    settings = current_app.config["OPENDVC"]
     for _ in range(limit):
         claimed = _claim(calendar.now())
         if claimed is None:
@@ -101,14 +114,14 @@ def deliver_due(limit: int = 100) -> Outcome:
         message_id, until = claimed
         message = db.session.get(OutboxMessage, message_id)
         dossier = db.session.get(Dossier, message.dossier_id)
-        error = reference = None
+        error = reference = asked = None
         refused = False
         try:
             supplement = db.session.get(Supplement, message.supplement_id) if message.supplement_id else None
             package = build(dossier, supplement)
             reference = get_backoffices()[message.adapter].submit(package=package).reference
         except DeliveryFailed as exc:
-            error, refused = str(exc), isinstance(exc, DeliveryRefused)
+            error, refused, asked = str(exc), isinstance(exc, DeliveryRefused), exc.retry_after
         except Exception as exc:  # an adapter's bug must not stop the worker
             error = f"{type(exc).__name__}: {exc}"
         db.session.refresh(message)
@@ -125,12 +138,11 @@ def deliver_due(limit: int = 100) -> Outcome:
             outcome.delivered.append(message.idempotency_key)
         else:
             message.last_error = error[:2000]
-            too_old = now - message.created_at > timedelta(hours=settings.DELIVERY_MAX_HOURS)
-            if refused or message.attempts >= settings.DELIVERY_MAX_ATTEMPTS or too_old:
+            if refused or _give_up(message.attempts, message.created_at, now):
                 message.state = "failed"
                 outcome.failed.append(message.idempotency_key)
             else:
-                message.next_attempt_at = now + _backoff(message.attempts)
+                message.next_attempt_at = now + _backoff(message.attempts, asked)
                 outcome.retrying.append(message.idempotency_key)
         db.session.commit()
     return outcome
