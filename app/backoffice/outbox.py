@@ -2,9 +2,10 @@
 
 A worker claims one due message with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL, so workers
 on several machines never take the same one), delivers it outside any transaction, then records
-the outcome if its lease still holds. A worker that dies mid-delivery loses its lease; another
-worker delivers again, and the back office recognises the dossier code (idempotency key). A
-back office that says when to come back (Retry-After) is not asked again sooner, within
+the outcome if its lease still holds. A worker that dies mid-delivery loses its lease: the next
+round counts that as a failed attempt ("worker stopped during delivery"), and a worker delivers
+again later; the back office recognises the dossier code (idempotency key). A back office that
+says when to come back (Retry-After) is not asked again sooner, within
 DELIVERY_RETRY_AFTER_MAX_SECONDS.
 """
 
@@ -60,7 +61,7 @@ def _claim(now: datetime) -> tuple[int, datetime] | None:
         .where(
             OutboxMessage.state == "pending",
             OutboxMessage.next_attempt_at <= now,
-            (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+            OutboxMessage.claimed_until.is_(None),  # a lease that ran out is counted first
             ~waiting,
         )
         .order_by(OutboxMessage.id)
@@ -104,9 +105,41 @@ class Outcome:
     failed: list[str] = field(default_factory=list)
 
 
+STOPPED = "worker stopped during delivery: its lease ran out before it recorded an outcome"
+
+
+def _count_lost_attempts(now: datetime, outcome: Outcome) -> None:
+    """A lease that ran out is an attempt that ended without an outcome: the worker died, or
+    took longer than its lease. It counts like a failed attempt, so that a package that stops
+    workers reaches DELIVERY_MAX_ATTEMPTS instead of being tried for ever. Each row changes
+    only if its lease is still the one that ran out, so two workers never count it twice."""
+    lost = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.state == "pending", OutboxMessage.claimed_until < now)
+    ).all()
+    for message in lost:
+        attempts = message.attempts + 1
+        state = "failed" if _give_up(attempts, message.created_at, now) else "pending"
+        changed = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id, OutboxMessage.claimed_until == message.claimed_until)
+            .values(
+                attempts=attempts,
+                claimed_until=None,
+                last_error=STOPPED,
+                state=state,
+                next_attempt_at=now + _backoff(attempts),
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed:
+            (outcome.failed if state == "failed" else outcome.retrying).append(message.idempotency_key)
+    db.session.commit()
+
+
 def deliver_due(limit: int = 100) -> Outcome:
     """Deliver every message that is due, up to `limit`; one transaction per outcome."""
     outcome = Outcome()
+    _count_lost_attempts(calendar.now(), outcome)
     for _ in range(limit):
         claimed = _claim(calendar.now())
         if claimed is None:

@@ -181,7 +181,8 @@ def create_app(data: Path) -> Flask:
                 answer.status_code = 409
                 answer.headers["Retry-After"] = RETRY_IN_PROGRESS
                 return answer
-            if row is None:
+            fresh = row is None
+            if fresh:
                 try:
                     if fault == "in-progress":  # held until the same key is asked again
                         held[code] = (threading.Event(), threading.Event())
@@ -196,6 +197,8 @@ def create_app(data: Path) -> Flask:
             if row[1] != sha:
                 return jsonify(title=f"{code} was received before with a different package"), 422
             connection.execute("update dossiers set deliveries = deliveries + 1 where code = ?", (code,))
+            if fresh:
+                print(f"stored {code} {kind} BO-{row[0]:06d}", flush=True)
         finally:
             connection.close()
         if fault == "die-after":
@@ -228,7 +231,6 @@ def create_app(data: Path) -> Flask:
             (code, number, sha, kind, time.strftime("%Y-%m-%dT%H:%M:%S")),
         )
         connection.execute("commit")
-        print(f"stored {code} {kind} BO-{number:06d}", flush=True)
         return number, sha
 
     @app.post("/packages")
