@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import ScalarSelect
 
 from app.backoffice import get_backoffices
 from app.backoffice.adapters import DeliveryFailed, DeliveryRefused
@@ -206,4 +207,25 @@ def delivery_of(dossier: Dossier) -> OutboxMessage | None:
         .where(OutboxMessage.dossier_id == dossier.id)
         .order_by(OutboxMessage.id.desc())
         .limit(1)
+    )
+
+
+def backoffice_reference(dossier: Dossier) -> str | None:
+    """The back office's own reference for the dossier (its receipt number), once delivered."""
+    return db.session.scalar(
+        select(OutboxMessage.reference).where(
+            OutboxMessage.dossier_id == dossier.id, OutboxMessage.kind == "submission"
+        )
+    )
+
+
+def dossier_reference_column() -> ScalarSelect[str | None]:
+    """For a listing of messages: the back office's reference of each one's dossier (a
+    supplement's row shows which dossier to look for there)."""
+    submission = aliased(OutboxMessage)
+    return (
+        select(submission.reference)
+        .where(submission.dossier_id == OutboxMessage.dossier_id, submission.kind == "submission")
+        .limit(1)
+        .scalar_subquery()
     )
