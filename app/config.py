@@ -91,6 +91,8 @@ class Settings(BaseModel):
     DELIVERY_BACKOFF_SECONDS: int = Field(default=30, ge=1, le=3600)
     # A worker's hold on a delivery; longer than any delivery takes. A worker that dies loses it.
     DELIVERY_LEASE_SECONDS: int = Field(default=300, ge=1, le=24 * 3600)
+    # The longest wait a back office's Retry-After (on 409, 429, 503) can impose on a retry.
+    DELIVERY_RETRY_AFTER_MAX_SECONDS: int = Field(default=3600, ge=1, le=24 * 3600)
     # Adapter name -> that adapter's options (its own typed schema), e.g. {"http": {"url": …}}.
     BACKOFFICE_OPTIONS: dict[str, dict[str, Any]] = {}
     BACKOFFICE_SECRETS: dict[str, str] = {}  # adapter name -> HMAC secret for status events

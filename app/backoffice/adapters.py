@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,7 +23,12 @@ GROUP = "opendvc.backoffice"
 
 
 class DeliveryFailed(Exception):
-    """The back office did not take the package this time; the worker will try again."""
+    """The back office did not take the package this time; the worker will try again, not
+    before `retry_after` when the back office said when (HTTP Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after: timedelta | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class DeliveryRefused(DeliveryFailed):

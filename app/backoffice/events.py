@@ -16,7 +16,10 @@ a valid, trusted signature refuses the whole event (422); accepted ones are code
 
 `sequence` counts a dossier's events from 1. A replay (same event id, or a sequence already
 applied) changes nothing and is answered as such; a gap means an earlier event is missing and
-is refused until it arrives; a transition the state machine forbids is refused.
+is refused until it arrives; a transition the state machine forbids is refused. Copies of one
+event posted at the same moment are one replay among others: one applies it, the others are
+answered "already applied" once it is in, or 409 "send it again" when another event of the
+dossier got in first; never a server error.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from flask import current_app
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.backoffice.models import OutboxMessage, StatusEventRecord
 from app.dossiers import calendar
@@ -125,7 +129,10 @@ def apply(backoffice: str, raw: Any) -> Answer:
         checked = results.check(event.results, backoffice=backoffice)
     except results.ResultRefused as refused:
         return Answer(422, f"result refused: {refused}")
+    dossier_id = dossier.id
     try:
+        # Any statement from here may flush the dossier's new version (autoflush), and a copy of
+        # this event, or another event, may have changed it meanwhile: all of it is one attempt.
         record(
             dossier,
             wanted,
@@ -133,25 +140,36 @@ def apply(backoffice: str, raw: Any) -> Answer:
             note=event.note,
             at=calendar.now(),
         )
+        db.session.add(
+            StatusEventRecord(
+                event_id=event.event_id,
+                backoffice=backoffice,
+                dossier_id=dossier_id,
+                sequence=event.sequence,
+                status_code=event.status,
+                note=event.note,
+            )
+        )
+        results.attach(dossier, checked)
+        if wanted == Status.SUPPLEMENT_REQUESTED:
+            supplements.request(dossier, event.note)
+        commit()
     except TransitionRefused as refused:
         db.session.rollback()
         return Answer(409, f"not allowed: {refused}")
-    db.session.add(
-        StatusEventRecord(
-            event_id=event.event_id,
-            backoffice=backoffice,
-            dossier_id=dossier.id,
-            sequence=event.sequence,
-            status_code=event.status,
-            note=event.note,
-        )
-    )
-    results.attach(dossier, checked)
-    if wanted == Status.SUPPLEMENT_REQUESTED:
-        supplements.request(dossier, event.note)
-    try:
-        commit()
-    except (DossierChanged, IntegrityError):  # the same event arrived twice at once
+    except (DossierChanged, StaleDataError, IntegrityError):
         db.session.rollback()
-        return Answer(409, "a concurrent event was applied first: send it again")
+        return _raced(event, dossier_id)
     return Answer(200, "applied")
+
+
+def _raced(event: EventBody, dossier_id: int) -> Answer:
+    """Another transaction changed the dossier first: a copy of this event (then it is applied,
+    as an exact repeat would be told) or another event (then this one must come again)."""
+    applied = select(StatusEventRecord.id).where(
+        (StatusEventRecord.event_id == event.event_id)
+        | ((StatusEventRecord.dossier_id == dossier_id) & (StatusEventRecord.sequence >= event.sequence))
+    )
+    if db.session.scalar(applied.limit(1)) is not None:
+        return Answer(200, "already applied")
+    return Answer(409, "a concurrent event was applied first: send it again")

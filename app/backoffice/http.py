@@ -7,10 +7,18 @@
     X-OpenDVC-Timestamp: <unix seconds>
     X-OpenDVC-Signature: <hex HMAC-SHA256 of "<timestamp>." + body, with the shared secret>
 
-The back office answers 200 or 201 with `{"reference": "…"}`, the same reference when it has
-the dossier already. 400, 409, 413 and 422 mean it refuses this package (no retry); anything
-else, a timeout or a broken connection is retried by the outbox. The package is built into a
-temporary file and streamed: memory stays flat whatever the attachments weigh.
+The back office answers as the IETF Idempotency-Key draft (draft-ietf-httpapi-idempotency-key-
+header) has it, the dossier code being the key (docs/delivery.md is the contract in full):
+
+    200, 201  {"reference": "…"}: taken; a key it has seen gets the original answer again
+    409       a request with this key is still in progress there: tried again later
+    422       this key came before with a different package, or the package does not verify:
+              refused, the delivery fails at once for an operator (so do 400 and 413)
+    429, 503  busy or down for maintenance: tried again, not before its Retry-After
+
+Anything else, a timeout or a broken connection is retried by the outbox with backoff. The
+package is built into a temporary file and streamed: memory stays flat whatever the attachments
+weigh.
 """
 
 from __future__ import annotations
@@ -22,17 +30,21 @@ import secrets
 import tempfile
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from werkzeug.http import parse_date
 
 from app.backoffice.adapters import BackOffice, Delivered, DeliveryFailed, DeliveryRefused
 from app.packaging.package import DossierPackage
 
-REFUSED = {400, 409, 413, 422}
+REFUSED = {400, 413, 422}
+IN_PROGRESS = 409  # the draft's "a request with this key is still outstanding"
+RETRY_AFTER = {IN_PROGRESS, 429, 503}  # answers whose Retry-After says when to come back
 MAX_ANSWER = 64 * 1024
 CHUNK = 1024 * 1024
 
@@ -123,12 +135,29 @@ class SignedPoster:
         return answer
 
 
+def retry_after(value: str | None, *, now: datetime | None = None) -> timedelta | None:
+    """How long a `Retry-After` header asks to wait: delta-seconds or an HTTP-date (RFC 9110
+    10.2.3); None when absent, unreadable or already past. Bounding it is the caller's call."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit():
+        return timedelta(seconds=int(value)) if len(value) <= 12 else timedelta.max
+    when = parse_date(value) if value else None
+    if when is None:
+        return None
+    wait = when - (now or datetime.now(UTC))
+    return wait if wait > timedelta(0) else None
+
+
 def reference_from(answer: requests.Response, *, key: str = "reference") -> str:
     """The back office's reference from a JSON answer, or the reason there is none."""
-    if answer.status_code in REFUSED:
-        raise DeliveryRefused(f"refused ({answer.status_code}): {_title(answer)}")
-    if answer.status_code not in (200, 201):
-        raise DeliveryFailed(f"answered {answer.status_code}: {_title(answer)}")
+    status = answer.status_code
+    if status in REFUSED:
+        raise DeliveryRefused(f"refused ({status}): {_title(answer)}")
+    if status not in (200, 201):
+        wait = retry_after(answer.headers.get("Retry-After")) if status in RETRY_AFTER else None
+        if status == IN_PROGRESS:
+            raise DeliveryFailed(f"in progress at the back office (409): {_title(answer)}", retry_after=wait)
+        raise DeliveryFailed(f"answered {status}: {_title(answer)}", retry_after=wait)
     try:
         data: Any = answer.json()
     except ValueError:

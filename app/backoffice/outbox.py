@@ -2,8 +2,11 @@
 
 A worker claims one due message with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL, so workers
 on several machines never take the same one), delivers it outside any transaction, then records
-the outcome if its lease still holds. A worker that dies mid-delivery loses its lease; another
-worker delivers again, and the back office recognises the dossier code (idempotency key).
+the outcome if its lease still holds. A worker that dies mid-delivery loses its lease: the next
+round counts that as a failed attempt ("worker stopped during delivery"), and a worker delivers
+again later; the back office recognises the dossier code (idempotency key). A back office that
+says when to come back (Retry-After) is not asked again sooner, within
+DELIVERY_RETRY_AFTER_MAX_SECONDS.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import ScalarSelect
 
 from app.backoffice import get_backoffices
 from app.backoffice.adapters import DeliveryFailed, DeliveryRefused
@@ -58,7 +62,7 @@ def _claim(now: datetime) -> tuple[int, datetime] | None:
         .where(
             OutboxMessage.state == "pending",
             OutboxMessage.next_attempt_at <= now,
-            (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+            OutboxMessage.claimed_until.is_(None),  # a lease that ran out is counted first
             ~waiting,
         )
         .order_by(OutboxMessage.id)
@@ -77,10 +81,22 @@ def _claim(now: datetime) -> tuple[int, datetime] | None:
     return (claimed, until) if claimed is not None else None
 
 
-def _backoff(attempts: int) -> timedelta:
-    base = current_app.config["OPENDVC"].DELIVERY_BACKOFF_SECONDS
+def _backoff(attempts: int, asked: timedelta | None = None) -> timedelta:
+    """Exponential backoff with jitter; never sooner than the back office asked (Retry-After),
+    but never later than DELIVERY_RETRY_AFTER_MAX_SECONDS because it asked."""
+    settings = current_app.config["OPENDVC"]
+    base = settings.DELIVERY_BACKOFF_SECONDS
     ceiling = min(base * 2 ** (attempts - 1), 3600)
-    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 (jitter, not secrecy)
+    wait = timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 (jitter, not secrecy)
+    if asked is not None:
+        wait = max(wait, min(asked, timedelta(seconds=settings.DELIVERY_RETRY_AFTER_MAX_SECONDS)))
+    return wait
+
+
+def _give_up(attempts: int, created_at: datetime, now: datetime) -> bool:
+    settings = current_app.config["OPENDVC"]
+    too_old = now - created_at > timedelta(hours=settings.DELIVERY_MAX_HOURS)
+    return attempts >= settings.DELIVERY_MAX_ATTEMPTS or too_old
 
 
 @dataclass
@@ -90,10 +106,41 @@ class Outcome:
     failed: list[str] = field(default_factory=list)
 
 
+STOPPED = "worker stopped during delivery: its lease ran out before it recorded an outcome"
+
+
+def _count_lost_attempts(now: datetime, outcome: Outcome) -> None:
+    """A lease that ran out is an attempt that ended without an outcome: the worker died, or
+    took longer than its lease. It counts like a failed attempt, so that a package that stops
+    workers reaches DELIVERY_MAX_ATTEMPTS instead of being tried for ever. Each row changes
+    only if its lease is still the one that ran out, so two workers never count it twice."""
+    lost = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.state == "pending", OutboxMessage.claimed_until < now)
+    ).all()
+    for message in lost:
+        attempts = message.attempts + 1
+        state = "failed" if _give_up(attempts, message.created_at, now) else "pending"
+        changed = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id, OutboxMessage.claimed_until == message.claimed_until)
+            .values(
+                attempts=attempts,
+                claimed_until=None,
+                last_error=STOPPED,
+                state=state,
+                next_attempt_at=now + _backoff(attempts),
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed:
+            (outcome.failed if state == "failed" else outcome.retrying).append(message.idempotency_key)
+    db.session.commit()
+
+
 def deliver_due(limit: int = 100) -> Outcome:
     """Deliver every message that is due, up to `limit`; one transaction per outcome."""
     outcome = Outcome()
-    settings = current_app.config["OPENDVC"]
+    _count_lost_attempts(calendar.now(), outcome)
     for _ in range(limit):
         claimed = _claim(calendar.now())
         if claimed is None:
@@ -101,14 +148,14 @@ def deliver_due(limit: int = 100) -> Outcome:
         message_id, until = claimed
         message = db.session.get(OutboxMessage, message_id)
         dossier = db.session.get(Dossier, message.dossier_id)
-        error = reference = None
+        error = reference = asked = None
         refused = False
         try:
             supplement = db.session.get(Supplement, message.supplement_id) if message.supplement_id else None
             package = build(dossier, supplement)
             reference = get_backoffices()[message.adapter].submit(package=package).reference
         except DeliveryFailed as exc:
-            error, refused = str(exc), isinstance(exc, DeliveryRefused)
+            error, refused, asked = str(exc), isinstance(exc, DeliveryRefused), exc.retry_after
         except Exception as exc:  # an adapter's bug must not stop the worker
             error = f"{type(exc).__name__}: {exc}"
         db.session.refresh(message)
@@ -125,12 +172,11 @@ def deliver_due(limit: int = 100) -> Outcome:
             outcome.delivered.append(message.idempotency_key)
         else:
             message.last_error = error[:2000]
-            too_old = now - message.created_at > timedelta(hours=settings.DELIVERY_MAX_HOURS)
-            if refused or message.attempts >= settings.DELIVERY_MAX_ATTEMPTS or too_old:
+            if refused or _give_up(message.attempts, message.created_at, now):
                 message.state = "failed"
                 outcome.failed.append(message.idempotency_key)
             else:
-                message.next_attempt_at = now + _backoff(message.attempts)
+                message.next_attempt_at = now + _backoff(message.attempts, asked)
                 outcome.retrying.append(message.idempotency_key)
         db.session.commit()
     return outcome
@@ -161,4 +207,25 @@ def delivery_of(dossier: Dossier) -> OutboxMessage | None:
         .where(OutboxMessage.dossier_id == dossier.id)
         .order_by(OutboxMessage.id.desc())
         .limit(1)
+    )
+
+
+def backoffice_reference(dossier: Dossier) -> str | None:
+    """The back office's own reference for the dossier (its receipt number), once delivered."""
+    return db.session.scalar(
+        select(OutboxMessage.reference).where(
+            OutboxMessage.dossier_id == dossier.id, OutboxMessage.kind == "submission"
+        )
+    )
+
+
+def dossier_reference_column() -> ScalarSelect[str | None]:
+    """For a listing of messages: the back office's reference of each one's dossier (a
+    supplement's row shows which dossier to look for there)."""
+    submission = aliased(OutboxMessage)
+    return (
+        select(submission.reference)
+        .where(submission.dossier_id == OutboxMessage.dossier_id, submission.kind == "submission")
+        .limit(1)
+        .scalar_subquery()
     )

@@ -23,6 +23,7 @@ from app.staff import services
 from app.staff.models import StaffUser
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+RECENTLY_DELIVERED = 50  # shown with the back office's reference, newest first
 
 
 class SignInForm(FlaskForm):
@@ -97,13 +98,20 @@ def sign_out():
 def deliveries():
     # Failed, retrying after an error, or sent again by staff (attempts back to 0, error kept).
     troubled = (OutboxMessage.attempts > 0) | OutboxMessage.last_error.is_not(None)
+    listing = select(OutboxMessage, Dossier.procedure_code, outbox.dossier_reference_column()).join(
+        Dossier, Dossier.id == OutboxMessage.dossier_id
+    )
     rows = db.session.execute(
-        select(OutboxMessage, Dossier.procedure_code)
-        .join(Dossier, Dossier.id == OutboxMessage.dossier_id)
-        .where((OutboxMessage.state == "failed") | ((OutboxMessage.state == "pending") & troubled))
-        .order_by(OutboxMessage.state, OutboxMessage.id)
+        listing.where(
+            (OutboxMessage.state == "failed") | ((OutboxMessage.state == "pending") & troubled)
+        ).order_by(OutboxMessage.state, OutboxMessage.id)
     ).all()
-    return render_template("staff/deliveries.html", rows=rows, form=ActionForm())
+    delivered = db.session.execute(
+        listing.where(OutboxMessage.state == "delivered")
+        .order_by(OutboxMessage.delivered_at.desc(), OutboxMessage.id.desc())
+        .limit(RECENTLY_DELIVERED)
+    ).all()
+    return render_template("staff/deliveries.html", rows=rows, delivered=delivered, form=ActionForm())
 
 
 @bp.post("/deliveries/<int:message_id>/resend")

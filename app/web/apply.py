@@ -306,6 +306,7 @@ def dossier(public_id: str) -> str:
         dossier=dossier,
         p=loaded.definition,
         delivery=outbox.delivery_of(dossier),
+        backoffice_reference=outbox.backoffice_reference(dossier),
         results=results.results_of(dossier),
         supplements=supplements.of(dossier),
         open_supplement=supplements.open_for(dossier),

@@ -8,13 +8,23 @@ request, verify each package with the same rules as `flask package verify`, keep
 once (the dossier code is the idempotency key), give it a receipt number, and answer with a
 reference. Its state is an SQLite file in the data folder, so it survives being restarted.
 
+The key is used as the IETF Idempotency-Key draft says (docs/delivery.md): the same key and the
+same package again get the original answer (200, the same reference); a key whose first request
+is still being checked gets 409 (come back later, Retry-After); the same key with a different
+package gets 422 (an operator must look); no key at all gets 400. Each package stored is
+announced on standard output, one line: `stored <code> <kind> <reference>`.
+
 Settings come from the environment, never the command line (secrets show in `ps`):
     REFERENCE_SECRET        HMAC secret shared with the portal (packages in, events out)
     REFERENCE_TRUST_ROOTS   PEM file with the roots that anchor the portal's seal and signatures
     REFERENCE_PORTAL_URL    the portal, for `event` (e.g. http://127.0.0.1:5000)
     REFERENCE_NAME          the name the portal knows this back office by (default: http)
-    REFERENCE_FAULT         for fault tests: slow, error, garbage, die-before, die-after
-    REFERENCE_SLOW_SECONDS  how long `slow` waits before answering (default 30)
+    REFERENCE_FAULT         for fault tests: slow, error, garbage, die-before, die-after,
+                            unavailable (503), throttled (429), in-progress (see below)
+    REFERENCE_SLOW_SECONDS  how long `slow` waits before answering (default 30), and the most
+                            `in-progress` holds a request
+    REFERENCE_RETRY_AFTER   the Retry-After of `unavailable` and `throttled`, as given: seconds
+                            or an HTTP-date (default 120)
     REFERENCE_TLS_CERT, REFERENCE_TLS_KEY, REFERENCE_TLS_CLIENT_CA   serve HTTPS, and require
                             client certificates issued by that CA
 """
@@ -31,6 +41,7 @@ import sqlite3
 import ssl
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -54,7 +65,10 @@ create table if not exists dossiers (
     kind text not null, received_at text not null, deliveries integer not null default 1);
 create table if not exists events (code text not null, sequence integer not null, status integer not null,
     primary key (code, sequence));
+create table if not exists in_progress (code text primary key, package_sha256 text not null,
+    started_at text not null);
 """
+RETRY_IN_PROGRESS = "1"  # seconds: a package is checked in well under that
 
 
 def roots_from(path: str) -> list[asn1_x509.Certificate]:
@@ -83,8 +97,12 @@ def create_app(data: Path) -> Flask:
     roots = roots_from(os.environ["REFERENCE_TRUST_ROOTS"])
     fault = os.environ.get("REFERENCE_FAULT", "")
     slow = float(os.environ.get("REFERENCE_SLOW_SECONDS", "30"))
+    retry_after = os.environ.get("REFERENCE_RETRY_AFTER", "120")
     data.mkdir(parents=True, exist_ok=True)
-    database(data).close()
+    connection = database(data)
+    connection.execute("delete from in_progress")  # requests in progress died with the last process
+    connection.close()
+    held: dict[str, tuple[threading.Event, threading.Event]] = {}  # the in-progress fault's requests
 
     def received_body() -> IO[bytes]:
         """The request body in a temporary file, after its signature and timestamp hold."""
@@ -108,6 +126,7 @@ def create_app(data: Path) -> Flask:
         """One field of a multipart body, parsed by werkzeug from the file we checked."""
         from werkzeug.formparser import parse_form_data
 
+        body.seek(0)  # each field is parsed from the start of the body
         environ = {
             "wsgi.input": body,
             "CONTENT_LENGTH": str(os.fstat(body.fileno()).st_size),
@@ -120,10 +139,18 @@ def create_app(data: Path) -> Flask:
         return files[name].stream
 
     def receive(package: IO[bytes], code: str, kind: str, extra: dict[str, Any] | None = None) -> Response:
+        if not code:
+            return jsonify(title="no Idempotency-Key: it must be the dossier code"), 400
         if fault == "error":
             return Response(json.dumps({"title": "internal error"}), 500, mimetype="application/json")
         if fault == "die-before":
             os._exit(1)
+        if fault in ("unavailable", "throttled"):
+            status, title = (503, "down for maintenance") if fault == "unavailable" else (429, "too many")
+            answer = jsonify(title=title)
+            answer.status_code = status
+            answer.headers["Retry-After"] = retry_after
+            return answer
         digest = hashlib.sha256()
         package.seek(0)
         while chunk := package.read(CHUNK):
@@ -132,38 +159,46 @@ def create_app(data: Path) -> Flask:
         sha = digest.hexdigest()
         connection = database(data)
         try:
-            known = connection.execute(
+            # One short write transaction decides: seen before, in progress, or ours to check.
+            connection.execute("begin immediate")
+            row = connection.execute(
                 "select receipt_number, package_sha256 from dossiers where code = ?", (code,)
+            ).fetchone()
+            busy = (
+                row is None
+                and connection.execute("select 1 from in_progress where code = ?", (code,)).fetchone()
             )
-            row = known.fetchone()
-            if row is None:
-                report = verify(
-                    package,
-                    trust_roots=roots,
-                    context=ValidationContext(trust_roots=roots, allow_fetching=False),
-                )
-                if not report.ok:
-                    return jsonify(title="the package does not verify", problems=report.problems), 422
-                if report.key != code:
-                    return jsonify(title=f"the package is {report.key}, not {code}"), 422
-                connection.execute("begin immediate")
-                row = connection.execute(
-                    "select receipt_number, package_sha256 from dossiers where code = ?", (code,)
-                )
-                row = row.fetchone()
-                if row is None:
-                    number = connection.execute(
-                        "select coalesce(max(receipt_number), 0) + 1 from dossiers"
-                    ).fetchone()[0]
-                    connection.execute(
-                        "insert into dossiers values (?, ?, ?, ?, ?, 0)",
-                        (code, number, sha, kind, time.strftime("%Y-%m-%dT%H:%M:%S")),
-                    )
-                    row = (number, sha)
-                connection.execute("commit")
+            if row is None and not busy:
+                started = time.strftime("%Y-%m-%dT%H:%M:%S")
+                connection.execute("insert into in_progress values (?, ?, ?)", (code, sha, started))
+            connection.execute("commit")
+            if busy:
+                if fault == "in-progress" and code in held:
+                    release, finished = held[code]
+                    release.set()  # the first request may finish now; answer once it has
+                    finished.wait(slow)
+                answer = jsonify(title=f"a request for {code} is still in progress: try again later")
+                answer.status_code = 409
+                answer.headers["Retry-After"] = RETRY_IN_PROGRESS
+                return answer
+            fresh = row is None
+            if fresh:
+                try:
+                    if fault == "in-progress":  # held until the same key is asked again
+                        held[code] = (threading.Event(), threading.Event())
+                        held[code][0].wait(slow)
+                    row = store(connection, package, code, kind, sha)
+                finally:
+                    connection.execute("delete from in_progress where code = ?", (code,))
+                    if code in held:
+                        held.pop(code)[1].set()
+                if isinstance(row, Response):
+                    return row
             if row[1] != sha:
-                return jsonify(title=f"{code} was received before with different content"), 409
+                return jsonify(title=f"{code} was received before with a different package"), 422
             connection.execute("update dossiers set deliveries = deliveries + 1 where code = ?", (code,))
+            if fresh:
+                print(f"stored {code} {kind} BO-{row[0]:06d}", flush=True)
         finally:
             connection.close()
         if fault == "die-after":
@@ -173,6 +208,30 @@ def create_app(data: Path) -> Flask:
         if fault == "garbage":
             return Response(b"<html>\x00\xff proxy error", 200, mimetype="text/html")
         return jsonify(reference=f"BO-{row[0]:06d}", receipt_number=row[0], **(extra or {})), 200
+
+    def store(
+        connection: sqlite3.Connection, package: IO[bytes], code: str, kind: str, sha: str
+    ) -> tuple[int, str] | Response:
+        """Verify a package no one has sent before under its key, and keep it."""
+        report = verify(
+            package, trust_roots=roots, context=ValidationContext(trust_roots=roots, allow_fetching=False)
+        )
+        if not report.ok:
+            answer = jsonify(title="the package does not verify", problems=report.problems)
+            answer.status_code = 422
+            return answer
+        if report.key != code:
+            answer = jsonify(title=f"the package is {report.key}, not {code}")
+            answer.status_code = 422
+            return answer
+        connection.execute("begin immediate")
+        number = connection.execute("select coalesce(max(receipt_number), 0) + 1 from dossiers").fetchone()[0]
+        connection.execute(
+            "insert into dossiers values (?, ?, ?, ?, ?, 0)",
+            (code, number, sha, kind, time.strftime("%Y-%m-%dT%H:%M:%S")),
+        )
+        connection.execute("commit")
+        return number, sha
 
     @app.post("/packages")
     def packages() -> Response:

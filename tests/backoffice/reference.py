@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,12 +26,16 @@ class ReferenceBackOffice:
     scheme: str = "http"
     process: subprocess.Popen | None = None
     env: dict[str, str] = field(default_factory=dict)
+    announced: queue.Queue[str] = field(default_factory=queue.Queue)  # "stored <code> …" lines
+    reader: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         return f"{self.scheme}://127.0.0.1:{self.port}"
 
-    def start(self, fault: str = "", slow_seconds: float = 30) -> ReferenceBackOffice:
+    def start(
+        self, fault: str = "", slow_seconds: float = 30, retry_after: str = "120"
+    ) -> ReferenceBackOffice:
         """Start it (again, on the same port and data once it has one), with a fault if asked."""
         self.stop()
         env = {
@@ -38,6 +44,7 @@ class ReferenceBackOffice:
             "REFERENCE_TRUST_ROOTS": str(self.trust_roots),
             "REFERENCE_FAULT": fault,
             "REFERENCE_SLOW_SECONDS": str(slow_seconds),
+            "REFERENCE_RETRY_AFTER": retry_after,
             **self.env,
         }
         self.process = subprocess.Popen(
@@ -52,14 +59,35 @@ class ReferenceBackOffice:
             raise RuntimeError(f"the reference back office did not start: {line!r}")
         self.scheme = line.rsplit("://", 1)[0].rsplit(" ", 1)[1]
         self.port = int(line.rsplit(":", 1)[1])
+        self.announced = queue.Queue()
+        self.reader = threading.Thread(
+            target=self._read, args=(self.process.stdout, self.announced), daemon=True
+        )
+        self.reader.start()
         return self
+
+    @staticmethod
+    def _read(stdout, announced: queue.Queue[str]) -> None:
+        """Keep the pipe drained, and what it announces at hand, until the process ends."""
+        with stdout:
+            for line in stdout:
+                announced.put(line.strip())
+
+    def next_stored(self, timeout: float = 60) -> str:
+        """Wait (blocking, no polling) for the next package it stores: its dossier code."""
+        try:
+            line = self.announced.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"the reference back office stored nothing within {timeout} s") from None
+        assert line.startswith("stored "), line
+        return line.split()[1]
 
     def stop(self) -> None:
         if self.process is not None:
             if self.process.poll() is None:
                 self.process.send_signal(signal.SIGTERM)
             self.process.wait(timeout=10)
-            self.process.stdout.close()
+            self.reader.join(timeout=10)
             self.process = None
 
     def dossiers(self, **tls: object) -> list[dict]:
