@@ -8,6 +8,8 @@ from dataclasses import replace
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.documents.declaration import FIELD_NAME, Declaration, render
 from app.dossiers import calendar
@@ -137,6 +139,9 @@ class DossierDeclaration(DeclarationToSign):
         return cls(dossier)
 
 
+SIGNED_MEANWHILE = _l("This declaration has just been signed in another window: reload the page to see it.")
+
+
 def sign_with(target: DeclarationToSign, signer: object, *, method: str) -> Verdict:
     """Sign a declaration with a signer the applicant unlocked, validate, record."""
     target.ensure_signable()
@@ -154,7 +159,12 @@ def accept_signed(
     verdict = check_signed(signed, declaration=declaration, applicant=applicant_of(target.dossier))
     if not verdict.ok:
         return verdict
-    target.record(signed=signed, declaration=declaration, verdict=verdict, method=method)
+    try:
+        target.record(signed=signed, declaration=declaration, verdict=verdict, method=method)
+    except (dossiers.DossierChanged, IntegrityError, StaleDataError):
+        # Signed at the same moment in another window: the first one holds, nothing is half-kept.
+        db.session.rollback()
+        raise SigningRefused(SIGNED_MEANWHILE, 409) from None
     return verdict
 
 
