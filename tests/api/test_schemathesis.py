@@ -25,7 +25,8 @@ from app.api.openapi import document as openapi_document
 from tests.backoffice.conftest import DEFINITION, SECRET
 from tests.conftest import TEST_CATALOG
 from tests.journey import submitted
-from tests.signing.test_external import draft_ready_to_sign, session_url
+from tests.signing.kinds import prepare
+from tests.signing.test_external import session_url
 
 CHECKS = (
     "not_a_server_error",
@@ -81,8 +82,10 @@ class Portal:
     @cached_property
     def session_token(self) -> str:
         """An open signing session."""
-        browser, base = draft_ready_to_sign(self.server)
-        return session_url(browser, base).rsplit("/", 1)[1]
+        to_sign = prepare("dossier", self.server.app, self.citizen_key)
+        browser = requests.Session()
+        browser.cookies.set("session", to_sign.client.get_cookie("session").value)
+        return session_url(to_sign, browser, self.url).rsplit("/", 1)[1]
 
 
 @pytest.fixture

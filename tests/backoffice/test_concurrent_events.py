@@ -97,7 +97,7 @@ def test_copies_of_an_event_posted_at_once_apply_once(live_server, citizen_key, 
             assert post(client, event(code, sequence, earlier)).json["title"] == "applied"
         raced = event(code, len(before) + 1, status, "Đồng thời")
         if with_result:
-            raced["results"] = [result(signed_by(pki, "seal"))]
+            raced["results"] = [result(signed_by(pki, "agency"))]
         status_before, history_before, _, _ = counts(server.app, code)
 
         answers = post_at_once(server.url, raced)

@@ -35,7 +35,6 @@ DOSSIER_PAGES = {
     "sign.declaration",
     "sign.signed",
     "supplement.page",
-    "supplement.declaration",
     "track.resume",
     "staff.deliveries",
     "staff.sign_in",
