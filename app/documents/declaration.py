@@ -26,11 +26,21 @@ SIGNATURE_WIDTH, SIGNATURE_HEIGHT = 220, 70
 FIELD_NAME = "ChuKyNguoiNop"  # the applicant's signature field
 
 
+FOOTER_TOP = 40  # PDF points from the bottom of the page: the footer ("Trang n/m") lies below
+
+
 @dataclass(frozen=True)
 class Declaration:
     pdf: bytes
     signature_box: tuple[int, int, int, int]  # x1, y1, x2, y2 on the last page, PDF points
     pages: int
+    page_width: float = 595.28  # A4
+
+    @property
+    def signature_area(self) -> tuple[float, float, float, float]:
+        """Where a signature's appearance may be drawn on the last page: the blank space from
+        the top of the signature box down to the footer, the page's whole width."""
+        return (0, FOOTER_TOP, self.page_width, self.signature_box[3])
 
 
 class Document(FPDF):
@@ -43,7 +53,7 @@ class Document(FPDF):
         self.set_auto_page_break(True, margin=56)
 
     def footer(self) -> None:
-        self.set_y(-40)
+        self.set_y(-FOOTER_TOP)
         self.set_font("NotoSans", "", 8)
         self.set_text_color(90)
         self.cell(0, 12, f"{self.footer_text} · Trang {self.page_no()}/{{nb}}", align="C")
@@ -132,4 +142,4 @@ def render(dossier: Dossier, procedure: LoadedProcedure, *, prepared: datetime |
     top = pdf.get_y()
     x2 = pdf.w - pdf.r_margin
     box = (round(x2 - SIGNATURE_WIDTH), round(pdf.h - top - SIGNATURE_HEIGHT), round(x2), round(pdf.h - top))
-    return Declaration(bytes(pdf.output()), box, pdf.page_no())
+    return Declaration(bytes(pdf.output()), box, pdf.page_no(), pdf.w)

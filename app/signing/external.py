@@ -43,6 +43,8 @@ from app.signing.providers import SigningRefused
 from app.signing.validation import Verdict
 from app.storage import get_blobs
 
+SIGNING_KEYS = {"rsa", "ec"}  # what PAdES signers and the portal's validation agree on
+
 
 class SessionProblem(Exception):
     def __init__(self, message: str, status: int) -> None:
@@ -118,9 +120,12 @@ def prepare(token: str, *, certificate: bytes, chain: list[bytes]) -> dict[str, 
     try:
         cert = asn1_x509.Certificate.load(certificate)
         others = [asn1_x509.Certificate.load(c) for c in chain]
-        cert.native  # noqa: B018 (parses it all now: a bad certificate fails here)
+        for parsed in (cert, *others):
+            parsed.native  # noqa: B018 (parses it all now: a bad certificate fails here)
     except ValueError:
-        raise SessionProblem("certificate is not a DER X.509 certificate", 400) from None
+        raise SessionProblem("certificate and chain must be DER X.509 certificates", 400) from None
+    if cert.public_key.algorithm not in SIGNING_KEYS:
+        raise SessionProblem(f"the certificate's key must be one of {sorted(SIGNING_KEYS)}", 400)
     key_bits = cert.public_key.bit_size
     placeholder = _signer(cert, others, bytes(max(256, (key_bits + 7) // 8)))
     level = (
@@ -149,7 +154,10 @@ def prepare(token: str, *, certificate: bytes, chain: list[bytes]) -> dict[str, 
         attrs = await placeholder.signed_attrs(digest.document_digest, "sha256", use_pades=True)
         return digest, output.getvalue(), attrs
 
-    digest, prepared, attrs = asyncio.run(run())
+    try:
+        digest, prepared, attrs = asyncio.run(run())
+    except (ValueError, TypeError, KeyError):  # a certificate pyHanko cannot sign for
+        raise SessionProblem("a signature cannot be prepared for this certificate", 400) from None
     session.prepared_sha256 = get_blobs().put(prepared)
     session.document_digest = digest.document_digest.hex()
     session.reserved_start, session.reserved_end = digest.reserved_region_start, digest.reserved_region_end

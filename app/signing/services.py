@@ -62,7 +62,7 @@ def check_signed(signed: bytes, *, declaration: Declaration, applicant: Applican
         declaration=declaration.pdf,
         context=signing.context(),
         not_signers=signing.not_signers,
-        signature_top=declaration.signature_box[3],
+        signature_area=declaration.signature_area,
     )
     policy = current_app.config["OPENDVC"].SIGNER_MATCH
     if not verdict.ok or policy == "off":

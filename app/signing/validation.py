@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from io import BytesIO
@@ -41,7 +41,9 @@ from pyhanko.sign.diff_analysis import (
     SuspiciousModification,
     XrefStreamRule,
 )
+from pyhanko.sign.diff_analysis.commons import assert_not_stream, safe_whitelist
 from pyhanko.sign.diff_analysis.form_rules_api import FieldComparisonContext, FormUpdate, _list_fields
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import EmbeddedPdfSignature, async_validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
@@ -74,7 +76,8 @@ REASONS = {
     "unreadable": _l("The file is not a PDF that can be read."),
 }
 ALLOWED_LATER_CHANGES = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
-NEW_FORM_KEYS = {"/Fields", "/SigFlags", "/DR", "/DA"}
+NEW_FORM_KEYS = {"/Fields", "/SigFlags", "/DR", "/DA", "/NeedAppearances"}
+ACTIONS = ("/A", "/AA")  # what a signature field or widget never carries: actions run on opening
 
 
 class FormCreatingRule(FormUpdatingRule):
@@ -94,11 +97,15 @@ class FormCreatingRule(FormUpdatingRule):
         for container, key in ((new.root, "/AcroForm"), (form, "/Fields")):
             raw = container.raw_get(key)
             if isinstance(raw, generic.IndirectObject):
-                yield ModificationLevel.LTA_UPDATES, FormUpdate(raw.reference)
+                # Only an object new in this revision: reusing an older one would overwrite it.
+                assert_not_stream(raw.get_object())
+                for ref in safe_whitelist(old, None, raw.reference):
+                    yield ModificationLevel.LTA_UPDATES, FormUpdate(ref)
         if "/DR" in form:
             for ref in new.collect_dependencies(form.raw_get("/DR"), since_revision=old.revision + 1):
                 yield ModificationLevel.FORM_FILLING, FormUpdate(ref)
-        specs = dict(_list_fields(generic.ArrayObject(), form.get("/Fields"), old_path=None))
+        fields = form["/Fields"] if "/Fields" in form else generic.ArrayObject()
+        specs = dict(_list_fields(generic.ArrayObject(), fields, old_path=None))
         context = FieldComparisonContext(field_specs=specs, old=old, new=new)
         for rule in self.field_rules:
             yield from rule.apply(context)
@@ -344,27 +351,42 @@ def _only_signing_between(reader: PdfFileReader, base: int, signature: EmbeddedP
             return False
         if diff.changed_form_fields - {signature.field_name}:
             return False
-    return True
+    # pyHanko leaves out of changed_form_fields what stays valid under a field lock (an empty
+    # signature field, a document timestamp): the new fields must be exactly this signature's.
+    signed = reader.get_historical_resolver(signature.signed_revision)
+    before = {name for name, _, _ in enumerate_sig_fields(old)}
+    return {name for name, _, _ in enumerate_sig_fields(signed)} - before == {signature.field_name}
 
 
-def _placed_below(signature: EmbeddedPdfSignature, reader: PdfFileReader, top: float) -> bool:
-    """A signature's appearance never covers the declaration: each visible widget of its field is
-    on the last page, no higher than `top` (the top of the declaration's signature box)."""
-    value = signature.sig_field.raw_get("/V")
-    pages = int(reader.root["/Pages"]["/Count"])
-    for index in range(pages):
-        page_ref, _ = reader.find_page_for_modification(index)
-        for annotation in page_ref.get_object().get("/Annots", []):
+def _signature_widgets(reader: PdfFileReader) -> Iterator[tuple[int, generic.DictionaryObject, list]]:
+    """Every widget of a signature field on every page: (page index, widget, its field chain)."""
+    for index in range(int(reader.root["/Pages"]["/Count"])):
+        page = reader.find_page_for_modification(index)[0].get_object()
+        for annotation in page.get("/Annots", generic.ArrayObject()).get_object():  # get() keeps refs
             widget = annotation.get_object()
-            owner = widget if "/V" in widget else widget.get("/Parent")
-            if owner is None or "/V" not in owner or owner.raw_get("/V") != value:
-                continue
-            x1, y1, x2, y2 = (float(v) for v in widget.get("/Rect", (0, 0, 0, 0)))
-            if (x2 - x1) * (y2 - y1) == 0:
-                continue  # an invisible signature
-            if index != pages - 1 or max(y1, y2) > top + 1:
-                return False
-    return True
+            chain = [widget]
+            while "/Parent" in chain[-1] and len(chain) < 32:
+                chain.append(chain[-1]["/Parent"])
+            if any("/FT" in node and node["/FT"] == "/Sig" for node in chain):
+                yield index, widget, chain
+
+
+def _widget_problem(reader: PdfFileReader, area: tuple[float, float, float, float] | None) -> str | None:
+    """A signature's widgets carry no action, and their appearance never covers the declaration:
+    each visible one lies on the last page inside `area` (the blank space left for signing)."""
+    last = int(reader.root["/Pages"]["/Count"]) - 1
+    for index, widget, chain in _signature_widgets(reader):
+        if any(key in node for node in chain for key in ACTIONS):
+            return "wrong_document"
+        x1, y1, x2, y2 = (float(v) for v in widget["/Rect"]) if "/Rect" in widget else (0, 0, 0, 0)
+        x1, x2, y1, y2 = min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)
+        if area is None or (x2 - x1) * (y2 - y1) == 0:
+            continue  # an invisible signature
+        ax1, ay1, ax2, ay2 = area
+        inside = x1 >= ax1 - 1 and y1 >= ay1 - 1 and x2 <= ax2 + 1 and y2 <= ay2 + 1
+        if index != last or not inside:
+            return "misplaced"
+    return None
 
 
 def _declaration_revision(reader: PdfFileReader, declaration: bytes) -> int | None:
@@ -390,12 +412,12 @@ async def async_check_declaration(
     declaration: bytes,
     context: ValidationContext,
     not_signers: Collection[bytes] = (),
-    signature_top: float | None = None,
+    signature_area: tuple[float, float, float, float] | None = None,
 ) -> Verdict:
     """The applicant's signature on exactly this declaration: the signed file must begin with
     the declaration's bytes (a signature is an incremental update), add exactly one signature,
-    and between the two hold nothing but what signing writes. With `signature_top` (the top of
-    the declaration's signature box on its last page), a visible signature must lie below it."""
+    and between the two hold nothing but what signing writes. With `signature_area` (x1, y1, x2,
+    y2 on the declaration's last page), a visible signature must lie inside it."""
     if hashlib.sha256(signed[: len(declaration)]).digest() != hashlib.sha256(declaration).digest():
         return failed("", "wrong_document")
     try:
@@ -411,11 +433,11 @@ async def async_check_declaration(
     if len(added) > 1 or not _only_signing_between(reader, base, added[0]):
         return failed(added[0].field_name, "wrong_document")
     try:
-        misplaced = signature_top is not None and not _placed_below(added[0], reader, signature_top)
+        problem = _widget_problem(reader, signature_area)
     except Exception:  # a widget or page tree pyHanko cannot walk
-        return failed(added[0].field_name, "wrong_document")
-    if misplaced:
-        return failed(added[0].field_name, "misplaced")
+        problem = "wrong_document"
+    if problem:
+        return failed(added[0].field_name, problem)
     return await _check(added[0], reader, context, not_signers)
 
 

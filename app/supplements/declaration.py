@@ -48,4 +48,4 @@ def render(dossier: Dossier, supplement: Supplement, procedure: LoadedProcedure)
     top = pdf.get_y()
     x2 = pdf.w - pdf.r_margin
     box = (round(x2 - SIGNATURE_WIDTH), round(pdf.h - top - SIGNATURE_HEIGHT), round(x2), round(pdf.h - top))
-    return Declaration(bytes(pdf.output()), box, pdf.page_no())
+    return Declaration(bytes(pdf.output()), box, pdf.page_no(), pdf.w)

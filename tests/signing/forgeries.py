@@ -20,6 +20,7 @@ from app.signing.keys import from_pkcs12
 from tests.pki import PASSPHRASE
 
 Change = Callable[[IncrementalPdfFileWriter], None]
+IN_THE_SPACE = (350, 60, 560, 120)  # a signature box in the space a declaration leaves for it
 
 
 def update(pdf: bytes, change: Change) -> bytes:
@@ -192,9 +193,121 @@ def text_field(writer: IncrementalPdfFileWriter) -> None:
 
 def empty_signature_field(writer: IncrementalPdfFileWriter) -> None:
     """What some signing software writes first: an empty signature field, filled next."""
-    fields.append_signature_field(
-        writer, fields.SigFieldSpec("Signature1", box=(350, 60, 560, 120), on_page=-1)
+    fields.append_signature_field(writer, fields.SigFieldSpec("Signature1", box=IN_THE_SPACE, on_page=-1))
+
+
+def _numbers(*values: float) -> ArrayObject:
+    return ArrayObject(map(generic.NumberObject, values))
+
+
+def _signature_field_with_widget(
+    writer: IncrementalPdfFileWriter, rect: tuple[float, ...], **widget_entries: generic.PdfObject
+) -> None:
+    """A signature field with its widget apart (/Kids), the way some signing tools write it."""
+    page_ref = writer.root["/Pages"].raw_get("/Kids")[-1]
+    field = writer.add_object(
+        DictionaryObject({pdf_name("/FT"): pdf_name("/Sig"), pdf_name("/T"): pdf_string("Signature1")})
     )
+    widget = writer.add_object(
+        DictionaryObject(
+            {
+                pdf_name("/Type"): pdf_name("/Annot"),
+                pdf_name("/Subtype"): pdf_name("/Widget"),
+                pdf_name("/Rect"): _numbers(*rect),
+                pdf_name("/P"): page_ref,
+                pdf_name("/Parent"): field,
+                pdf_name("/F"): generic.NumberObject(4),
+                **{pdf_name(f"/{k}"): v for k, v in widget_entries.items()},
+            }
+        )
+    )
+    field.get_object()[pdf_name("/Kids")] = ArrayObject([widget])
+    _annotate(writer, widget)
+    writer.root[pdf_name("/AcroForm")] = DictionaryObject({pdf_name("/Fields"): ArrayObject([field])})
+    writer.update_root()
+
+
+def widget_over_the_text(writer: IncrementalPdfFileWriter) -> None:
+    """An empty signature field whose widget (carrying its own /V to look filled) has an
+    appearance of other answers, drawn over the declaration's text."""
+    appearance = writer.add_object(
+        generic.StreamObject(
+            {
+                pdf_name("/Type"): pdf_name("/XObject"),
+                pdf_name("/Subtype"): pdf_name("/Form"),
+                pdf_name("/BBox"): _numbers(0, 0, 480, 300),
+                pdf_name("/Resources"): DictionaryObject(
+                    {pdf_name("/Font"): DictionaryObject({pdf_name("/F9"): _helvetica()})}
+                ),
+            },
+            stream_data=b"1 1 1 rg 0 0 480 300 re f BT 0 g /F9 14 Tf 10 250 Td (Dien tich: 5000 ha) Tj ET",
+        )
+    )
+    _signature_field_with_widget(
+        writer,
+        (60, 450, 540, 750),
+        V=generic.NullObject(),
+        AP=DictionaryObject({pdf_name("/N"): appearance}),
+    )
+
+
+def script_on_the_field(writer: IncrementalPdfFileWriter) -> None:
+    """A signature field whose widget runs JavaScript when its page opens."""
+    fields.append_signature_field(writer, fields.SigFieldSpec("Signature1", box=IN_THE_SPACE, on_page=-1))
+    field = writer.root["/AcroForm"]["/Fields"][0].get_object()
+    field[pdf_name("/AA")] = DictionaryObject(
+        {
+            pdf_name("/PO"): DictionaryObject(
+                {pdf_name("/S"): pdf_name("/JavaScript"), pdf_name("/JS"): pdf_string("app.alert('5000 ha')")}
+            )
+        }
+    )
+    writer.update_container(field)
+
+
+def leftover_empty_field(writer: IncrementalPdfFileWriter) -> None:
+    """An empty signature field beside the one that will be signed, to fill after signing."""
+    fields.append_signature_field(writer, fields.SigFieldSpec("Leftover", on_page=0))
+
+
+def form_over_the_resources(writer: IncrementalPdfFileWriter) -> None:
+    """The new form written into the page's resources object: the page loses its fonts."""
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    resources = page.raw_get("/Resources")
+    if not isinstance(resources, generic.IndirectObject):
+        resources = writer.add_object(page["/Resources"])
+        page[pdf_name("/Resources")] = resources
+        writer.update_container(page)
+        return  # the declaration's resources are direct: nothing older to overwrite
+    overwritten = resources.get_object()
+    for key in list(overwritten):
+        del overwritten[key]
+    overwritten[pdf_name("/Fields")] = ArrayObject()
+    overwritten[pdf_name("/SigFlags")] = generic.NumberObject(3)
+    writer.mark_update(resources)
+    writer.root[pdf_name("/AcroForm")] = resources
+    writer.update_root()
+
+
+def separate_widget(writer: IncrementalPdfFileWriter) -> None:
+    """Genuine: a field and its widget apart, in the space left for signing."""
+    _signature_field_with_widget(writer, IN_THE_SPACE)
+
+
+def indirect_arrays(writer: IncrementalPdfFileWriter) -> None:
+    """Genuine: the form's /Fields and the page's /Annots as objects of their own."""
+    fields.append_signature_field(writer, fields.SigFieldSpec("Signature1", box=IN_THE_SPACE, on_page=-1))
+    form = writer.root["/AcroForm"]
+    form[pdf_name("/Fields")] = writer.add_object(ArrayObject(list(form["/Fields"])))
+    page = writer.root["/Pages"]["/Kids"][-1].get_object()
+    page[pdf_name("/Annots")] = writer.add_object(ArrayObject(list(page["/Annots"])))
+    writer.update_container(page)
+    writer.update_root()
+
+
+def invisible_empty_field(writer: IncrementalPdfFileWriter) -> None:
+    """Genuine: an empty invisible signature field, filled next."""
+    fields.append_signature_field(writer, fields.SigFieldSpec("Signature1", on_page=-1))
 
 
 def reveal(signed: bytes) -> bytes:
@@ -218,4 +331,14 @@ BEFORE_SIGNING: dict[str, Change] = {
     "objects prepared for a later reveal": hidden_objects,
     "shadow hide: an overlay": hidden_overlay,
     "shadow replace: a text field": text_field,
+    "a script on the signature field": script_on_the_field,
+    "a leftover empty signature field": leftover_empty_field,
+    "the form written over the page's resources": form_over_the_resources,
+}
+# What genuine signing software writes before its signature: each is accepted.
+GENUINE: dict[str, Change] = {
+    "an empty visible field": empty_signature_field,
+    "an empty invisible field": invisible_empty_field,
+    "a field and its widget apart": separate_widget,
+    "indirect /Fields and /Annots": indirect_arrays,
 }

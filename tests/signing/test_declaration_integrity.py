@@ -77,29 +77,36 @@ def test_a_reveal_after_a_clean_signature_is_refused(to_sign: ToSign, citizen_ke
 
 
 @pytest.mark.parametrize(
-    "how",
-    ["invisible, new field", "visible, new field", "visible, into an empty field", "with a timestamp"],
+    ("how", "before", "options"),
+    [
+        ("invisible, new field", None, {}),
+        ("visible, new field", None, {"box": forgeries.IN_THE_SPACE}),
+        ("with a timestamp", None, {"box": forgeries.IN_THE_SPACE, "tsa": True}),
+        *((f"into {name}", name, {}) for name in forgeries.GENUINE),
+    ],
 )
-def test_genuine_signatures_are_accepted(to_sign: ToSign, citizen_key, pki, how):
+def test_genuine_signatures_are_accepted(to_sign: ToSign, citizen_key, pki, how, before, options):
     original = to_sign.declaration()
-    unsigned, options = original, {}
-    if how == "visible, new field":
-        options = {"box": (350, 60, 560, 120)}
-    elif how == "visible, into an empty field":
-        unsigned = forgeries.update(original, forgeries.empty_signature_field)
-    elif how == "with a timestamp":
-        options = {"tsa_url": pki.tsa_url, "box": (350, 60, 560, 120)}
-    signed = forgeries.sign(unsigned, citizen_key[0], **options)
+    unsigned = forgeries.update(original, forgeries.GENUINE[before]) if before else original
+    tsa_url = pki.tsa_url if options.get("tsa") else None
+    signed = forgeries.sign(unsigned, citizen_key[0], box=options.get("box"), tsa_url=tsa_url)
     verdict = verdict_of(to_sign, signed, original)
-    assert (verdict.ok, verdict.problem) == (True, None), verdict
-    assert verdict.level == ("B-T" if "timestamp" in how else "B-B")
+    assert (verdict.ok, verdict.problem) == (True, None), (how, verdict)
+    assert verdict.level == ("B-T" if tsa_url else "B-B")
     assert to_sign.upload_signed(signed).status_code == 302
     assert to_sign.signed_pdf() == signed
 
 
-def test_a_signature_appearance_over_the_text_is_refused(to_sign: ToSign, citizen_key):
+@pytest.mark.parametrize("how", ["a stamp drawn over the text", "a widget with its own /V over the text"])
+def test_a_signature_appearance_over_the_text_is_refused(to_sign: ToSign, citizen_key, how):
     """The appearance is the one thing signing may draw: it may not cover the declaration."""
-    over_the_text = forgeries.sign(to_sign.declaration(), citizen_key[0], box=(40, 300, 560, 800))
+    original = to_sign.declaration()
+    if how == "a stamp drawn over the text":
+        over_the_text = forgeries.sign(original, citizen_key[0], box=(40, 300, 560, 800))
+    else:
+        over_the_text = forgeries.sign(
+            forgeries.update(original, forgeries.widget_over_the_text), citizen_key[0]
+        )
     assert refusal(to_sign.upload_signed(over_the_text)) == MISPLACED
     assert_nothing_signed(to_sign)
 

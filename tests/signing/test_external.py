@@ -166,3 +166,42 @@ def test_a_declaration_signed_meanwhile_another_way_closes_the_session(served, c
         supplements = db.session.scalars(db.select(Supplement)).all()
         assert [s.method for s in signatures] == ["pkcs12"]
         assert [s.state for s in supplements] == (["submitted"] if to_sign.kind == "supplement" else [])
+
+
+def ed25519_certificate() -> bytes:
+    """A well-formed certificate whose key (Ed25519) the portal does not sign PAdES with."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.x509.oid import NameOID
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Ed25519")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, None)
+    )
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def test_certificates_the_portal_cannot_prepare_for_are_a_400(served, pki):
+    to_sign, browser, server_url = served()
+    url = session_url(to_sign, browser, server_url)
+    citizen = base64.b64encode(pki.cert_der("citizen")).decode()
+    for body in (
+        {"certificate": base64.b64encode(ed25519_certificate()).decode(), "chain": []},
+        {"certificate": citizen, "chain": [base64.b64encode(bytes.fromhex("3003020101")).decode()]},
+    ):
+        answer = requests.post(f"{url}/prepare", json=body, timeout=30)
+        assert answer.status_code == 400, answer.text
+        assert answer.headers["Content-Type"].startswith("application/")
+    assert requests.post(f"{url}/prepare", json={"certificate": citizen, "chain": []}, timeout=30).ok
