@@ -107,12 +107,16 @@ def apply(backoffice: str, raw: Any) -> Answer:
         event = EventBody.model_validate(raw)
     except ValidationError as exc:
         return Answer(400, f"invalid event: {exc.errors()[0]['msg']}")
-    if db.session.scalar(select(StatusEventRecord.id).where(StatusEventRecord.event_id == event.event_id)):
-        return Answer(200, "already applied")
     dossier = db.session.scalar(select(Dossier).where(Dossier.code == event.dossier_code))
-    # A back office speaks only for the dossiers delivered to it: to the others it is a stranger.
+    # A back office speaks only for the dossiers delivered to it: to the others it is a stranger,
+    # and it learns nothing of their events (checked before the event id is looked up).
     if dossier is None or _sent_to(dossier) != backoffice:
         return Answer(404, "no dossier has this code")
+    seen = db.session.scalar(select(StatusEventRecord).where(StatusEventRecord.event_id == event.event_id))
+    if seen is not None:
+        if seen.dossier_id == dossier.id and seen.backoffice == backoffice:
+            return Answer(200, "already applied")
+        return Answer(409, "this event id was already used for another event")
     last = db.session.scalar(
         select(func.coalesce(func.max(StatusEventRecord.sequence), 0)).where(
             StatusEventRecord.dossier_id == dossier.id

@@ -27,7 +27,9 @@ def verify_command(paths: tuple[Path, ...]) -> None:
     signing = get_signing()
     bad = 0
     for path in paths:
-        report = verify(path, trust_roots=signing.trust_roots, context=signing.context())
+        report = verify(
+            path, trust_roots=signing.trust_roots, context=signing.context(), not_signers=signing.not_signers
+        )
         if report.ok:
             signed = f"signed by {report.signed_by}" if report.signed_by else "no signed declaration"
             click.echo(

@@ -134,6 +134,7 @@ def build(dossier: Any, supplement: Any = None) -> DossierPackage:
             "certificate_serial": supplement.certificate_serial,
             "signing_time": supplement.signing_time.isoformat() if supplement.signing_time else None,
             "level": supplement.level,
+            "signer_match": (supplement.report or {}).get("signer_match"),
         }
     if declaration is not None:
         entries.append(Entry(declaration["path"], blob=declaration["sha256"], deflate=False))

@@ -17,7 +17,7 @@ import json
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -125,13 +125,15 @@ def _common_name(b64: str) -> str | None:
         return None
 
 
-def _declaration_verdict(signed: bytes, unsigned_sha256: object, context: ValidationContext) -> Verdict:
+def _declaration_verdict(
+    signed: bytes, unsigned_sha256: object, context: ValidationContext, not_signers: Collection[bytes]
+) -> Verdict:
     """The portal's rule for a signed declaration, the declaration found inside the signed file
     by the SHA-256 the manifest gives for it."""
     original = declaration_prefix(signed, unsigned_sha256) if isinstance(unsigned_sha256, str) else None
     if original is None:
         return failed("", "wrong_document")
-    return check_declaration(signed, declaration=original, context=context)
+    return check_declaration(signed, declaration=original, context=context, not_signers=not_signers)
 
 
 def verify(
@@ -139,6 +141,7 @@ def verify(
     *,
     trust_roots: Iterable[asn1_x509.Certificate],
     context: ValidationContext,
+    not_signers: Collection[bytes] = (),
 ) -> Report:
     """Check a package (a path or a seekable binary file). `trust_roots` anchor the seal,
     `context` validates the applicant's signature."""
@@ -216,7 +219,9 @@ def verify(
         report.files = len(files)
         if declaration and declaration["path"] in names and not problems:
             with archive.open(declaration["path"]) as signed:
-                verdict = _declaration_verdict(signed.read(), declaration.get("unsigned_sha256"), context)
+                verdict = _declaration_verdict(
+                    signed.read(), declaration.get("unsigned_sha256"), context, not_signers
+                )
             if not verdict.ok:
                 problems.append(
                     f"{declaration['path']}: the applicant's signature does not hold ({verdict.problem})"

@@ -40,17 +40,23 @@ def fold(name: str) -> str:
     return " ".join(plain.casefold().split())
 
 
+def _plain(identifier: str) -> str:
+    """An identifier compared as digits and letters only: "0101234567-001" ~ "0101234567001"."""
+    return re.sub(r"[\s.\-]", "", identifier).upper()
+
+
 def _identifiers(verdict: Verdict, kinds: tuple[str, ...]) -> set[str]:
     found = set()
     for entry in verdict.identifiers:
         kind, _, value = entry.partition(":")
         if kind in kinds:
-            found.add(value)
+            found.add(_plain(value))
     return found
 
 
 def _person(verdict: Verdict, name: str | None, identifier: str | None, *, who: str) -> tuple[str, str]:
     ids = _identifiers(verdict, PERSONAL)
+    identifier = _plain(identifier) if identifier else None
     if identifier and identifier in ids:
         return "match", f"{who}_id"
     if identifier and ids:
@@ -66,8 +72,10 @@ def compare(verdict: Verdict, applicant: Applicant, *, policy: str) -> dict[str,
     """The outcome (match, mismatch or unknown) and what it rests on, for the stored report."""
     if applicant.is_business:
         tax_codes = _identifiers(verdict, ("MST",))
-        if tax_codes:
-            outcome = "match" if applicant.identifier in tax_codes else "mismatch"
+        # An organisation's certificate carries its tax code and no person's number; one that
+        # carries both is a person's within the organisation, compared as its representative.
+        if tax_codes and not _identifiers(verdict, PERSONAL):
+            outcome = "match" if _plain(applicant.identifier or "") in tax_codes else "mismatch"
             basis = "tax_code"
         else:
             outcome, basis = _person(

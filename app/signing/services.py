@@ -68,7 +68,8 @@ def check_signed(signed: bytes, *, declaration: Declaration, applicant: Applican
     if not verdict.ok or policy == "off":
         return verdict
     verdict = replace(verdict, signer_match=compare(verdict, applicant, policy=policy))
-    if policy == "require" and verdict.signer_match["outcome"] == "mismatch":
+    # Under require, a signer who cannot be told to be the applicant is refused too.
+    if policy == "require" and verdict.signer_match["outcome"] != "match":
         return verdict.refused("signer_mismatch")
     return verdict
 

@@ -236,12 +236,15 @@ def _weak_digest(embedded: EmbeddedPdfSignature) -> bool:
     return digest in WEAK_DIGESTS or hash_algo in WEAK_DIGESTS
 
 
-def _level(status: PdfSignatureStatus, reader: PdfFileReader) -> str:
+def _level(status: PdfSignatureStatus, reader: PdfFileReader, revision: int) -> str:
     if status.timestamp_validity is None:
         return "B-B"
     if "/DSS" not in reader.root:
         return "B-T"
-    has_doc_ts = any(s.sig_object.get("/Type") == "/DocTimeStamp" for s in reader.embedded_signatures)
+    has_doc_ts = any(  # a document timestamp over this signature, not one from before it
+        s.sig_object.get("/Type") == "/DocTimeStamp" and s.signed_revision > revision
+        for s in reader.embedded_signatures
+    )
     return "B-LTA" if has_doc_ts else "B-LT"
 
 
@@ -269,17 +272,19 @@ def _names(cert: asn1_x509.Certificate) -> dict[str, Any]:
     }
 
 
-def _verdict(field: str, status: PdfSignatureStatus, reader: PdfFileReader, problem: str | None) -> Verdict:
+def _verdict(
+    embedded: EmbeddedPdfSignature, status: PdfSignatureStatus, reader: PdfFileReader, problem: str | None
+) -> Verdict:
     cert = status.signing_cert
     return Verdict(
-        field=field,
+        field=embedded.field_name,
         ok=problem is None,
         problem=problem,
         serial=format(cert.serial_number, "x"),
         issuer=cert.issuer.human_friendly,
         signing_time=status.signer_reported_dt,
         timestamp_time=status.timestamp_validity.timestamp if status.timestamp_validity else None,
-        level=_level(status, reader),
+        level=_level(status, reader, embedded.signed_revision),
         intact=status.intact,
         valid=status.valid,
         trusted=status.trusted,
@@ -310,7 +315,7 @@ async def _check(
     problem = _problem(status)
     if problem in (None, "untrusted", "expired", "invalid"):
         problem = _certificate_problem(status.signing_cert, not_signers) or problem
-    return _verdict(embedded.field_name, status, reader, problem)
+    return _verdict(embedded, status, reader, problem)
 
 
 def _signatures(reader: PdfFileReader) -> list[EmbeddedPdfSignature]:

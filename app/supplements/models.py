@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import UTCDateTime, db
@@ -26,6 +27,7 @@ class Supplement(db.Model):
     certificate_serial: Mapped[str | None] = mapped_column(String(80))
     signing_time: Mapped[datetime | None] = mapped_column(UTCDateTime())
     level: Mapped[str | None] = mapped_column(String(8))
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the validation report, signer match too
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     files: Mapped[list[SupplementFile]] = relationship(

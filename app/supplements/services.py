@@ -138,6 +138,7 @@ class SupplementDeclaration(DeclarationToSign):
         supplement.certificate_serial = verdict.serial
         supplement.signing_time = verdict.signing_time
         supplement.level = verdict.level
+        supplement.report = verdict.report()
         supplement.submitted_at = calendar.now()
         supplement.state = "submitted"
         db.session.add(

@@ -108,3 +108,12 @@ def test_an_oversized_event_is_refused_unread(tracked):
         content_type="application/json",
     )
     assert response.status_code == 413
+
+
+def test_another_back_office_learns_nothing_of_a_dossiers_events(tracked):
+    """A known event id, sent by a back office the dossier was not delivered to: a stranger's
+    404, not the 'already applied' that would tell it the event exists."""
+    _app, client, code, _ = tracked
+    assert post(client, event(code, 1, 2)).json["title"] == "applied"
+    answer = post(client, event(code, 1, 2), secret="another back office", name="failing")
+    assert answer.status_code == 404

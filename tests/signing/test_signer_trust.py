@@ -140,3 +140,19 @@ def test_off_compares_nothing(make_app, pki):
     base = dossier_for(client, business=True)
     assert sign_with_pkcs12(client, base, pki.pkcs12("person"), PASSPHRASE).status_code == 302
     assert stored_match(app) is None
+
+
+def test_a_supplement_keeps_its_validation_report_and_shows_a_mismatch(make_app, pki, citizen_key):
+    """Under warn, a supplement signed by someone else is sent, recorded and shown as such."""
+    from app.supplements.models import Supplement
+    from tests.signing.kinds import app_config, prepare
+
+    app = make_app(**app_config(SIGNER_MATCH="warn"))
+    to_sign = prepare("supplement", app, citizen_key)
+    assert to_sign.sign_with_key_file(pki.pkcs12("person"), PASSPHRASE).status_code == 302
+    with app.app_context():
+        report = db.session.scalars(db.select(Supplement)).one().report
+    assert report["signer_match"]["outcome"] == "mismatch"
+    assert report["signer_name"] == "Phạm Minh Khôi"
+    status = page(to_sign.client.get(f"{to_sign.dossier_url}/status"))
+    assert status.select_one(".signer-mismatch") is not None
