@@ -78,6 +78,8 @@ REASONS = {
 ALLOWED_LATER_CHANGES = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
 NEW_FORM_KEYS = {"/Fields", "/SigFlags", "/DR", "/DA", "/NeedAppearances"}
 ACTIONS = ("/A", "/AA")  # what a signature field or widget never carries: actions run on opening
+NO_ZOOM_OR_ROTATE = 8 | 16  # annotation flags NoZoom, NoRotate
+MARKUP = ("/InkList", "/QuadPoints", "/L", "/Vertices", "/Popup")  # drawn from points, not /Rect
 
 
 class FormCreatingRule(FormUpdatingRule):
@@ -382,6 +384,12 @@ def _widget_problem(reader: PdfFileReader, area: tuple[float, float, float, floa
     last = int(reader.root["/Pages"]["/Count"]) - 1
     for index, widget, chain in _signature_widgets(reader):
         if any(key in node for node in chain for key in ACTIONS):
+            return "wrong_document"
+        # pyHanko takes any child of a signature field for its widget; a viewer draws an ink
+        # stroke or a highlight from its own points, wherever its /Rect says it is.
+        if widget.get("/Subtype") != "/Widget" or any(key in widget for key in MARKUP):
+            return "wrong_document"
+        if int(widget.get("/F", 0)) & NO_ZOOM_OR_ROTATE:  # drawn past its /Rect when zoomed
             return "wrong_document"
         x1, y1, x2, y2 = (float(v) for v in widget["/Rect"]) if "/Rect" in widget else (0, 0, 0, 0)
         x1, x2, y1, y2 = min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)

@@ -251,6 +251,19 @@ def widget_over_the_text(writer: IncrementalPdfFileWriter) -> None:
     )
 
 
+def ink_for_a_widget(writer: IncrementalPdfFileWriter) -> None:
+    """A signature field whose "widget" is an ink stroke with no area: viewers draw the stroke
+    from its own points, across the answers."""
+    _signature_field_with_widget(
+        writer,
+        (0, 0, 0, 0),
+        Subtype=pdf_name("/Ink"),
+        InkList=ArrayObject([_numbers(60, 700, 540, 700)]),
+        BS=DictionaryObject({pdf_name("/W"): generic.NumberObject(16)}),
+        C=_numbers(1, 1, 1),
+    )
+
+
 def script_on_the_field(writer: IncrementalPdfFileWriter) -> None:
     """A signature field whose widget runs JavaScript when its page opens."""
     fields.append_signature_field(writer, fields.SigFieldSpec("Signature1", box=IN_THE_SPACE, on_page=-1))
@@ -332,6 +345,7 @@ BEFORE_SIGNING: dict[str, Change] = {
     "shadow hide: an overlay": hidden_overlay,
     "shadow replace: a text field": text_field,
     "a script on the signature field": script_on_the_field,
+    "an ink stroke for a signature widget": ink_for_a_widget,
     "a leftover empty signature field": leftover_empty_field,
     "the form written over the page's resources": form_over_the_resources,
 }
