@@ -74,17 +74,21 @@ class TestPki:
         return chain, self.folder / "keys" / f"{label}.pem"
 
 
+def _key_usage(*usages: str) -> dict:
+    return {
+        "id": "key_usage",
+        "critical": True,
+        "smart-value": {"schema": "key-usage", "params": list(usages)},
+    }
+
+
 def _leaf(subject: str, issuer: str, validity: dict, **extra: object) -> dict:
     spec = {
         "subject": subject,
         "issuer": issuer,
         "validity": validity,
         "extensions": [
-            {
-                "id": "key_usage",
-                "critical": True,
-                "smart-value": {"schema": "key-usage", "params": ["digital_signature", "non_repudiation"]},
-            },
+            _key_usage("digital_signature", "non_repudiation"),
         ],
     }
     if issuer == "interm":
@@ -116,11 +120,7 @@ def _ca(
         "validity": {"valid-from": "2019-01-01T00:00:00+0000", "valid-to": "2050-01-01T00:00:00+0000"},
         "extensions": [
             {"id": "basic_constraints", "critical": True, "value": {"ca": True}},
-            {
-                "id": "key_usage",
-                "critical": True,
-                "smart-value": {"schema": "key-usage", "params": list(usage)},
-            },
+            _key_usage(*usage),
         ],
     }
     spec.update(extra)
@@ -135,11 +135,7 @@ def _tls(label: str, purpose: str, serial: int) -> dict:
         "serial": serial,
         "validity": LONG,
         "extensions": [
-            {
-                "id": "key_usage",
-                "critical": True,
-                "smart-value": {"schema": "key-usage", "params": ["digital_signature", "key_encipherment"]},
-            },
+            _key_usage("digital_signature", "key_encipherment"),
             {"id": "extended_key_usage", "value": [purpose]},
             {
                 "id": "subject_alt_name",
@@ -241,22 +237,14 @@ def build(folder: Path, url: str) -> CertomancerConfig:
                     "tsa": {
                         **_leaf("tsa", "root", LONG, serial=1005),
                         "extensions": [
-                            {
-                                "id": "key_usage",
-                                "critical": True,
-                                "smart-value": {"schema": "key-usage", "params": ["digital_signature"]},
-                            },
+                            _key_usage("digital_signature"),
                             {"id": "extended_key_usage", "critical": True, "value": ["time_stamping"]},
                         ],
                     },
                     "ocsp": {
                         **_leaf("ocsp", "interm", LONG, serial=1006),
                         "extensions": [
-                            {
-                                "id": "key_usage",
-                                "critical": True,
-                                "smart-value": {"schema": "key-usage", "params": ["digital_signature"]},
-                            },
+                            _key_usage("digital_signature"),
                             {"id": "extended_key_usage", "critical": True, "value": ["ocsp_signing"]},
                             {"id": "ocsp_no_check"},
                         ],
@@ -277,11 +265,7 @@ def build(folder: Path, url: str) -> CertomancerConfig:
                     "no_usage": {
                         **_leaf("no_usage", "interm", LONG, serial=1013),
                         "extensions": [
-                            {
-                                "id": "key_usage",
-                                "critical": True,
-                                "smart-value": {"schema": "key-usage", "params": ["key_encipherment"]},
-                            },
+                            _key_usage("key_encipherment"),
                         ],
                     },
                     # A CA's certificate that would sign documents, as a person's would.

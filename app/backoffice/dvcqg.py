@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from app.backoffice.adapters import Delivered, DeliveryRefused
 from app.backoffice.http import PostingBackOffice, TransportOptions, multipart, package_file, reference_from
 from app.dossiers.calendar import VIETNAM
+from app.forms.identifiers import holder_kind
 from app.packaging.package import DossierPackage, manifest_json
 
 NATIONAL = "%Y%m%d%H%M%S"
@@ -25,7 +26,7 @@ END_OF_OFFICE_DAY = "170000"  # NgayHenTra is a day; the national format wants a
 
 def applicant_kind(identifier: str | None) -> str:
     """LoaiDoiTuong: 1 a citizen (12-digit personal number), 2 a business (tax code)."""
-    return "1" if identifier and len(identifier) == 12 else "2"
+    return "1" if holder_kind(identifier) == "citizen" else "2"
 
 
 def record(manifest: dict[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ class Declaration:
     pdf: bytes
     signature_box: tuple[int, int, int, int]  # x1, y1, x2, y2 on the last page, PDF points
     pages: int
-    page_width: float = 595.28  # A4
+    page_width: float  # PDF points
 
     @property
     def signature_area(self) -> tuple[float, float, float, float]:

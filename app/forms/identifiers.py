@@ -40,6 +40,16 @@ def personal_id(raw: str) -> str:
     return value
 
 
+def holder_kind(identifier: str | None) -> str | None:
+    """Whose identifier it is, by its form as `personal_id` and `tax_code` write it: "citizen"
+    (12 digits), "business" (10 digits, or 10-3 for a branch), or None."""
+    if identifier and re.fullmatch(r"\d{12}", identifier):
+        return "citizen"
+    if identifier and re.fullmatch(r"\d{10}(-\d{3})?", identifier):
+        return "business"
+    return None
+
+
 def tax_check_digit(first_nine: str) -> int | None:
     """The 10th digit of a tax code, or None when no valid code has these first nine digits."""
     check = 10 - sum(int(d) * w for d, w in zip(first_nine, TAX_WEIGHTS, strict=True)) % 11

@@ -13,10 +13,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from app.forms.identifiers import holder_kind
 from app.signing.validation import Verdict
 
 PERSONAL = ("CCCD", "CMND", "HC")
-_TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Applicant:
 
     @property
     def is_business(self) -> bool:
-        return bool(self.identifier and _TAX_CODE.match(self.identifier))
+        return holder_kind(self.identifier) == "business"
 
 
 def fold(name: str) -> str:

@@ -128,7 +128,8 @@ SIGNING_ONLY = StandardDiffPolicy(
     form_rule=FormCreatingRule(field_rules=[SigFieldCreationRule(), SigFieldModificationRule()]),
     ignore_orphaned_objects=False,
 )
-SIGNING_KEY_USAGE = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
+SIGNING_USAGES = frozenset({"digital_signature", "non_repudiation"})  # either one signs documents
+SIGNING_KEY_USAGE = KeyUsageConstraints(key_usage=SIGNING_USAGES)
 WEAK_DIGESTS = {"md5", "sha1"}
 _EXPIRED = {
     AdESIndeterminate.EXPIRED,
@@ -161,7 +162,6 @@ class Verdict:
     modification_level: str | None
     subject_dn: str | None = None  # RFC 4514, for pinning agencies' certificates
     issuer_dn: str | None = None
-    organisation: str | None = None
     identifiers: tuple[str, ...] = ()  # ("CCCD:001090001234", "MST:0101234567")
     signer_match: dict[str, str] | None = None  # the applicant compared with the certificate
 
@@ -220,7 +220,7 @@ def _certificate_problem(cert: asn1_x509.Certificate, not_signers: Collection[by
     if fingerprint(cert) in not_signers:
         return "portal_seal"
     usage = cert.key_usage_value
-    if usage is not None and not ({"digital_signature", "non_repudiation"} & set(usage.native)):
+    if usage is not None and not SIGNING_USAGES & set(usage.native):
         return "key_usage"
     if cert.not_valid_before > datetime.now(UTC):
         return "not_yet_valid"
@@ -264,12 +264,10 @@ def _names(cert: asn1_x509.Certificate) -> dict[str, Any]:
         subject_dn, issuer_dn = parsed.subject.rfc4514_string(), parsed.issuer.rfc4514_string()
     except ValueError:  # stricter than asn1crypto: such a certificate matches no pin
         subject_dn = issuer_dn = None
-    organisation = subject.get("organization_name")
     return {
         "signer_name": subject.get("common_name"),
         "subject_dn": subject_dn,
         "issuer_dn": issuer_dn,
-        "organisation": organisation if isinstance(organisation, str) else None,
         "identifiers": tuple(identifiers),
     }
 
@@ -454,8 +452,23 @@ async def async_check_declaration(
     return await _check(added[0], reader, context, not_signers)
 
 
-def check_declaration(signed: bytes, **kwargs: Any) -> Verdict:
-    return asyncio.run(async_check_declaration(signed, **kwargs))
+def check_declaration(
+    signed: bytes,
+    *,
+    declaration: bytes,
+    context: ValidationContext,
+    not_signers: Collection[bytes] = (),
+    signature_area: tuple[float, float, float, float] | None = None,
+) -> Verdict:
+    return asyncio.run(
+        async_check_declaration(
+            signed,
+            declaration=declaration,
+            context=context,
+            not_signers=not_signers,
+            signature_area=signature_area,
+        )
+    )
 
 
 def declaration_prefix(signed: bytes, sha256: str) -> bytes | None:

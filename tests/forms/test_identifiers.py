@@ -103,3 +103,21 @@ def test_fixed_line_numbers():
     assert identifiers.phone("024 3825 1234") == "02438251234"
     with pytest.raises(InvalidIdentifier):
         identifiers.phone("0612345678")
+
+
+@pytest.mark.parametrize(
+    ("identifier", "kind"),
+    [
+        ("001090001234", "citizen"),
+        ("0100109106", "business"),
+        ("0100109106-001", "business"),
+        ("01001091", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_whose_identifier_it_is(identifier, kind):
+    """One rule for the signer check and the national portal's LoaiDoiTuong."""
+    from app.forms.identifiers import holder_kind
+
+    assert holder_kind(identifier) == kind
