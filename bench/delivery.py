@@ -25,7 +25,7 @@ from sqlalchemy import func, select, update
 from app import create_app
 from app.backoffice.models import OutboxMessage
 from app.catalog.loader import load_folder
-from app.dossiers import calendar
+from app import clock
 from app.dossiers.models import Attachment, Dossier
 from app.extensions import db
 from app.packaging.package import build
@@ -70,7 +70,7 @@ def queue(app, state: str) -> None:
     with app.app_context():
         db.session.execute(
             update(OutboxMessage).values(
-                state=state, attempts=0, next_attempt_at=calendar.now(), claimed_until=None, reference=None
+                state=state, attempts=0, next_attempt_at=clock.now(), claimed_until=None, reference=None
             )
         )
         db.session.commit()

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from app.backoffice.adapters import Delivered, DeliveryRefused
 from app.backoffice.http import PostingBackOffice, TransportOptions, multipart, package_file, reference_from
-from app.dossiers.calendar import VIETNAM
+from app.clock import VIETNAM
 from app.forms.identifiers import holder_kind
 from app.packaging.package import DossierPackage, manifest_json
 

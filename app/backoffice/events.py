@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.backoffice.models import OutboxMessage, StatusEventRecord
-from app.dossiers import calendar
+from app import clock
 from app.dossiers.models import Dossier
 from app.dossiers.services import DossierChanged, commit, record
 from app.dossiers.status import Status, TransitionRefused
@@ -142,7 +142,7 @@ def apply(backoffice: str, raw: Any) -> Answer:
             wanted,
             actor="backoffice",
             note=event.note,
-            at=calendar.now(),
+            at=clock.now(),
         )
         db.session.add(
             StatusEventRecord(

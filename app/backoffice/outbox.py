@@ -23,7 +23,7 @@ from sqlalchemy.sql.expression import ScalarSelect
 from app.backoffice import get_backoffices
 from app.backoffice.adapters import DeliveryFailed, DeliveryRefused
 from app.backoffice.models import OutboxMessage
-from app.dossiers import calendar
+from app import clock
 from app.dossiers.models import Dossier
 from app.extensions import db
 from app.packaging.package import build
@@ -39,7 +39,7 @@ def enqueue_submission(dossier: Dossier) -> OutboxMessage:
         adapter=get_backoffices().route(dossier.procedure_code),
         state="pending",
         attempts=0,
-        next_attempt_at=calendar.now(),
+        next_attempt_at=clock.now(),
     )
     db.session.add(message)
     return message
@@ -140,9 +140,9 @@ def _count_lost_attempts(now: datetime, outcome: Outcome) -> None:
 def deliver_due(limit: int = 100) -> Outcome:
     """Deliver every message that is due, up to `limit`; one transaction per outcome."""
     outcome = Outcome()
-    _count_lost_attempts(calendar.now(), outcome)
+    _count_lost_attempts(clock.now(), outcome)
     for _ in range(limit):
-        claimed = _claim(calendar.now())
+        claimed = _claim(clock.now())
         if claimed is None:
             break
         message_id, until = claimed
@@ -164,7 +164,7 @@ def deliver_due(limit: int = 100) -> Outcome:
             continue
         message.attempts += 1
         message.claimed_until = None
-        now = calendar.now()
+        now = clock.now()
         message.last_attempt_at = now
         if error is None:
             message.state, message.reference, message.delivered_at = "delivered", reference, now
@@ -187,7 +187,7 @@ def resend(code: str) -> bool:
     changed = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.idempotency_key == code, OutboxMessage.state.in_(("failed", "pending")))
-        .values(state="pending", attempts=0, next_attempt_at=calendar.now(), claimed_until=None)
+        .values(state="pending", attempts=0, next_attempt_at=clock.now(), claimed_until=None)
     ).rowcount
     db.session.commit()
     return bool(changed)

@@ -16,7 +16,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from app.catalog.loader import LoadedProcedure
-from app.dossiers.calendar import VIETNAM
+from app.clock import VIETNAM
 from app.dossiers.models import Dossier
 from app.forms.answers import sections
 

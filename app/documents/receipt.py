@@ -9,7 +9,7 @@ from fpdf.enums import XPos, YPos
 
 from app.catalog.loader import LoadedProcedure
 from app.documents.declaration import Document
-from app.dossiers.calendar import VIETNAM
+from app.clock import VIETNAM
 from app.dossiers.models import Dossier
 
 SEAL_FIELD = "DauCong"

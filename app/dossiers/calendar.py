@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
-
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def now() -> datetime:
-    return datetime.now(VIETNAM)
-
-
-def today() -> date:
-    return now().date()
-
 
 @lru_cache(maxsize=64)
 def _holidays(year: int) -> holidays.HolidayBase:

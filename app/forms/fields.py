@@ -258,7 +258,7 @@ class DateType(FieldType):
 
 
 def _today() -> date:
-    from app.dossiers.calendar import today
+    from app.clock import today
 
     return today()
 

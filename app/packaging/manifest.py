@@ -22,7 +22,7 @@ from endesive.xades import BES
 from lxml import etree
 from lxml.builder import ElementMaker
 
-from app.dossiers.calendar import VIETNAM
+from app.clock import VIETNAM
 from app.dossiers.models import Dossier
 from app.dossiers.services import procedure_of
 from app.signing.keys import LoadedKeySigner

@@ -93,7 +93,7 @@ def _file_entries(files: Any, names: dict[str, str]) -> tuple[list[Entry], list[
 def build(dossier: Any, supplement: Any = None) -> DossierPackage:
     """The package of a submitted, signed dossier; or, given one of its supplements, the package
     of that supplement (its files and its signed supplement declaration), keyed `<code>-BS<n>`."""
-    from app.dossiers.calendar import VIETNAM
+    from app.clock import VIETNAM
     from app.dossiers.services import procedure_of
     from app.packaging import manifest
     from app.signing import get_signing

@@ -32,7 +32,7 @@ from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from sqlalchemy import select
 
-from app.dossiers import calendar
+from app import clock
 from app.dossiers.models import Dossier
 from app.extensions import db
 from app.signing import declarations, get_signing, pades
@@ -70,7 +70,7 @@ def open_session(target: DeclarationToSign) -> Opened:
         token_hash=_hash(token),
         dossier_id=target.dossier.id,
         **target.session_link(),
-        expires_at=calendar.now() + timedelta(minutes=ttl),
+        expires_at=clock.now() + timedelta(minutes=ttl),
         declaration_sha256=hashlib.sha256(target.declaration().pdf).hexdigest(),
     )
     db.session.add(session)
@@ -84,7 +84,7 @@ def find(token: str, *, state: str) -> ExternalSigningSession:
     )
     if session is None:
         raise SessionProblem("no such signing session", 404)
-    if session.expires_at < calendar.now():
+    if session.expires_at < clock.now():
         raise SessionProblem("this signing session has expired", 410)
     if session.state != state:
         raise SessionProblem(f"this signing session is {session.state}, not {state}", 409)

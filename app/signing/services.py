@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.documents.declaration import FIELD_NAME, Declaration, render
-from app.dossiers import calendar
+from app import clock
 from app.dossiers import services as dossiers
 from app.dossiers.models import Dossier
 from app.dossiers.status import Status
@@ -131,7 +131,7 @@ class DossierDeclaration(DeclarationToSign):
         )
         if dossier.status == Status.DRAFT:
             dossiers.record(
-                dossier, Status.SIGNED, actor="applicant", at=calendar.now(), note=verdict.signer_name
+                dossier, Status.SIGNED, actor="applicant", at=clock.now(), note=verdict.signer_name
             )
         dossiers.commit()
 

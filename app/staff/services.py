@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import case, delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.dossiers import calendar
+from app import clock
 from app.extensions import db
 from app.staff.models import StaffSession, StaffUser
 
@@ -84,7 +84,7 @@ def sign_in(username: str, password: str) -> tuple[SignIn, StaffUser | None]:
     if user is None:
         check_password_hash(_DUMMY, password)
         return SignIn.REFUSED, None
-    stored, now = user.password_hash, calendar.now()
+    stored, now = user.password_hash, clock.now()
     stale = StaffUser.last_failure_at.is_(None) | (StaffUser.last_failure_at <= now - LOCKOUT)
     counted = db.session.execute(
         update(StaffUser)
@@ -128,7 +128,7 @@ def _open(record: StaffSession, now: datetime) -> bool:
 def open_session(user: StaffUser) -> str:
     """A new session for `user`; the token for the cookie (the server keeps only its hash).
     Sessions that have ended by themselves, anyone's, are deleted on the way."""
-    now = calendar.now()
+    now = clock.now()
     idle, lifetime = _limits()
     db.session.execute(
         delete(StaffSession).where(
@@ -163,7 +163,7 @@ def current(token: object) -> StaffUser | None:
     if found is None:
         return None
     record, user = found
-    now = calendar.now()
+    now = clock.now()
     if not _open(record, now):
         return None
     if now - record.last_seen_at >= SEEN_GRANULARITY:

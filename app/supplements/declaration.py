@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.catalog.loader import LoadedProcedure
 from app.documents.declaration import SIGNATURE_HEIGHT, SIGNATURE_WIDTH, Declaration, Document
-from app.dossiers.calendar import VIETNAM
+from app.clock import VIETNAM
 from app.dossiers.models import Dossier
 from app.supplements.models import Supplement
 

@@ -13,7 +13,7 @@ from app.attachments.services import UploadRefused, keep
 from app.backoffice.models import OutboxMessage
 from app.catalog.schema import Component
 from app.documents.declaration import Declaration
-from app.dossiers import calendar
+from app import clock
 from app.dossiers import services as dossiers
 from app.dossiers.models import Dossier
 from app.dossiers.status import Status
@@ -36,7 +36,7 @@ def request(dossier: Dossier, note: str | None) -> Supplement:
         select(func.coalesce(func.max(Supplement.number), 0)).where(Supplement.dossier_id == dossier.id)
     )
     supplement = Supplement(
-        dossier_id=dossier.id, number=last + 1, requested_note=note, requested_at=calendar.now(), state="open"
+        dossier_id=dossier.id, number=last + 1, requested_note=note, requested_at=clock.now(), state="open"
     )
     db.session.add(supplement)
     return supplement
@@ -139,7 +139,7 @@ class SupplementDeclaration(DeclarationToSign):
         supplement.signing_time = verdict.signing_time
         supplement.level = verdict.level
         supplement.report = verdict.report()
-        supplement.submitted_at = calendar.now()
+        supplement.submitted_at = clock.now()
         supplement.state = "submitted"
         db.session.add(
             OutboxMessage(
@@ -150,7 +150,7 @@ class SupplementDeclaration(DeclarationToSign):
                 adapter=submission.adapter,
                 state="pending",
                 attempts=0,
-                next_attempt_at=calendar.now(),
+                next_attempt_at=clock.now(),
             )
         )
         db.session.commit()

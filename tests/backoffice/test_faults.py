@@ -18,7 +18,7 @@ from app.backoffice.http import SignedPoster, TransportOptions
 from app.backoffice.models import OutboxMessage
 from app.backoffice.outbox import deliver_due
 from app.catalog.loader import load_folder
-from app.dossiers import calendar
+from app import clock
 from app.dossiers.models import Dossier
 from app.extensions import db
 from app.packaging.package import build
@@ -32,7 +32,7 @@ DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
 def time_passes(app) -> None:
     """Every waiting delivery is due again."""
     with app.app_context():
-        db.session.execute(update(OutboxMessage).values(next_attempt_at=calendar.now()))
+        db.session.execute(update(OutboxMessage).values(next_attempt_at=clock.now()))
         db.session.commit()
 
 
@@ -151,7 +151,7 @@ def test_the_national_dialect_carries_the_dossier_under_its_names(make_app, citi
     with app.app_context():
         dossier = db.session.scalars(db.select(Dossier)).one()
         national = record(build(dossier).manifest)
-        received = dossier.received_at.astimezone(calendar.VIETNAM).strftime("%Y%m%d%H%M%S")
+        received = dossier.received_at.astimezone(clock.VIETNAM).strftime("%Y%m%d%H%M%S")
     assert national["MaHoSo"] == code
     assert national["NgayTiepNhan"] == received
     assert national["NgayHenTra"] == dossier.due_on.strftime("%Y%m%d") + "170000"

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from app.backoffice.models import OutboxMessage
 from app.backoffice.outbox import deliver_due
 from app.catalog.loader import load_folder
-from app.dossiers import calendar
+from app import clock
 from app.extensions import db
 from tests.backoffice.clones import clone_submitted
 from tests.backoffice.test_faults import time_passes
@@ -119,7 +119,7 @@ def test_two_workers_deliver_every_dossier_once(make_app, citizen_key, reference
 def the_lease_runs_out(app) -> None:
     """Time passes: every lease a worker holds is over (as DELIVERY_LEASE_SECONDS later)."""
     with app.app_context():
-        past = calendar.now() - timedelta(seconds=1)
+        past = clock.now() - timedelta(seconds=1)
         db.session.execute(
             update(OutboxMessage).where(OutboxMessage.claimed_until.is_not(None)).values(claimed_until=past)
         )

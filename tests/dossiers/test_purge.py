@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from app.catalog.loader import load_folder
-from app.dossiers import calendar
+from app import clock
 from app.dossiers.models import Attachment, Dossier, DossierEvent
 from app.extensions import db
 from app.signing.models import DossierSignature
@@ -36,7 +36,7 @@ def test_only_old_drafts_are_purged(make_app, citizen_key):
     assert sign_with_pkcs12(client, base, *citizen_key).status_code == 302  # signed, never submitted
     start(app.test_client(), "T.000001")  # a fresh draft, started now
     with app.app_context():
-        old = calendar.now() - timedelta(days=45)
+        old = clock.now() - timedelta(days=45)
         abandoned = db.session.scalars(db.select(Dossier).where(Dossier.status == "signed")).one().id
         db.session.execute(update(Dossier).where(Dossier.code.is_not(None)).values(updated_at=old))
         db.session.execute(update(Dossier).where(Dossier.id == abandoned).values(updated_at=old))

@@ -105,7 +105,7 @@ def test_an_expired_or_unknown_session_is_refused(served, pki):
     with to_sign.app.app_context():
         from datetime import timedelta
 
-        from app.dossiers.calendar import now
+        from app.clock import now
         from app.extensions import db
         from app.signing.models import ExternalSigningSession
 

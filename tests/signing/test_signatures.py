@@ -241,7 +241,7 @@ def test_after_signing_the_declaration_still_reads_the_same(test_app, test_clien
     import hashlib
     from datetime import timedelta
 
-    from app.dossiers.calendar import now
+    from app.clock import now
     from app.dossiers.models import Dossier
     from app.extensions import db
     from app.signing.services import current_signature

@@ -10,7 +10,7 @@ import pytest
 from app.backoffice.models import OutboxMessage
 from app.backoffice.outbox import deliver_due
 from app.catalog.loader import load_folder
-from app.dossiers import calendar
+from app import clock
 from app.extensions import db
 from app.staff.models import StaffUser
 from tests.conftest import TEST_CATALOG, csrf_token, page
@@ -155,7 +155,7 @@ def test_a_locked_account_opens_again_fifteen_minutes_after_the_last_failure(fai
     assert sign_in(client).status_code == 401
     with app.app_context():  # a quarter of an hour passes
         user = db.session.scalars(db.select(StaffUser)).one()
-        user.last_failure_at = calendar.now() - timedelta(minutes=15, seconds=1)
+        user.last_failure_at = clock.now() - timedelta(minutes=15, seconds=1)
         db.session.commit()
     assert sign_in(client).status_code == 302
     assert client.get("/staff/deliveries").status_code == 200

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.dossiers import calendar
+from app import clock
 from app.extensions import db
 from app.staff.models import StaffSession
 from tests.conftest import csrf_token
@@ -41,7 +41,7 @@ def copy_of(app, client):
 def backdate(app, **ago: timedelta) -> None:
     """Move the sessions' clock back: as if their last request, or sign-in, was `ago`."""
     with app.app_context():
-        now = calendar.now()
+        now = clock.now()
         for record in db.session.scalars(db.select(StaffSession)):
             for column, delta in ago.items():
                 setattr(record, column, now - delta)

@@ -9,7 +9,8 @@ import pytest
 
 from app.catalog.loader import load_folder
 from app.config import PACKAGE_DIR
-from app.dossiers.calendar import add_working_days, today
+from app.clock import today
+from app.dossiers.calendar import add_working_days
 from tests.conftest import page
 from tests.journey import apply
 
