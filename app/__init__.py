@@ -1,4 +1,7 @@
-"""OpenDVC: a citizen front end for online public services."""
+"""OpenDVC: a citizen front end for online public services.
+
+create_app is the composition root: it may import every feature, and calls each one's
+init_app, which registers its blueprints, click commands and template globals."""
 
 from __future__ import annotations
 
@@ -6,9 +9,37 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import (
+    api,
+    backoffice,
+    catalog,
+    database,
+    delivery,
+    dossiers,
+    i18n,
+    logs,
+    packaging,
+    signing,
+    staff,
+    storage,
+    web,
+)
+from app.api import problems
+from app.attachments.uploads import UploadRequest, discard_unclaimed
+from app.catalog import models as _catalog_models  # noqa: F401  (tables known to Alembic)
 from app.config import ConfigError, flask_config, load_settings
+from app.dossiers import models as _dossier_models  # noqa: F401
+from app.events import models as _event_models  # noqa: F401
+from app.extensions import csrf, db, limiter, migrate
 from app.links import Portal
+from app.outbox import models as _outbox_models  # noqa: F401
+from app.results import models as _result_models  # noqa: F401
+from app.signing import models as _signing_models  # noqa: F401
+from app.staff import models as _staff_models  # noqa: F401
+from app.supplements import models as _supplement_models  # noqa: F401
+from app.supplements import services as _supplement_declarations  # noqa: F401  (a kind to sign)
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -23,23 +54,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     if test_config:
         app.config.update({k: v for k, v in test_config.items() if k not in type(settings).model_fields})
 
-    from app import backoffice, catalog, i18n, logs, signing, storage
-    from app.attachments.uploads import UploadRequest, discard_unclaimed
-    from app.backoffice import models as _backoffice_models  # noqa: F401
-    from app.catalog import models as _catalog_models  # noqa: F401  (tables known to Alembic)
-    from app.dossiers import models as _dossier_models  # noqa: F401
-    from app.extensions import csrf, db, limiter, migrate
-    from app.results import models as _result_models  # noqa: F401
-    from app.signing import models as _signing_models  # noqa: F401
-    from app.staff import models as _staff_models  # noqa: F401
-    from app.supplements import models as _supplement_models  # noqa: F401
-    from app.supplements import services as _supplement_declarations  # noqa: F401  (a kind to sign)
-
     logs.init_app(app)
     app.request_class = UploadRequest
     if settings.TRUSTED_PROXIES:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         n = settings.TRUSTED_PROXIES
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     db.init_app(app)
@@ -53,19 +70,11 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     backoffice.init_app(app)
     app.teardown_request(discard_unclaimed)
 
-    from app import cli, database, web
-    from app.api import backoffice as backoffice_api
-    from app.api import signing as signing_api
-    from app.api import views as api
-
     database.init_app(app)
-    web.init_app(app)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(signing_api.bp)
-    app.register_blueprint(backoffice_api.bp)
-    cli.init_app(app)
-    if settings.DELIVERY_IN_PROCESS:
-        from app.backoffice import inprocess
-
-        app.extensions["opendvc.delivery_thread"] = inprocess.start(app)
+    dossiers.init_app(app)
+    packaging.init_app(app)
+    web.init_app(app, api_errors=problems.for_api)
+    api.init_app(app)
+    staff.init_app(app)
+    delivery.init_app(app)  # last: its in-process worker may start at once
     return app

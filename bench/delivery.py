@@ -22,13 +22,12 @@ from pathlib import Path
 from flask_migrate import upgrade
 from sqlalchemy import func, select, update
 
-from app import create_app
-from app.backoffice.models import OutboxMessage
+from app import clock, create_app
 from app.catalog.loader import load_folder
-from app import clock
+from app.delivery.packages import build
 from app.dossiers.models import Attachment, Dossier
 from app.extensions import db
-from app.packaging.package import build
+from app.outbox.models import OutboxMessage
 from app.storage import get_blobs
 from bench.common import median_seconds
 from tests.backoffice.clones import clone_submitted

@@ -1,11 +1,11 @@
-"""Status events posted by back offices (see app/backoffice/events.py for the protocol)."""
+"""Status events posted by back offices (see app/events/services.py for the protocol)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
 from app.api.problems import BodyRefused, problem, read_json
-from app.backoffice import events
+from app.events import services as events
 from app.extensions import csrf
 
 bp = Blueprint("backoffice_api", __name__, url_prefix="/api/v1/backoffice")

@@ -21,7 +21,7 @@ from app.api.schemas import (
     SignatureAccepted,
     SignatureRefused,
 )
-from app.backoffice.events import WINDOW_SECONDS, EventBody
+from app.events.services import WINDOW_SECONDS, EventBody
 
 MODELS: tuple[type[BaseModel], ...] = (
     ProcedureList,

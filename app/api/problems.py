@@ -62,6 +62,7 @@ def from_http_exception(exc: HTTPException) -> tuple[Response, int]:
     return problem(status, exc.name, detail, headers)
 
 
-def allow_header(exc: HTTPException) -> dict[str, str]:
-    """`Allow` of a 405, for the answers that are pages."""
-    return {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
+def for_api(exc: HTTPException) -> tuple[Response, int] | None:
+    """The answer to an error of a request addressed to the API; None for the site's pages.
+    The site's error handlers ask it first (create_app hands it to app/web)."""
+    return from_http_exception(exc) if wanted() else None

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.attachments.names import clean_filename
 from app.catalog.schema import FILE_KINDS, Component
 from app.dossiers.models import Attachment, Dossier
-from app.dossiers.services import EDITABLE, DossierChanged, commit, reopen_if_signed
+from app.dossiers.records import EDITABLE, DossierChanged, commit, reopen_if_signed
 from app.dossiers.status import Status
 from app.extensions import db
 from app.signing import get_signing

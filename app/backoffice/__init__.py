@@ -1,6 +1,9 @@
-"""Delivery to the agency's back office: adapters chosen by configuration, an outbox, a worker."""
+"""The agency's back offices: adapters found by entry point, chosen by configuration. The
+outbox (app/outbox/) queues for them; the worker (app/delivery/) delivers."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from flask import Flask, current_app
 from pydantic import ValidationError
@@ -51,8 +54,6 @@ class BackOffices:
 
 
 def init_app(app: Flask) -> None:
-    from pathlib import Path
-
     settings = app.config["OPENDVC"].model_dump()
     drop = settings["BACKOFFICE_DROP_DIR"] or Path(app.instance_path) / "backoffice-drop"
     app.extensions["opendvc.backoffices"] = BackOffices(settings, {"filesystem": {"drop_dir": drop}})

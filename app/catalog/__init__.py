@@ -7,9 +7,12 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlalchemy.exc import IntegrityError
 
+from app.catalog.cli import catalog_cli
 from app.catalog.loader import CatalogInvalid, LoadedProcedure, load_folder, parse_definition
+from app.catalog.models import ProcedureVersion
 from app.catalog.schema import Procedure
 from app.catalog.search import Filters, fold, matches
+from app.config import ConfigError
 from app.extensions import db
 
 __all__ = ["Catalog", "CatalogInvalid", "LoadedProcedure", "Procedure", "get_catalog"]
@@ -78,8 +81,6 @@ class Catalog:
     def pin(self, procedure: LoadedProcedure) -> None:
         """Record this exact definition so dossiers started with it can always be read back.
         Runs inside the caller's transaction."""
-        from app.catalog.models import ProcedureVersion
-
         if db.session.get(ProcedureVersion, procedure.version) is not None:
             return
         try:
@@ -98,8 +99,6 @@ class Catalog:
         found = self._by_version.get(version)
         if found is not None:
             return found
-        from app.catalog.models import ProcedureVersion
-
         row = db.session.get(ProcedureVersion, version)
         if row is None:
             return None
@@ -111,8 +110,7 @@ class Catalog:
 
 
 def init_app(app: Flask) -> None:
-    from app.config import ConfigError
-
+    app.cli.add_command(catalog_cli)
     folder = Path(app.config["OPENDVC"].CATALOG_DIR)
     try:
         app.extensions["opendvc.catalog"] = Catalog.from_folder(folder)

@@ -8,8 +8,8 @@ import segno
 from fpdf.enums import XPos, YPos
 
 from app.catalog.loader import LoadedProcedure
-from app.documents.declaration import Document
 from app.clock import VIETNAM
+from app.documents.declaration import Document
 from app.dossiers.models import Dossier
 
 SEAL_FIELD = "DauCong"

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import holidays
 
+
 @lru_cache(maxsize=64)
 def _holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("VN", years=year)

@@ -23,7 +23,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.catalog.schema import FormField as Spec
 from app.forms import identifiers
-from app.forms.text import Localized, current_locale
+from app.forms.text import Localized
+from app.i18n import current_locale
 
 Answer = Any  # JSON-serialisable: str, int, list, dict
 Pairs = list[tuple[str, str]]

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from app.catalog.schema import Text
-
-
-def current_locale() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "vi"
+from app.i18n import current_locale
 
 
 class Localized:

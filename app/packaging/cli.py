@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from app.packaging.verify import verify
+from app.signing import get_signing
 
 
 @click.group("package", cls=AppGroup)
@@ -22,8 +23,6 @@ def package_cli() -> None:
 def verify_command(paths: tuple[Path, ...]) -> None:
     """Check every hash, the manifest's seal and the declaration's signature of each package.
     Trust comes from OPENDVC_SIGNING_TRUST_ROOTS (the demo root when unset)."""
-    from app.signing import get_signing
-
     signing = get_signing()
     bad = 0
     for path in paths:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -23,8 +21,7 @@ from lxml import etree
 from lxml.builder import ElementMaker
 
 from app.clock import VIETNAM
-from app.dossiers.models import Dossier
-from app.dossiers.services import procedure_of
+from app.packaging.inputs import PackageInputs
 from app.signing.keys import LoadedKeySigner
 
 NAMESPACE = "urn:opendvc:dossier-manifest:1"
@@ -36,28 +33,21 @@ def _when(moment: object) -> str:
     return moment.astimezone(VIETNAM).strftime("%Y%m%d%H%M%S") if moment else ""  # type: ignore[attr-defined]
 
 
-def build(
-    dossier: Dossier,
-    *,
-    files: Sequence[Any],
-    manifest_json_sha256: str,
-    signature_sha256: str | None = None,
-    supplement: int | None = None,
-) -> bytes:
-    """`files`: the dossier's attachments, or a supplement's files (the same attributes)."""
-    loaded = procedure_of(dossier)
-    d = loaded.definition
-    names = {c.code: c.name.vi for c in d.components}
+def build(inputs: PackageInputs, *, manifest_json_sha256: str, signature_sha256: str | None = None) -> bytes:
+    """The manifest of a dossier's package, or of one of its supplements' (its files, LanBoSung)."""
+    p = inputs.procedure
+    names = p.component_names
+    supplement = inputs.supplement.number if inputs.supplement is not None else None
     root = E.HoSo(
-        E.MaHoSo(dossier.code or ""),
-        E.MaTTHC(d.code),
-        E.TenTTHC(d.name.vi),
-        E.PhienBanThuTuc(loaded.version),
-        E.MaCoQuan(d.agency.code),
-        E.ChuHoSo(dossier.applicant_name or ""),
-        E.MaDoiTuong(dossier.applicant_identifier or ""),
-        E.NgayTiepNhan(_when(dossier.received_at)),
-        E.NgayHenTra(dossier.due_on.strftime("%Y%m%d") if dossier.due_on else ""),
+        E.MaHoSo(inputs.dossier_code or ""),
+        E.MaTTHC(p.code),
+        E.TenTTHC(p.name),
+        E.PhienBanThuTuc(p.version),
+        E.MaCoQuan(p.agency_code),
+        E.ChuHoSo(inputs.applicant.name or ""),
+        E.MaDoiTuong(inputs.applicant.identifier or ""),
+        E.NgayTiepNhan(_when(inputs.received_at)),
+        E.NgayHenTra(inputs.due_on.strftime("%Y%m%d") if inputs.due_on else ""),
         E.TaiLieuNop(
             *[
                 E.TepDinhKem(
@@ -68,7 +58,7 @@ def build(
                     E.KichThuoc(str(a.size)),
                     E.SHA256(a.sha256),
                 )
-                for a in files
+                for a in inputs.files
             ]
         ),
         *([E.LanBoSung(str(supplement))] if supplement else []),

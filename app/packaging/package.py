@@ -7,6 +7,7 @@
 
 Deterministic: entries sorted, fixed timestamps and permissions, no generation time inside,
 so the same dossier always gives the same bytes. Attachments are streamed from the blob store.
+Built from plain inputs (app/packaging/inputs.py): no database, no application context.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from app.storage import BlobStore
+from app import clock
+from app.packaging import manifest
+from app.packaging.inputs import BlobOpener, DeclarationFacts, PackageFile, PackageInputs
+from app.signing.keys import LoadedKeySigner
 
 EPOCH = (1980, 1, 1, 0, 0, 0)
 CHUNK = 1024 * 1024
@@ -42,7 +46,7 @@ def worth_deflating(media_type: str) -> bool:
 class DossierPackage:
     code: str  # the idempotency key: the dossier code, or `<dossier code>-BS<n>` for a supplement
     entries: tuple[Entry, ...]
-    blobs: BlobStore
+    open_blob: BlobOpener
     manifest: dict[str, Any]  # what manifest.json holds, for adapters that speak another dialect
     kind: str = "submission"  # or "supplement"; `code` is then `<dossier code>-BS<n>`
 
@@ -56,7 +60,7 @@ class DossierPackage:
                     if entry.data is not None:
                         target.write(entry.data)
                     else:
-                        with self.blobs.open(entry.blob) as source:
+                        with self.open_blob(entry.blob) as source:
                             while chunk := source.read(CHUNK):
                                 target.write(chunk)
 
@@ -70,7 +74,7 @@ def manifest_json(data: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2).encode("utf-8") + b"\n"
 
 
-def _file_entries(files: Any, names: dict[str, str]) -> tuple[list[Entry], list[dict[str, Any]]]:
+def _file_entries(files: tuple[PackageFile, ...], names: Any) -> tuple[list[Entry], list[dict[str, Any]]]:
     entries, listed = [], []
     for number, a in enumerate(files, 1):
         path = f"tai-lieu/{number:02d}-{a.component_code}-{a.filename}"
@@ -84,102 +88,83 @@ def _file_entries(files: Any, names: dict[str, str]) -> tuple[list[Entry], list[
                 "size": a.size,
                 "media_type": a.media_type,
                 "sha256": a.sha256,
-                "signatures": getattr(a, "signatures", None) or [],
+                "signatures": list(a.signatures),
             }
         )
     return entries, listed
 
 
-def build(dossier: Any, supplement: Any = None) -> DossierPackage:
-    """The package of a submitted, signed dossier; or, given one of its supplements, the package
-    of that supplement (its files and its signed supplement declaration), keyed `<code>-BS<n>`."""
-    from app.clock import VIETNAM
-    from app.dossiers.services import procedure_of
-    from app.packaging import manifest
-    from app.signing import get_signing
-    from app.signing.services import current_signature
-    from app.storage import get_blobs
+def _declaration(found: DeclarationFacts | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    listed: dict[str, Any] = {
+        "path": found.path,
+        "sha256": found.sha256,
+        "unsigned_sha256": found.unsigned_sha256,
+        "signer_name": found.signer_name,
+        "certificate_serial": found.certificate_serial,
+        "signing_time": found.signing_time.isoformat() if found.signing_time else None,
+        "level": found.level,
+        "signer_match": found.signer_match,
+    }
+    if found.names_issuer:
+        listed["certificate_issuer"] = found.certificate_issuer
+    return listed
 
-    loaded = procedure_of(dossier)
-    d = loaded.definition
-    names = {c.code: c.name.vi for c in d.components}
-    if supplement is None:
-        key, kind, moment = dossier.code, "submission", dossier.received_at or dossier.created_at
-        entries, files = _file_entries(dossier.attachments, names)
-        signature = current_signature(dossier)
-        declaration = (
-            None
-            if signature is None
-            else {
-                "path": "don-de-nghi-da-ky.pdf",
-                "sha256": signature.signed_sha256,
-                "unsigned_sha256": signature.declaration_sha256,
-                "signer_name": signature.signer_name,
-                "certificate_serial": signature.certificate_serial,
-                "certificate_issuer": signature.certificate_issuer,
-                "signing_time": signature.signing_time.isoformat() if signature.signing_time else None,
-                "level": signature.level,
-                # OPENDVC_SIGNER_MATCH's finding, for the official who receives the dossier.
-                "signer_match": (signature.report or {}).get("signer_match"),
-            }
-        )
-    else:
-        key, kind, moment = f"{dossier.code}-BS{supplement.number}", "supplement", supplement.submitted_at
-        entries, files = _file_entries(supplement.files, names)
-        declaration = {
-            "path": "don-bo-sung-da-ky.pdf",
-            "sha256": supplement.signed_sha256,
-            "unsigned_sha256": supplement.declaration_sha256,
-            "signer_name": supplement.signer_name,
-            "certificate_serial": supplement.certificate_serial,
-            "signing_time": supplement.signing_time.isoformat() if supplement.signing_time else None,
-            "level": supplement.level,
-            "signer_match": (supplement.report or {}).get("signer_match"),
-        }
+
+def _vietnam_time(moment: Any) -> str | None:
+    return moment.astimezone(clock.VIETNAM).isoformat() if moment else None
+
+
+def build(
+    inputs: PackageInputs, *, open_blob: BlobOpener, seal: LoadedKeySigner | None = None
+) -> DossierPackage:
+    """The package of a submitted, signed dossier, or of one of its supplements (its files and
+    its signed supplement declaration, keyed `<code>-BS<n>`). Sealed when `seal` is given."""
+    p = inputs.procedure
+    entries, files = _file_entries(inputs.files, p.component_names)
+    declaration = _declaration(inputs.declaration)
     if declaration is not None:
         entries.append(Entry(declaration["path"], blob=declaration["sha256"], deflate=False))
-    data = {
+    data: dict[str, Any] = {
         "format": "opendvc-dossier-package/1",
-        "kind": kind,
-        "dossier_code": dossier.code,
+        "kind": inputs.kind,
+        "dossier_code": inputs.dossier_code,
         "procedure": {
-            "code": d.code,
-            "name": d.name.vi,
-            "version": loaded.version,
-            "agency_code": d.agency.code,
-            "field": {"code": d.field.code, "name": d.field.name.vi},
-            "fees": [{"name": fee.name.vi, "amount": fee.amount} for fee in d.fees],
+            "code": p.code,
+            "name": p.name,
+            "version": p.version,
+            "agency_code": p.agency_code,
+            "field": {"code": p.field_code, "name": p.field_name},
+            "fees": [{"name": fee.name, "amount": fee.amount} for fee in p.fees],
         },
         "applicant": {
-            "name": dossier.applicant_name,
-            "identifier": dossier.applicant_identifier,
-            "email": dossier.applicant_email,
-            "phone": dossier.applicant_phone,
+            "name": inputs.applicant.name,
+            "identifier": inputs.applicant.identifier,
+            "email": inputs.applicant.email,
+            "phone": inputs.applicant.phone,
         },
-        "answers": dossier.answers,
-        "received_at": dossier.received_at.astimezone(VIETNAM).isoformat() if dossier.received_at else None,
-        "due_on": dossier.due_on.isoformat() if dossier.due_on else None,
+        "answers": inputs.answers,
+        "received_at": _vietnam_time(inputs.received_at),
+        "due_on": inputs.due_on.isoformat() if inputs.due_on else None,
         "declaration": declaration,
         "files": files,
     }
-    if supplement is not None:
+    if inputs.supplement is not None:
         data["supplement"] = {
-            "number": supplement.number,
-            "requested_note": supplement.requested_note,
-            "requested_at": supplement.requested_at.astimezone(VIETNAM).isoformat(),
-            "submitted_at": supplement.submitted_at.astimezone(VIETNAM).isoformat(),
+            "number": inputs.supplement.number,
+            "requested_note": inputs.supplement.requested_note,
+            "requested_at": _vietnam_time(inputs.supplement.requested_at),
+            "submitted_at": _vietnam_time(inputs.supplement.submitted_at),
         }
     as_json = manifest_json(data)
     entries.append(Entry("manifest.json", data=as_json))
     xml = manifest.build(
-        dossier,
-        files=supplement.files if supplement is not None else dossier.attachments,
+        inputs,
         manifest_json_sha256=hashlib.sha256(as_json).hexdigest(),
         signature_sha256=declaration["sha256"] if declaration else None,
-        supplement=supplement.number if supplement is not None else None,
     )
-    seal = get_signing().provider("seal")
-    if seal.configured:  # type: ignore[attr-defined]
-        xml = manifest.seal(xml, seal.signer(), moment=moment, package_key=key)  # type: ignore[attr-defined]
+    if seal is not None:
+        xml = manifest.seal(xml, seal, moment=inputs.sealed_at, package_key=inputs.key)
     entries.append(Entry("manifest.xml", data=xml))
-    return DossierPackage(key, tuple(entries), get_blobs(), data, kind)
+    return DossierPackage(inputs.key, tuple(entries), open_blob, data, inputs.kind)

@@ -15,10 +15,11 @@ from pyhanko_certvalidator import ValidationContext
 
 from app import plugins
 from app.config import ConfigError, Settings
+from app.signing.demo import pki_cli
 from app.signing.fetching import AllowlistedFetcherBackend
 from app.signing.pades import Level
 from app.signing.providers import Credentials, Provider, SealProvider, SigningRefused
-from app.signing.validation import Verdict, fingerprint
+from app.signing.validation import REASONS, Verdict, fingerprint
 
 GROUP = "opendvc.signers"
 # Ways to sign that are not providers: a PDF signed elsewhere, or a signing agent (deferred).
@@ -187,6 +188,8 @@ class Signing:
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(pki_cli)
+    app.jinja_env.globals.update(reasons=REASONS)
     app.extensions["opendvc.signing"] = Signing(app.config["OPENDVC"], Path(app.instance_path))
 
 

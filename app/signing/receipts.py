@@ -1,19 +1,19 @@
-"""The sealed receipt: made once per dossier, right after submission, kept in the blob store."""
+"""The sealed receipt, made once per dossier at submission and kept in the blob store. Runs in
+the caller's transaction, never commits: the submission keeps it, or keeps nothing."""
 
 from __future__ import annotations
 
 from app.documents import receipt
-from app.dossiers import services as dossiers
+from app.dossiers import records as dossiers
 from app.dossiers.models import Dossier
-from app.extensions import db
 from app.signing import get_signing, pades
 from app.storage import get_blobs
 
 
 def issue(dossier: Dossier, *, tracking_url: str) -> str:
-    """The receipt's sha256, sealing and storing it first if needed (one transaction)."""
-    if dossier.receipt_sha256:
-        return dossier.receipt_sha256
+    """Render and seal the receipt of a numbered dossier, store it, and note its sha256 on the
+    dossier. Raises whatever sealing raises (a seal key that fails, an unreachable timestamp
+    authority)."""
     pdf, box = receipt.render(dossier, dossiers.procedure_of(dossier), tracking_url)
     signing = get_signing()
     seal = signing.provider("seal")
@@ -29,5 +29,4 @@ def issue(dossier: Dossier, *, tracking_url: str) -> str:
             validation_context=signing.context(),
         )
     dossier.receipt_sha256 = get_blobs().put(pdf)
-    db.session.commit()
     return dossier.receipt_sha256

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.documents.declaration import FIELD_NAME, Declaration, render
 from app import clock
-from app.dossiers import services as dossiers
+from app.documents.declaration import FIELD_NAME, Declaration, render
+from app.dossiers import records as dossiers
 from app.dossiers.models import Dossier
 from app.dossiers.status import Status
 from app.extensions import db

@@ -15,10 +15,11 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from app.backoffice import outbox
-from app.backoffice.models import OutboxMessage
+from app.delivery import worker
 from app.dossiers.models import Dossier
 from app.extensions import db, limiter
+from app.outbox import queue
+from app.outbox.models import OutboxMessage
 from app.staff import services
 from app.staff.models import StaffUser
 
@@ -98,7 +99,7 @@ def sign_out():
 def deliveries():
     # Failed, retrying after an error, or sent again by staff (attempts back to 0, error kept).
     troubled = (OutboxMessage.attempts > 0) | OutboxMessage.last_error.is_not(None)
-    listing = select(OutboxMessage, Dossier.procedure_code, outbox.dossier_reference_column()).join(
+    listing = select(OutboxMessage, Dossier.procedure_code, queue.dossier_reference_column()).join(
         Dossier, Dossier.id == OutboxMessage.dossier_id
     )
     rows = db.session.execute(
@@ -122,7 +123,7 @@ def resend(message_id: int):
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
         abort(404)
-    if outbox.resend(message.idempotency_key):
+    if worker.resend(message.idempotency_key):
         flash(_("%(code)s will be sent again now.", code=message.idempotency_key))
     else:
         flash(_("%(code)s has been delivered meanwhile: nothing to send.", code=message.idempotency_key))

@@ -4,8 +4,8 @@ request for supplements. Deterministic, like the declaration: its only date is t
 from __future__ import annotations
 
 from app.catalog.loader import LoadedProcedure
-from app.documents.declaration import SIGNATURE_HEIGHT, SIGNATURE_WIDTH, Declaration, Document
 from app.clock import VIETNAM
+from app.documents.declaration import SIGNATURE_HEIGHT, SIGNATURE_WIDTH, Declaration, Document
 from app.dossiers.models import Dossier
 from app.supplements.models import Supplement
 

@@ -1,23 +1,24 @@
-"""Supplements: opened by a status 5 event, filled and signed by the applicant, then queued for
-the back office in the same transaction as the signature. One transaction per state change."""
+"""Supplements: opened by a status 5 event (app/supplements/records.py), filled and signed by the
+applicant, then queued for the back office in the same transaction as the signature. Each
+public function that changes something is one transaction (commits); the queries change nothing."""
 
 from __future__ import annotations
 
 import hashlib
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from app import clock
 from app.attachments.names import clean_filename
 from app.attachments.services import UploadRefused, keep
-from app.backoffice.models import OutboxMessage
 from app.catalog.schema import Component
 from app.documents.declaration import Declaration
-from app import clock
-from app.dossiers import services as dossiers
+from app.dossiers import records as dossiers
 from app.dossiers.models import Dossier
 from app.dossiers.status import Status
 from app.extensions import db
+from app.outbox.queue import enqueue_supplement
 from app.signing import declarations
 from app.signing.declarations import DeclarationToSign
 from app.signing.models import ExternalSigningSession
@@ -28,18 +29,6 @@ from app.supplements import declaration as supplement_declaration
 from app.supplements.models import Supplement, SupplementFile
 
 MAX_FILES = 20
-
-
-def request(dossier: Dossier, note: str | None) -> Supplement:
-    """Inside the caller's transaction (the status 5 event): a new request, numbered BS<n>."""
-    last = db.session.scalar(
-        select(func.coalesce(func.max(Supplement.number), 0)).where(Supplement.dossier_id == dossier.id)
-    )
-    supplement = Supplement(
-        dossier_id=dossier.id, number=last + 1, requested_note=note, requested_at=clock.now(), state="open"
-    )
-    db.session.add(supplement)
-    return supplement
 
 
 def open_for(dossier: Dossier) -> Supplement | None:
@@ -127,11 +116,6 @@ class SupplementDeclaration(DeclarationToSign):
 
     def record(self, *, signed: bytes, declaration: Declaration, verdict: Verdict, method: str) -> None:
         dossier, supplement = self.dossier, self.supplement
-        submission = db.session.scalar(
-            select(OutboxMessage).where(
-                OutboxMessage.dossier_id == dossier.id, OutboxMessage.kind == "submission"
-            )
-        )
         supplement.declaration_sha256 = hashlib.sha256(declaration.pdf).hexdigest()
         supplement.signed_sha256 = get_blobs().put(signed)
         supplement.signer_name = verdict.signer_name
@@ -141,18 +125,7 @@ class SupplementDeclaration(DeclarationToSign):
         supplement.report = verdict.report()
         supplement.submitted_at = clock.now()
         supplement.state = "submitted"
-        db.session.add(
-            OutboxMessage(
-                dossier_id=dossier.id,
-                supplement_id=supplement.id,
-                kind="supplement",
-                idempotency_key=f"{dossier.code}-BS{supplement.number}",
-                adapter=submission.adapter,
-                state="pending",
-                attempts=0,
-                next_attempt_at=clock.now(),
-            )
-        )
+        enqueue_supplement(dossier, supplement_id=supplement.id, number=supplement.number)
         db.session.commit()
 
     def session_link(self) -> dict[str, object]:

@@ -6,15 +6,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from app.api import problems
 from app.database import health
 from app.i18n import LOCALES
+from app.web import apply, catalog, sign, supplement, track
 
 # No inline script or style anywhere: the QR code is the only data: URL.
 CONTENT_SECURITY_POLICY = (
@@ -30,26 +30,33 @@ CACHEABLE_ENDPOINTS = frozenset(
 )
 
 
+ApiErrors = Callable[[HTTPException], Any]  # the API's answer to an error, or None for a page
+
+
 def _page_or_problem(handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """An error page for the site; for a request to the API, a problem document instead."""
+    """An error page for the site; for a request to the API, its problem document instead."""
 
     @wraps(handler)
     def handle(exc: HTTPException) -> Any:
-        return problems.from_http_exception(exc) if problems.wanted() else handler(exc)
+        answer = current_app.extensions["opendvc.api_errors"](exc)
+        return answer if answer is not None else handler(exc)
 
     return handle
 
 
-def init_app(app: Flask) -> None:
-    from app.staff import views as staff
-    from app.web import apply, catalog, sign, supplement, track
+def _allow_header(exc: HTTPException) -> dict[str, str]:
+    """`Allow` of a 405, for the answers that are pages."""
+    return {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
 
+
+def init_app(app: Flask, *, api_errors: ApiErrors) -> None:
+    """Site-wide handlers; `api_errors` answers the errors of requests addressed to the API."""
+    app.extensions["opendvc.api_errors"] = api_errors
     app.register_blueprint(catalog.bp)
     app.register_blueprint(apply.bp)
     app.register_blueprint(sign.bp)
     app.register_blueprint(track.bp)
     app.register_blueprint(supplement.bp)
-    app.register_blueprint(staff.bp)
 
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:
@@ -98,7 +105,7 @@ def init_app(app: Flask) -> None:
     def wrong_method(exc: HTTPException) -> tuple[str, int, dict[str, str]]:
         message = _("Use the buttons and links on the pages rather than typing addresses.")
         page = render_template("error.html", title=_("Something went wrong"), message=message)
-        return page, 405, problems.allow_header(exc)
+        return page, 405, _allow_header(exc)
 
     @app.errorhandler(404)
     @_page_or_problem

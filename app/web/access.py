@@ -8,7 +8,7 @@ import hmac
 from flask import abort, session
 
 from app.dossiers.models import Dossier
-from app.dossiers.services import find_by_public_id, hash_secret
+from app.dossiers.records import find_by_public_id, hash_secret
 
 MAX_REMEMBERED = 10
 

@@ -8,7 +8,6 @@ import segno
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -26,16 +25,16 @@ from werkzeug.wrappers import Response
 
 from app.attachments import services as attachments
 from app.attachments.uploads import writer_of
-from app.backoffice import outbox
 from app.catalog.loader import LoadedProcedure
 from app.catalog.schema import Step
-from app.dossiers import services
+from app.dossiers import records, services
 from app.dossiers.models import Attachment, Dossier
 from app.dossiers.status import Status
 from app.extensions import csrf, db
 from app.forms.builder import StepForm, answers_formdata, condition_texts, error_items, step_form_class
+from app.journey import submission
+from app.outbox import queue
 from app.results import services as results
-from app.signing import receipts
 from app.signing import services as signing
 from app.storage import get_blobs
 from app.supplements import services as supplements
@@ -54,9 +53,9 @@ class SubmitForm(FlaskForm):
 
 def _draft(public_id: str) -> tuple[Dossier, LoadedProcedure]:
     dossier = dossier_or_404(public_id)
-    if dossier.status not in services.EDITABLE:
+    if dossier.status not in records.EDITABLE:
         abort(redirect(url_for("apply.dossier", public_id=public_id)))
-    return dossier, services.procedure_of(dossier)
+    return dossier, records.procedure_of(dossier)
 
 
 def _step(loaded: LoadedProcedure, step_id: str) -> tuple[int, Step]:
@@ -231,23 +230,21 @@ def download(public_id: str, attachment_id: int) -> Response:
 @bp.route("/review", methods=["GET", "POST"])
 def review(public_id: str) -> Response | str | tuple[str, int]:
     dossier, loaded = _draft(public_id)
-    state = services.completeness(dossier)
+    state = records.completeness(dossier)
     form = SubmitForm()
     status = 200
     if form.validate_on_submit():
         if state.ok:
             try:
-                services.submit(dossier)
-            except services.NotSigned:
+                submission.submit(dossier, tracking_url=_tracking_url)
+            except submission.NotSigned:
                 return redirect(url_for("sign.sign", public_id=public_id))
-            except services.DossierChanged:
+            except submission.DossierChanged:
                 flash(_("This dossier was changed in another window. Check it and submit again."))
                 return redirect(url_for("apply.review", public_id=public_id))
-            try:
-                receipts.issue(dossier, tracking_url=_tracking_url(dossier))
-            except Exception:  # submitted all the same; the PDF is made on first download
-                db.session.rollback()
-                current_app.logger.exception("sealing the receipt of %s failed", dossier.code)
+            except submission.ReceiptFailed as refusal:
+                flash(str(refusal.message))
+                return redirect(url_for("apply.review", public_id=public_id))
             return redirect(url_for("apply.receipt", public_id=public_id))
         status = 400
     return render_template(
@@ -268,7 +265,7 @@ def receipt(public_id: str) -> str:
     dossier = dossier_or_404(public_id)
     if dossier.code is None:
         abort(404)
-    loaded = services.procedure_of(dossier)
+    loaded = records.procedure_of(dossier)
     secret = secret_for(dossier)
     link = url_for("track.resume", secret=secret, _external=True)
     return render_template(
@@ -281,32 +278,33 @@ def receipt(public_id: str) -> str:
     )
 
 
-def _tracking_url(dossier: Dossier) -> str:
+def _tracking_url(code: str) -> str:
     """For the printed receipt: the code only, never the access secret."""
-    return url_for("track.track", code=dossier.code, _external=True)
+    return url_for("track.track", code=code, _external=True)
 
 
 @bp.get("/receipt.pdf")
 def receipt_pdf(public_id: str) -> Response:
     dossier = dossier_or_404(public_id)
-    if dossier.code is None:
+    if dossier.receipt_sha256 is None:  # issued at submission; a GET never makes one
         abort(404)
-    sha256 = receipts.issue(dossier, tracking_url=_tracking_url(dossier))
     return send_file(
-        get_blobs().path(sha256), mimetype="application/pdf", download_name=f"{dossier.code}.pdf"
+        get_blobs().path(dossier.receipt_sha256),
+        mimetype="application/pdf",
+        download_name=f"{dossier.code}.pdf",
     )
 
 
 @bp.get("/status")
 def dossier(public_id: str) -> str:
     dossier = dossier_or_404(public_id)
-    loaded = services.procedure_of(dossier)
+    loaded = records.procedure_of(dossier)
     return render_template(
         "apply/dossier.html",
         dossier=dossier,
         p=loaded.definition,
-        delivery=outbox.delivery_of(dossier),
-        backoffice_reference=outbox.backoffice_reference(dossier),
+        delivery=queue.delivery_of(dossier),
+        backoffice_reference=queue.backoffice_reference(dossier),
         results=results.results_of(dossier),
         supplements=supplements.of(dossier),
         open_supplement=supplements.open_for(dossier),

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from app.catalog import get_catalog
 from app.catalog.search import Filters
 from app.dossiers import services
-from app.forms.text import current_locale
+from app.i18n import current_locale
 from app.web.access import grant
 
 bp = Blueprint("catalog", __name__)

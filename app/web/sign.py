@@ -24,7 +24,7 @@ from wtforms import PasswordField
 
 from app.attachments.services import MB
 from app.attachments.uploads import InMemoryUpload, writer_of
-from app.dossiers import services as dossiers
+from app.dossiers import records as dossiers
 from app.dossiers.models import Dossier
 from app.extensions import csrf
 from app.signing import Credentials, external, get_signing

@@ -12,10 +12,10 @@ from wtforms import SelectField
 
 from app.attachments.services import MB, UploadRefused
 from app.attachments.uploads import writer_of
-from app.dossiers import services as dossiers
+from app.dossiers import records as dossiers
 from app.dossiers.models import Dossier
 from app.extensions import csrf
-from app.forms.text import current_locale
+from app.i18n import current_locale
 from app.signing.declarations import DeclarationToSign
 from app.signing.validation import Verdict
 from app.supplements import services as supplements

@@ -8,9 +8,9 @@ import secrets
 from flask import Flask
 from sqlalchemy import select
 
-from app.backoffice.outbox import enqueue_submission
 from app.dossiers.models import Attachment, Dossier
 from app.extensions import db
+from app.outbox.queue import enqueue_submission
 from app.signing.models import DossierSignature
 
 SKIP = {"id", "public_id", "secret_hash", "code", "dossier_id", "version_id"}

@@ -12,12 +12,12 @@ import pytest
 
 from app.backoffice import get_backoffices
 from app.backoffice.adapters import Delivered, DeliveryFailed, load_adapters
-from app.backoffice.models import OutboxMessage
-from app.backoffice.outbox import deliver_due
 from app.catalog.loader import load_folder
+from app.delivery.packages import build
+from app.delivery.worker import deliver_due
 from app.dossiers.models import Dossier
 from app.extensions import db
-from app.packaging.package import build
+from app.outbox.models import OutboxMessage
 from tests.conftest import TEST_CATALOG, page
 from tests.journey import apply
 

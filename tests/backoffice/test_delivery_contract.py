@@ -11,11 +11,11 @@ from email.utils import format_datetime
 import pytest
 from sqlalchemy import select, update
 
-from app.backoffice.models import OutboxMessage
-from app.backoffice.outbox import deliver_due
+from app.delivery.packages import build
+from app.delivery.worker import deliver_due
 from app.dossiers.models import Dossier
 from app.extensions import db
-from app.packaging.package import build
+from app.outbox.models import OutboxMessage
 from tests.backoffice.conftest import DEFINITION
 from tests.backoffice.test_faults import deliveries, portal, post_package, time_passes
 from tests.conftest import TEST_CATALOG

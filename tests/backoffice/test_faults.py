@@ -14,14 +14,14 @@ import zipfile
 import pytest
 from sqlalchemy import update
 
-from app.backoffice.http import SignedPoster, TransportOptions
-from app.backoffice.models import OutboxMessage
-from app.backoffice.outbox import deliver_due
-from app.catalog.loader import load_folder
 from app import clock
+from app.backoffice.http import SignedPoster, TransportOptions
+from app.catalog.loader import load_folder
+from app.delivery.packages import build
+from app.delivery.worker import deliver_due
 from app.dossiers.models import Dossier
 from app.extensions import db
-from app.packaging.package import build
+from app.outbox.models import OutboxMessage
 from tests.backoffice.reference import SECRET
 from tests.conftest import TEST_CATALOG
 from tests.journey import submitted

@@ -11,7 +11,7 @@ import sys
 import pytest
 from fpdf import FPDF
 
-from app.backoffice.outbox import deliver_due
+from app.delivery.worker import deliver_due
 from app.dossiers.models import Dossier
 from app.extensions import db
 from app.results.models import ResultDocument

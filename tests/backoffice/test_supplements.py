@@ -9,11 +9,11 @@ import zipfile
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from app.backoffice.models import OutboxMessage
-from app.backoffice.outbox import deliver_due
+from app.delivery.packages import build
+from app.delivery.worker import deliver_due
 from app.dossiers.models import Dossier
 from app.extensions import db
-from app.packaging.package import build
+from app.outbox.models import OutboxMessage
 from app.packaging.verify import verify
 from app.signing import get_signing
 from app.supplements.models import Supplement

@@ -14,11 +14,11 @@ from importlib.metadata import entry_points
 import pytest
 
 from app.backoffice import get_backoffices
-from app.backoffice.outbox import deliver_due
 from app.config import ConfigError
+from app.delivery.packages import build
+from app.delivery.worker import deliver_due
 from app.dossiers.models import Dossier
 from app.extensions import db
-from app.packaging.package import build
 from app.packaging.verify import verify
 from app.signing import get_signing
 from tests.backoffice.conftest import DEFINITION

@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from app.backoffice.models import OutboxMessage
-from app.backoffice.outbox import deliver_due
-from app.catalog.loader import load_folder
 from app import clock
+from app.catalog.loader import load_folder
+from app.delivery.worker import deliver_due
 from app.extensions import db
+from app.outbox.models import OutboxMessage
 from tests.backoffice.clones import clone_submitted
 from tests.backoffice.test_faults import time_passes
 from tests.backoffice.workers import start_worker

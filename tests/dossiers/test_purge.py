@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from app.catalog.loader import load_folder
 from app import clock
+from app.catalog.loader import load_folder
 from app.dossiers.models import Attachment, Dossier, DossierEvent
 from app.extensions import db
 from app.signing.models import DossierSignature

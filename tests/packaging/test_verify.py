@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from app.catalog.loader import load_folder
+from app.delivery.packages import build
 from app.dossiers.models import Dossier
 from app.extensions import db
-from app.packaging.package import build
 from app.packaging.verify import verify
 from app.signing import get_signing
 from tests.conftest import TEST_CATALOG

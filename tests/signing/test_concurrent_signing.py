@@ -7,8 +7,8 @@ import threading
 
 import requests
 
-from app.backoffice.models import OutboxMessage
 from app.extensions import db
+from app.outbox.models import OutboxMessage
 from app.signing.models import DossierSignature
 from tests.conftest import csrf_token
 from tests.signing import forgeries

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from app.backoffice.models import OutboxMessage
-from app.backoffice.outbox import deliver_due
-from app.catalog.loader import load_folder
 from app import clock
+from app.catalog.loader import load_folder
+from app.delivery.worker import deliver_due
 from app.extensions import db
+from app.outbox.models import OutboxMessage
 from app.staff.models import StaffUser
 from tests.conftest import TEST_CATALOG, csrf_token, page
 from tests.journey import submitted

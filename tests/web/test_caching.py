@@ -9,10 +9,10 @@ import re
 from flask import Flask
 from werkzeug.routing import Rule
 
-from app.backoffice.models import OutboxMessage
 from app.catalog.loader import load_folder
 from app.dossiers.models import Dossier
 from app.extensions import db
+from app.outbox.models import OutboxMessage
 from app.web import CACHEABLE_ENDPOINTS
 from tests.backoffice.test_events import SECRET, event, post
 from tests.conftest import TEST_CATALOG, csrf_token, page

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.catalog.loader import load_folder
-from app.config import PACKAGE_DIR
 from app.clock import today
+from app.config import PACKAGE_DIR
 from app.dossiers.calendar import add_working_days
 from tests.conftest import page
 from tests.journey import apply

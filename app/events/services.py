@@ -20,6 +20,9 @@ is refused until it arrives; a transition the state machine forbids is refused. 
 event posted at the same moment are one replay among others: one applies it, the others are
 answered "already applied" once it is in, or 409 "send it again" when another event of the
 dossier got in first; never a server error.
+
+Each event is one transaction (`apply` commits, or rolls back and says why). The HTTP endpoint
+is app/api/backoffice.py.
 """
 
 from __future__ import annotations
@@ -36,15 +39,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.backoffice.models import OutboxMessage, StatusEventRecord
 from app import clock
 from app.dossiers.models import Dossier
-from app.dossiers.services import DossierChanged, commit, record
+from app.dossiers.records import DossierChanged, commit, record
 from app.dossiers.status import Status, TransitionRefused
+from app.events.models import StatusEventRecord
 from app.extensions import db
+from app.outbox.queue import sent_to
 from app.results import services as results
 from app.results.services import MAX_RESULTS, ResultFile
-from app.supplements import services as supplements
+from app.supplements import records as supplements
 
 WINDOW_SECONDS = 300
 
@@ -93,14 +97,6 @@ def authenticate(headers: Any, body: bytes) -> str | None:
     return name if hmac.compare_digest(expected, given) else None
 
 
-def _sent_to(dossier: Dossier) -> str | None:
-    return db.session.scalar(
-        select(OutboxMessage.adapter)
-        .where(OutboxMessage.dossier_id == dossier.id, OutboxMessage.kind == "submission")
-        .limit(1)
-    )
-
-
 def apply(backoffice: str, raw: Any) -> Answer:
     """Apply one event (one transaction), or say why not."""
     try:
@@ -110,7 +106,7 @@ def apply(backoffice: str, raw: Any) -> Answer:
     dossier = db.session.scalar(select(Dossier).where(Dossier.code == event.dossier_code))
     # A back office speaks only for the dossiers delivered to it: to the others it is a stranger,
     # and it learns nothing of their events (checked before the event id is looked up).
-    if dossier is None or _sent_to(dossier) != backoffice:
+    if dossier is None or sent_to(dossier) != backoffice:
         return Answer(404, "no dossier has this code")
     seen = db.session.scalar(select(StatusEventRecord).where(StatusEventRecord.event_id == event.event_id))
     if seen is not None:

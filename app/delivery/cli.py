@@ -7,7 +7,8 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from app.backoffice import outbox
+from app.delivery import worker
+from app.outbox import queue
 
 
 @click.command("deliver")
@@ -19,19 +20,19 @@ from app.backoffice import outbox
 def deliver(once: bool, resend: str | None, list_failed: bool, interval: float) -> None:
     """Deliver submitted dossiers to the back office, retrying with backoff."""
     if list_failed:
-        for message in outbox.failed():
+        for message in queue.failed():
             click.echo(
                 f"{message.idempotency_key}\t{message.adapter}\t{message.attempts}\t{message.last_error}"
             )
         return
     if resend:
-        if not outbox.resend(resend):
+        if not worker.resend(resend):
             raise click.ClickException(f"no failed or pending delivery for {resend}")
         click.echo(f"{resend} will be sent again")
         if not once:
             return
     while True:
-        result = outbox.deliver_due()
+        result = worker.deliver_due()
         if result.delivered or result.retrying or result.failed:
             counts = (len(result.delivered), len(result.retrying), len(result.failed))
             click.echo("delivered {}, retrying {}, failed {}".format(*counts))

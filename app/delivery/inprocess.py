@@ -11,7 +11,7 @@ import threading
 
 from flask import Flask
 
-from app.backoffice.outbox import deliver_due
+from app.delivery.worker import deliver_due
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The outbox: written with the submission, delivered by workers, exactly once per back office.
+"""The delivery worker: the outbox's messages delivered, exactly once per back office.
 
 A worker claims one due message with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL, so workers
 on several machines never take the same one), delivers it outside any transaction, then records
@@ -7,6 +7,8 @@ round counts that as a failed attempt ("worker stopped during delivery"), and a 
 again later; the back office recognises the dossier code (idempotency key). A back office that
 says when to come back (Retry-After) is not asked again sooner, within
 DELIVERY_RETRY_AFTER_MAX_SECONDS.
+
+Commits its own transactions, never runs in a caller's: each claim and each outcome is one.
 """
 
 from __future__ import annotations
@@ -18,34 +20,19 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.expression import ScalarSelect
 
+from app import clock
 from app.backoffice import get_backoffices
 from app.backoffice.adapters import DeliveryFailed, DeliveryRefused
-from app.backoffice.models import OutboxMessage
-from app import clock
+from app.delivery.packages import build
 from app.dossiers.models import Dossier
 from app.extensions import db
-from app.packaging.package import build
+from app.outbox.models import OutboxMessage
 from app.supplements.models import Supplement
 
 
-def enqueue_submission(dossier: Dossier) -> OutboxMessage:
-    """Inside the submission's transaction: nothing leaves the portal outside the outbox."""
-    message = OutboxMessage(
-        dossier_id=dossier.id,
-        kind="submission",
-        idempotency_key=dossier.code,
-        adapter=get_backoffices().route(dossier.procedure_code),
-        state="pending",
-        attempts=0,
-        next_attempt_at=clock.now(),
-    )
-    db.session.add(message)
-    return message
-
-
-def _claim(now: datetime) -> tuple[int, datetime] | None:
+def claim(now: datetime) -> tuple[int, datetime] | None:
+    """Lease the next due message (one transaction): its id and when the lease ends, or None."""
     earlier = aliased(OutboxMessage)
     # In order for each dossier: a supplement never reaches the back office before the dossier.
     waiting = (
@@ -137,48 +124,53 @@ def _count_lost_attempts(now: datetime, outcome: Outcome) -> None:
     db.session.commit()
 
 
+def deliver(message_id: int, until: datetime, outcome: Outcome) -> None:
+    """Deliver one claimed message outside any transaction, then record the outcome (one
+    transaction) if our lease `until` still holds; noted in `outcome`."""
+    message = db.session.get(OutboxMessage, message_id)
+    dossier = db.session.get(Dossier, message.dossier_id)
+    error = reference = asked = None
+    refused = False
+    try:
+        supplement = db.session.get(Supplement, message.supplement_id) if message.supplement_id else None
+        package = build(dossier, supplement)
+        reference = get_backoffices()[message.adapter].submit(package=package).reference
+    except DeliveryFailed as exc:
+        error, refused, asked = str(exc), isinstance(exc, DeliveryRefused), exc.retry_after
+    except Exception as exc:  # an adapter's bug must not stop the worker
+        error = f"{type(exc).__name__}: {exc}"
+    db.session.refresh(message)
+    if message.claimed_until != until:  # our lease ran out and another worker took over
+        db.session.rollback()
+        return
+    message.attempts += 1
+    message.claimed_until = None
+    now = clock.now()
+    message.last_attempt_at = now
+    if error is None:
+        message.state, message.reference, message.delivered_at = "delivered", reference, now
+        message.last_error = None
+        outcome.delivered.append(message.idempotency_key)
+    else:
+        message.last_error = error[:2000]
+        if refused or _give_up(message.attempts, message.created_at, now):
+            message.state = "failed"
+            outcome.failed.append(message.idempotency_key)
+        else:
+            message.next_attempt_at = now + _backoff(message.attempts, asked)
+            outcome.retrying.append(message.idempotency_key)
+    db.session.commit()
+
+
 def deliver_due(limit: int = 100) -> Outcome:
     """Deliver every message that is due, up to `limit`; one transaction per outcome."""
     outcome = Outcome()
     _count_lost_attempts(clock.now(), outcome)
     for _ in range(limit):
-        claimed = _claim(clock.now())
+        claimed = claim(clock.now())
         if claimed is None:
             break
-        message_id, until = claimed
-        message = db.session.get(OutboxMessage, message_id)
-        dossier = db.session.get(Dossier, message.dossier_id)
-        error = reference = asked = None
-        refused = False
-        try:
-            supplement = db.session.get(Supplement, message.supplement_id) if message.supplement_id else None
-            package = build(dossier, supplement)
-            reference = get_backoffices()[message.adapter].submit(package=package).reference
-        except DeliveryFailed as exc:
-            error, refused, asked = str(exc), isinstance(exc, DeliveryRefused), exc.retry_after
-        except Exception as exc:  # an adapter's bug must not stop the worker
-            error = f"{type(exc).__name__}: {exc}"
-        db.session.refresh(message)
-        if message.claimed_until != until:  # our lease ran out and another worker took over
-            db.session.rollback()
-            continue
-        message.attempts += 1
-        message.claimed_until = None
-        now = clock.now()
-        message.last_attempt_at = now
-        if error is None:
-            message.state, message.reference, message.delivered_at = "delivered", reference, now
-            message.last_error = None
-            outcome.delivered.append(message.idempotency_key)
-        else:
-            message.last_error = error[:2000]
-            if refused or _give_up(message.attempts, message.created_at, now):
-                message.state = "failed"
-                outcome.failed.append(message.idempotency_key)
-            else:
-                message.next_attempt_at = now + _backoff(message.attempts, asked)
-                outcome.retrying.append(message.idempotency_key)
-        db.session.commit()
+        deliver(*claimed, outcome)
     return outcome
 
 
@@ -191,41 +183,3 @@ def resend(code: str) -> bool:
     ).rowcount
     db.session.commit()
     return bool(changed)
-
-
-def failed() -> list[OutboxMessage]:
-    return list(
-        db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.state == "failed").order_by(OutboxMessage.id)
-        )
-    )
-
-
-def delivery_of(dossier: Dossier) -> OutboxMessage | None:
-    return db.session.scalar(
-        select(OutboxMessage)
-        .where(OutboxMessage.dossier_id == dossier.id)
-        .order_by(OutboxMessage.id.desc())
-        .limit(1)
-    )
-
-
-def backoffice_reference(dossier: Dossier) -> str | None:
-    """The back office's own reference for the dossier (its receipt number), once delivered."""
-    return db.session.scalar(
-        select(OutboxMessage.reference).where(
-            OutboxMessage.dossier_id == dossier.id, OutboxMessage.kind == "submission"
-        )
-    )
-
-
-def dossier_reference_column() -> ScalarSelect[str | None]:
-    """For a listing of messages: the back office's reference of each one's dossier (a
-    supplement's row shows which dossier to look for there)."""
-    submission = aliased(OutboxMessage)
-    return (
-        select(submission.reference)
-        .where(submission.dossier_id == OutboxMessage.dossier_id, submission.kind == "submission")
-        .limit(1)
-        .scalar_subquery()
-    )

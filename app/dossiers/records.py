@@ -1,0 +1,139 @@
+"""Dossier records, low level: find, record a transition, number, read the applicant and the
+completeness. Everything here runs in the caller's transaction, never commits, except
+`commit()`, the one way a dossier change is committed (a concurrent change becomes
+DossierChanged)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import clock
+from app.catalog import LoadedProcedure, get_catalog
+from app.catalog.schema import Component, Procedure
+from app.dossiers.models import Dossier, DossierEvent, DossierSequence
+from app.dossiers.status import Status, check_transition
+from app.extensions import db
+from app.forms.answers import Section, sections
+from app.forms.fields import display
+
+EDITABLE = (Status.DRAFT, Status.SIGNED)
+
+
+class DossierChanged(Exception):
+    """Someone else changed the dossier meanwhile (another tab, a double click)."""
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def find_by_secret(secret: str) -> Dossier | None:
+    if not secret or len(secret) > 100:
+        return None
+    return db.session.scalar(select(Dossier).where(Dossier.secret_hash == hash_secret(secret)))
+
+
+def find_by_public_id(public_id: str) -> Dossier | None:
+    return db.session.scalar(select(Dossier).where(Dossier.public_id == public_id))
+
+
+def procedure_of(dossier: Dossier) -> LoadedProcedure:
+    """The definition the dossier was started with, even if the catalog file changed since."""
+    loaded = get_catalog().by_version(dossier.procedure_version)
+    if loaded is None:
+        raise LookupError(f"procedure version {dossier.procedure_version} is not recorded")
+    return loaded
+
+
+def record(dossier: Dossier, to: Status, *, actor: str, note: str | None = None, at: datetime) -> None:
+    """A transition, checked against the state machine, with its history row."""
+    current = Status(dossier.status) if dossier.status else None
+    if current is not None:
+        check_transition(current, to)
+    dossier.status = to
+    dossier.events.append(DossierEvent(at=at, from_status=current, to_status=to, actor=actor, note=note))
+
+
+def reopen_if_signed(dossier: Dossier) -> None:
+    """A change of the answers or documents: noted, and after signing the signature no longer
+    covers the dossier, so back to draft."""
+    dossier.content_changed_at = clock.now()
+    if dossier.status == Status.SIGNED:
+        record(dossier, Status.DRAFT, actor="applicant", at=clock.now(), note="changed after signing")
+
+
+def commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise DossierChanged() from None
+
+
+def next_code(agency_code: str, day: date) -> str:
+    """Mã hồ sơ in the Circular 01/2018/TT-VPCP form: <agency code>-YYMMDD-NNNN.
+
+    The day's counter is raised by one atomic upsert, so concurrent submissions never share
+    a number; it is part of the caller's transaction, so a rolled-back submission leaves no gap.
+    """
+    table = DossierSequence.__table__
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values(agency_code=agency_code, day=day, last=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.agency_code, table.c.day], set_={"last": table.c.last + 1}
+        )
+        .returning(table.c.last)
+    )
+    number = db.session.execute(statement).scalar_one()
+    return f"{agency_code}-{day:%y%m%d}-{number:04d}"
+
+
+@dataclass(frozen=True)
+class Completeness:
+    sections: list[Section]  # every step as shown to a person
+    missing: list[Component]  # required components with no file
+
+    @property
+    def invalid(self) -> list[Section]:
+        return [s for s in self.sections if not s.complete]
+
+    @property
+    def ok(self) -> bool:
+        return not self.invalid and not self.missing
+
+
+def completeness(dossier: Dossier) -> Completeness:
+    """Whether every step passes its checks now and every required document is there."""
+    loaded = procedure_of(dossier)
+    given = {a.component_code for a in dossier.attachments}
+    missing = [c for c in loaded.definition.components if c.required and c.code not in given]
+    return Completeness(sections(loaded, dossier.answers), missing)
+
+
+def applicant_of(definition: Procedure, answers: dict[str, Any]) -> dict[str, str | None]:
+    def first(names: list[str]) -> str | None:
+        for name in names:
+            value = answers.get(name)
+            if value:
+                return display(definition.field_named(name), value)
+        return None
+
+    m = definition.form.applicant
+    return {
+        "name": first(m.name),
+        "identifier": first(m.identifier),
+        "email": first(m.email),
+        "phone": first(m.phone),
+        "address": first(m.address),
+        "representative_name": first(m.representative_name),
+        "representative_identifier": first(m.representative_identifier),
+    }

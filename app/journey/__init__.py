@@ -1,0 +1,1 @@
+"""The dossier journey: start, fill, attach, review, sign, submit, receipt, track."""

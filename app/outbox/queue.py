@@ -1,0 +1,98 @@
+"""Queueing for the back office, and what the pages show of a delivery. Runs in the caller's
+transaction, never commits: a message is queued with the state change that caused it, or not
+at all. The worker that delivers is app/delivery/."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import ScalarSelect
+
+from app import clock
+from app.backoffice import get_backoffices
+from app.dossiers.models import Dossier
+from app.extensions import db
+from app.outbox.models import OutboxMessage
+
+
+def _pending(
+    dossier: Dossier, *, kind: str, key: str, adapter: str, supplement_id: int | None = None
+) -> OutboxMessage:
+    message = OutboxMessage(
+        dossier_id=dossier.id,
+        supplement_id=supplement_id,
+        kind=kind,
+        idempotency_key=key,
+        adapter=adapter,
+        state="pending",
+        attempts=0,
+        next_attempt_at=clock.now(),
+    )
+    db.session.add(message)
+    return message
+
+
+def enqueue_submission(dossier: Dossier) -> OutboxMessage:
+    """The submitted dossier, for the back office its procedure is routed to; keyed by its code."""
+    adapter = get_backoffices().route(dossier.procedure_code)
+    return _pending(dossier, kind="submission", key=dossier.code, adapter=adapter)
+
+
+def enqueue_supplement(dossier: Dossier, *, supplement_id: int, number: int) -> OutboxMessage:
+    """A signed supplement, for the back office that has the dossier; keyed `<code>-BS<n>`."""
+    return _pending(
+        dossier,
+        kind="supplement",
+        key=f"{dossier.code}-BS{number}",
+        adapter=sent_to(dossier),
+        supplement_id=supplement_id,
+    )
+
+
+def sent_to(dossier: Dossier) -> str | None:
+    """The back office the dossier was submitted to."""
+    return db.session.scalar(
+        select(OutboxMessage.adapter)
+        .where(OutboxMessage.dossier_id == dossier.id, OutboxMessage.kind == "submission")
+        .limit(1)
+    )
+
+
+def delivery_of(dossier: Dossier) -> OutboxMessage | None:
+    """The dossier's latest message (its submission, or its latest supplement)."""
+    return db.session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.dossier_id == dossier.id)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+
+
+def backoffice_reference(dossier: Dossier) -> str | None:
+    """The back office's own reference for the dossier (its receipt number), once delivered."""
+    return db.session.scalar(
+        select(OutboxMessage.reference).where(
+            OutboxMessage.dossier_id == dossier.id, OutboxMessage.kind == "submission"
+        )
+    )
+
+
+def failed() -> list[OutboxMessage]:
+    """The messages given up on, oldest first: what an operator sends again."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.state == "failed").order_by(OutboxMessage.id)
+        )
+    )
+
+
+def dossier_reference_column() -> ScalarSelect[str | None]:
+    """For a listing of messages: the back office's reference of each one's dossier (a
+    supplement's row shows which dossier to look for there)."""
+    submission = aliased(OutboxMessage)
+    return (
+        select(submission.reference)
+        .where(submission.dossier_id == OutboxMessage.dossier_id, submission.kind == "submission")
+        .limit(1)
+        .scalar_subquery()
+    )

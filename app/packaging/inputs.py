@@ -1,0 +1,102 @@
+"""What a dossier package is made of, as plain values: no database, no application context.
+app/delivery/packages.py reads them from a dossier; a test can write them by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, BinaryIO
+
+# Opens a stored file by its sha256 (the blob store's `open`).
+BlobOpener = Callable[[str], AbstractContextManager[BinaryIO]]
+
+
+@dataclass(frozen=True)
+class Fee:
+    name: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class ProcedureFacts:
+    """The pinned definition the dossier was started with, in Vietnamese."""
+
+    code: str
+    name: str
+    version: str
+    agency_code: str
+    field_code: str
+    field_name: str
+    fees: tuple[Fee, ...] = ()
+    component_names: Mapping[str, str] = field(default_factory=dict)  # code → name
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str | None = None
+    identifier: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    """An attachment of the dossier, or a file of a supplement."""
+
+    component_code: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    signatures: tuple[dict[str, Any], ...] = ()  # what validation found in a signed PDF
+
+
+@dataclass(frozen=True)
+class DeclarationFacts:
+    """The signed declaration (the dossier's, or a supplement's) and what its validation found."""
+
+    path: str  # inside the package
+    sha256: str  # the signed PDF, in the blob store
+    unsigned_sha256: str
+    signer_name: str | None
+    certificate_serial: str | None
+    signing_time: datetime | None
+    level: str | None
+    signer_match: Any = None  # OPENDVC_SIGNER_MATCH's finding, for the official
+    certificate_issuer: str | None = None
+    names_issuer: bool = True  # a supplement's declaration names no issuer (format 1)
+
+
+@dataclass(frozen=True)
+class SupplementFacts:
+    number: int
+    requested_note: str | None
+    requested_at: datetime
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class PackageInputs:
+    dossier_code: str
+    procedure: ProcedureFacts
+    applicant: Applicant
+    answers: Mapping[str, Any]
+    received_at: datetime | None
+    due_on: date | None
+    files: tuple[PackageFile, ...]
+    declaration: DeclarationFacts | None
+    sealed_at: datetime  # the seal's signing time: the package's own moment, for the same bytes
+    supplement: SupplementFacts | None = None
+
+    @property
+    def kind(self) -> str:
+        return "submission" if self.supplement is None else "supplement"
+
+    @property
+    def key(self) -> str:
+        """The idempotency key: the dossier code, or `<dossier code>-BS<n>` for a supplement."""
+        if self.supplement is None:
+            return self.dossier_code
+        return f"{self.dossier_code}-BS{self.supplement.number}"
