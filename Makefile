@@ -53,6 +53,7 @@ run: translations
 lint: $(STAMPS)/install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: install-test translations lint
 	$(BIN)/flask catalog check

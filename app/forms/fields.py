@@ -13,14 +13,25 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, FieldList, Form, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    Field,
+    FieldList,
+    Form,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms import FormField as WTFormField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app import clock
 from app.catalog.schema import FormField as Spec
 from app.forms import identifiers
 from app.forms.text import Localized
@@ -259,9 +270,7 @@ class DateType(FieldType):
 
 
 def _today() -> date:
-    from app.clock import today
-
-    return today()
+    return clock.today()
 
 
 class ChoiceType(FieldType):
@@ -305,8 +314,6 @@ class RadioType(ChoiceType):
     name = "radio"
 
     def field_class(self, spec: Spec) -> type[Field]:
-        from wtforms import RadioField
-
         return RadioField
 
 
@@ -355,8 +362,6 @@ class EmailType(FieldType):
         return {"render_kw": {"type": "email", "autocomplete": "email", "spellcheck": "false"}}
 
     def validators(self, spec: Spec) -> list[Callable[[Form, Field], None]]:
-        from email_validator import EmailNotValidError, validate_email
-
         def parse(text: str) -> str:
             try:
                 return validate_email(text, check_deliverability=False).normalized

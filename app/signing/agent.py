@@ -21,6 +21,9 @@ from contextlib import AbstractContextManager, nullcontext
 import requests
 from pyhanko.sign import signers
 
+from app.signing.keys import from_pkcs12
+from app.signing.providers import Credentials, Pkcs11Options, Pkcs11Provider
+
 
 def _secret(prompt: str) -> str:
     return os.environ.get("OPENDVC_AGENT_SECRET") or getpass.getpass(prompt)
@@ -28,12 +31,8 @@ def _secret(prompt: str) -> str:
 
 def _signer(args: argparse.Namespace) -> AbstractContextManager[signers.Signer]:
     if args.pkcs12:
-        from app.signing.keys import from_pkcs12
-
         with open(args.pkcs12, "rb") as f:
             return nullcontext(from_pkcs12(f.read(), _secret("Passphrase of the key file: ")))
-    from app.signing.providers import Credentials, Pkcs11Options, Pkcs11Provider
-
     provider = Pkcs11Provider(
         options=Pkcs11Options(
             module=args.pkcs11_module, token_label=args.token_label, key_label=args.key_label

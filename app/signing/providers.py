@@ -196,9 +196,10 @@ class Pkcs11Provider(Provider):
 
     @contextmanager
     def _session(self, pin: str) -> Iterator[signers.Signer]:
-        from pkcs11 import PinIncorrect, PinLenRange
-        from pyhanko.config.pkcs11 import TokenCriteria
-        from pyhanko.sign import pkcs11
+        # PKCS#11 (a C library, pyHanko's token layer) is loaded only once a card reader is used.
+        from pkcs11 import PinIncorrect, PinLenRange  # import here: card readers only
+        from pyhanko.config.pkcs11 import TokenCriteria  # import here: card readers only
+        from pyhanko.sign import pkcs11  # import here: card readers only
 
         o = self.options
         if o.module is None:
