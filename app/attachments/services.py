@@ -1,4 +1,6 @@
-"""Checking and keeping the files an applicant gives for a dossier's components."""
+"""Checking and keeping the files an applicant gives for a dossier's components. `store` and
+`remove` are one transaction each (they commit); `keep` and the checks change no row (`keep`
+puts an accepted file in the blob store, for the caller's transaction to refer to)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The procedure catalog: definitions loaded from YAML files, versioned by content hash."""
+"""The procedure catalog: definitions loaded from YAML files, versioned by content hash.
+Pinning a version runs in the caller's transaction, never commits."""
 
 from __future__ import annotations
 

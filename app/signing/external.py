@@ -8,6 +8,9 @@
 3. The agent signs those bytes with the citizen's token or a remote signing service and posts
    the raw signature; the portal embeds it, validates the result like any signature, and records
    it as that declaration records any signature (`done`), or says why not (`failed`).
+
+Each step (`open_session`, `prepare`, `complete`) is one transaction (commits); `find` changes
+nothing.
 """
 
 from __future__ import annotations
@@ -201,6 +204,7 @@ def complete(token: str, *, signature: bytes) -> Verdict:
         session.state = "failed"
         db.session.commit()
         raise SessionProblem("the signature could not be embedded", 422) from None
+    session.state = "done"  # committed with the recorded signature: one transaction
     try:
         verdict = signing.accept_signed(target, signed_pdf, method="external")
     except SigningRefused as refusal:  # signed meanwhile another way
@@ -208,6 +212,7 @@ def complete(token: str, *, signature: bytes) -> Verdict:
         session.state = "failed"
         db.session.commit()
         raise SessionProblem(str(refusal.message), refusal.status) from None
-    session.state = "done" if verdict.ok else "failed"
-    db.session.commit()
+    if not verdict.ok:  # refused: nothing was recorded
+        session.state = "failed"
+        db.session.commit()
     return verdict

@@ -1,4 +1,6 @@
-"""Signing a dossier's declaration: each state change is one transaction."""
+"""Signing a dossier's declaration. Each public function that changes something is one
+transaction (commits): a signature is validated, then recorded with the dossier's new state, or
+nothing is kept; the checks and the queries change nothing."""
 
 from __future__ import annotations
 
