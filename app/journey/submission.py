@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
 from app.dossiers import records
@@ -63,7 +64,11 @@ def submit(dossier: Dossier, *, tracking_url: Callable[[str], str]) -> None:
     dossier.applicant_email = applicant["email"]
     dossier.applicant_phone = applicant["phone"]
     records.record(dossier, Status.NEW, actor="applicant", at=received)
-    db.session.flush()
+    try:
+        db.session.flush()  # a change made meanwhile in another window shows here
+    except StaleDataError:
+        db.session.rollback()
+        raise DossierChanged() from None
     enqueue_submission(dossier)
     try:
         receipts.issue(dossier, tracking_url=tracking_url(dossier.code))

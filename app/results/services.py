@@ -1,7 +1,7 @@
 """Accepting result documents: each must be a PDF carrying a valid signature of the agency,
 checked with the same rules as the applicant's but against the trust configured for the back
-office that sends it (OPENDVC_AGENCY_TRUST), never the applicants'; only then is it stored. Runs in the caller's transaction (the status
-event's), never commits."""
+office that sends it (OPENDVC_AGENCY_TRUST), never the applicants'; only then is it stored.
+Runs in the caller's transaction (the status event's), never commits."""
 
 from __future__ import annotations
 
