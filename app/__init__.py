@@ -1,4 +1,10 @@
-"""OpenDVC: a citizen front end for online public services."""
+"""OpenDVC: a citizen front end for online public services.
+
+`create_app` is the composition root: the one place that knows every feature. Each feature
+registers its own blueprint: the journey and the staff pages from their package's `init_app`
+(nothing below them imports them); the catalog, signing and supplements from their views
+module's `init_app`, since their packages are imported by the layers below and must not pull
+the views in with them."""
 
 from __future__ import annotations
 
@@ -6,9 +12,28 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import backoffice, catalog, cli, database, i18n, journey, logs, signing, staff, storage, web
+from app.api import backoffice as backoffice_api
+from app.api import signing as signing_api
+from app.api import views as api
+from app.backoffice import inprocess
+from app.backoffice import models as _backoffice_models  # noqa: F401
+from app.catalog import models as _catalog_models  # noqa: F401  (tables known to Alembic)
+from app.catalog import views as catalog_views
 from app.config import ConfigError, flask_config, load_settings
+from app.dossiers import models as _dossier_models  # noqa: F401
+from app.extensions import csrf, db, limiter, migrate
 from app.links import Portal
+from app.results import models as _result_models  # noqa: F401
+from app.signing import models as _signing_models  # noqa: F401
+from app.signing import views as signing_views
+from app.staff import models as _staff_models  # noqa: F401
+from app.supplements import models as _supplement_models  # noqa: F401
+from app.supplements import services as _supplement_declarations  # noqa: F401  (a kind to sign)
+from app.supplements import views as supplement_views
+from app.uploads import UploadRequest, discard_unclaimed
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -23,23 +48,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     if test_config:
         app.config.update({k: v for k, v in test_config.items() if k not in type(settings).model_fields})
 
-    from app import backoffice, catalog, i18n, logs, signing, storage
-    from app.attachments.uploads import UploadRequest, discard_unclaimed
-    from app.backoffice import models as _backoffice_models  # noqa: F401
-    from app.catalog import models as _catalog_models  # noqa: F401  (tables known to Alembic)
-    from app.dossiers import models as _dossier_models  # noqa: F401
-    from app.extensions import csrf, db, limiter, migrate
-    from app.results import models as _result_models  # noqa: F401
-    from app.signing import models as _signing_models  # noqa: F401
-    from app.staff import models as _staff_models  # noqa: F401
-    from app.supplements import models as _supplement_models  # noqa: F401
-    from app.supplements import services as _supplement_declarations  # noqa: F401  (a kind to sign)
-
     logs.init_app(app)
     app.request_class = UploadRequest
     if settings.TRUSTED_PROXIES:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         n = settings.TRUSTED_PROXIES
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     db.init_app(app)
@@ -53,19 +64,17 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     backoffice.init_app(app)
     app.teardown_request(discard_unclaimed)
 
-    from app import cli, database, web
-    from app.api import backoffice as backoffice_api
-    from app.api import signing as signing_api
-    from app.api import views as api
-
     database.init_app(app)
     web.init_app(app)
+    catalog_views.init_app(app)
+    journey.init_app(app)
+    signing_views.init_app(app)
+    supplement_views.init_app(app)
+    staff.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(signing_api.bp)
     app.register_blueprint(backoffice_api.bp)
     cli.init_app(app)
     if settings.DELIVERY_IN_PROCESS:
-        from app.backoffice import inprocess
-
         app.extensions["opendvc.delivery_thread"] = inprocess.start(app)
     return app

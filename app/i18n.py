@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, current_app, request, session
-from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import format_currency, format_date, format_datetime, get_locale
 
 from app.extensions import babel
 
@@ -24,6 +24,11 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def current_locale() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "vi"
+
+
 def vnd(amount: int) -> str:
     return format_currency(amount, "VND")
 
@@ -39,13 +44,5 @@ def moment(value: datetime | None) -> str:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters.update(vnd=vnd, day=day, moment=moment)
-    from app.dossiers.status import Status
-    from app.forms.text import current_locale
-    from app.signing.validation import REASONS
-
-    app.jinja_env.globals.update(
-        LOCALES=LOCALES,
-        current_locale=current_locale,
-        status_label=lambda s: Status(s).label,
-        reasons=REASONS,
-    )
+    # Globals that need a feature (status labels, signing reasons) are set by its init_app.
+    app.jinja_env.globals.update(LOCALES=LOCALES, current_locale=current_locale)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from app.catalog.schema import Text
+from app.i18n import current_locale
 
-
-def current_locale() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "vi"
+__all__ = ["Localized", "current_locale"]  # current_locale lives in app.i18n now
 
 
 class Localized:

@@ -1,4 +1,6 @@
-"""The citizen-facing site: blueprints, error pages and headers common to every page."""
+"""What every page of the site shares: error pages, security and caching headers, the choice of
+language, the health check. The pages themselves live with their features (app/journey,
+app/catalog, app/signing, app/supplements, app/staff), each registering its own blueprint."""
 
 from __future__ import annotations
 
@@ -41,16 +43,6 @@ def _page_or_problem(handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def init_app(app: Flask) -> None:
-    from app.staff import views as staff
-    from app.web import apply, catalog, sign, supplement, track
-
-    app.register_blueprint(catalog.bp)
-    app.register_blueprint(apply.bp)
-    app.register_blueprint(sign.bp)
-    app.register_blueprint(track.bp)
-    app.register_blueprint(supplement.bp)
-    app.register_blueprint(staff.bp)
-
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:
         state = health()
