@@ -1,7 +1,9 @@
 """OpenDVC: a citizen front end for online public services.
 
-create_app is the composition root: it may import every feature, and calls each one's
-init_app, which registers its blueprints, click commands and template globals."""
+`create_app` is the composition root: the one place that knows every feature, calling each one's
+`init_app`, which registers its blueprints, click commands and template globals. The catalog,
+signing and supplements register their pages from their views module's `init_app`: their packages
+are imported by the layers below and must not pull the views in with them."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from app import (
     delivery,
     dossiers,
     i18n,
+    journey,
     logs,
     packaging,
     signing,
@@ -27,8 +30,8 @@ from app import (
     web,
 )
 from app.api import problems
-from app.attachments.uploads import UploadRequest, discard_unclaimed
 from app.catalog import models as _catalog_models  # noqa: F401  (tables known to Alembic)
+from app.catalog import views as catalog_views
 from app.config import ConfigError, flask_config, load_settings
 from app.dossiers import models as _dossier_models  # noqa: F401
 from app.events import models as _event_models  # noqa: F401
@@ -37,9 +40,12 @@ from app.links import Portal
 from app.outbox import models as _outbox_models  # noqa: F401
 from app.results import models as _result_models  # noqa: F401
 from app.signing import models as _signing_models  # noqa: F401
+from app.signing import views as signing_views
 from app.staff import models as _staff_models  # noqa: F401
 from app.supplements import models as _supplement_models  # noqa: F401
 from app.supplements import services as _supplement_declarations  # noqa: F401  (a kind to sign)
+from app.supplements import views as supplement_views
+from app.uploads import UploadRequest, discard_unclaimed
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -75,6 +81,10 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     packaging.init_app(app)
     web.init_app(app, api_errors=problems.for_api)
     api.init_app(app)
+    catalog_views.init_app(app)
+    journey.init_app(app)
+    signing_views.init_app(app)
+    supplement_views.init_app(app)
     staff.init_app(app)
     delivery.init_app(app)  # last: its in-process worker may start at once
     return app

@@ -23,8 +23,7 @@ from app.extensions import db
 from app.signing import get_signing
 from app.signing.validation import validate
 from app.storage import BlobWriter, get_blobs
-
-MB = 1024 * 1024
+from app.uploads import MB
 
 
 class UploadRefused(Exception):
@@ -147,6 +146,12 @@ def keep(
         writer.discard()
         raise
     return Kept(media_type, sha256, signatures)
+
+
+def attachment_of(dossier: Dossier, attachment_id: int) -> Attachment | None:
+    """One of the dossier's attachments; None for another dossier's or an unknown one."""
+    found = db.session.get(Attachment, attachment_id)
+    return found if found is not None and found.dossier_id == dossier.id else None
 
 
 def store(dossier: Dossier, component: Component, writer: BlobWriter, filename: str | None) -> Attachment:

@@ -11,20 +11,15 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from app.delivery import worker
-from app.dossiers.models import Dossier
-from app.extensions import db, limiter
-from app.outbox import queue
-from app.outbox.models import OutboxMessage
+from app.extensions import limiter
+from app.staff import deliveries as queue
 from app.staff import services
 from app.staff.models import StaffUser
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-RECENTLY_DELIVERED = 50  # shown with the back office's reference, newest first
+bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
 
 
 class SignInForm(FlaskForm):
@@ -97,22 +92,10 @@ def sign_out():
 @bp.get("/deliveries")
 @staff_required
 def deliveries():
-    # Failed, retrying after an error, or sent again by staff (attempts back to 0, error kept).
-    troubled = (OutboxMessage.attempts > 0) | OutboxMessage.last_error.is_not(None)
-    listing = select(OutboxMessage, Dossier.procedure_code, queue.dossier_reference_column()).join(
-        Dossier, Dossier.id == OutboxMessage.dossier_id
+    found = queue.listing()
+    return render_template(
+        "staff/deliveries.html", rows=found.troubled, delivered=found.delivered, form=ActionForm()
     )
-    rows = db.session.execute(
-        listing.where(
-            (OutboxMessage.state == "failed") | ((OutboxMessage.state == "pending") & troubled)
-        ).order_by(OutboxMessage.state, OutboxMessage.id)
-    ).all()
-    delivered = db.session.execute(
-        listing.where(OutboxMessage.state == "delivered")
-        .order_by(OutboxMessage.delivered_at.desc(), OutboxMessage.id.desc())
-        .limit(RECENTLY_DELIVERED)
-    ).all()
-    return render_template("staff/deliveries.html", rows=rows, delivered=delivered, form=ActionForm())
 
 
 @bp.post("/deliveries/<int:message_id>/resend")
@@ -120,11 +103,11 @@ def deliveries():
 def resend(message_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None:
+    resent = queue.resend(message_id)
+    if resent is None:
         abort(404)
-    if worker.resend(message.idempotency_key):
-        flash(_("%(code)s will be sent again now.", code=message.idempotency_key))
+    if resent.again:
+        flash(_("%(code)s will be sent again now.", code=resent.code))
     else:
-        flash(_("%(code)s has been delivered meanwhile: nothing to send.", code=message.idempotency_key))
+        flash(_("%(code)s has been delivered meanwhile: nothing to send.", code=resent.code))
     return redirect(url_for("staff.deliveries"))

@@ -1,4 +1,6 @@
-"""The citizen-facing site: blueprints, error pages and headers common to every page."""
+"""What every page of the site shares: error pages, security and caching headers, the choice of
+language, the health check. The pages themselves live with their features (app/journey,
+app/catalog, app/signing, app/supplements, app/staff), each registering its own blueprint."""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ from werkzeug.wrappers import Response
 
 from app.database import health
 from app.i18n import LOCALES
-from app.web import apply, catalog, sign, supplement, track
 
 # No inline script or style anywhere: the QR code is the only data: URL.
 CONTENT_SECURITY_POLICY = (
@@ -52,11 +53,6 @@ def _allow_header(exc: HTTPException) -> dict[str, str]:
 def init_app(app: Flask, *, api_errors: ApiErrors) -> None:
     """Site-wide handlers; `api_errors` answers the errors of requests addressed to the API."""
     app.extensions["opendvc.api_errors"] = api_errors
-    app.register_blueprint(catalog.bp)
-    app.register_blueprint(apply.bp)
-    app.register_blueprint(sign.bp)
-    app.register_blueprint(track.bp)
-    app.register_blueprint(supplement.bp)
 
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:

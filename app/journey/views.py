@@ -1,4 +1,8 @@
-"""Applying: the form step by step, the documents, the check of answers, submission, receipt."""
+"""The dossier journey: start a dossier, fill the form step by step, attach the documents, check
+the answers, submit, get the receipt; come back later by resume link or by dossier code.
+
+Two blueprints: `apply`, the pages of one dossier (under /dossiers/<public_id>), and `track`, the
+ways into a dossier that need no dossier address (start one, resume one, find one by its code)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -22,25 +25,29 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
 
 from app.attachments import services as attachments
-from app.attachments.uploads import writer_of
+from app.catalog import get_catalog
 from app.catalog.loader import LoadedProcedure
-from app.catalog.schema import Step
+from app.catalog.schema import Component, Step
 from app.dossiers import records, services
+from app.dossiers.access import dossier_or_404, grant, secret_for
 from app.dossiers.models import Attachment, Dossier
 from app.dossiers.status import Status
-from app.extensions import csrf, db
+from app.extensions import limiter
 from app.forms.builder import StepForm, answers_formdata, condition_texts, error_items, step_form_class
-from app.journey import submission
-from app.outbox import queue
+from app.i18n import current_locale
+from app.journey import overview, submission
 from app.results import services as results
 from app.signing import services as signing
 from app.storage import get_blobs
-from app.supplements import services as supplements
-from app.web.access import dossier_or_404, secret_for
+from app.uploads import MB, upload_limit, writer_of
 
-bp = Blueprint("apply", __name__, url_prefix="/dossiers/<public_id>")
+bp = Blueprint("apply", __name__, url_prefix="/dossiers/<public_id>", template_folder="templates")
+track_bp = Blueprint("track", __name__, template_folder="templates")
+EXPIRED = _l("This page has expired or was sent from elsewhere. Reload the page and try again.")
 
 
 class UploadForm(FlaskForm):
@@ -49,6 +56,16 @@ class UploadForm(FlaskForm):
 
 class SubmitForm(FlaskForm):
     pass
+
+
+@track_bp.post("/procedures/<code>/start")
+def start(code: str) -> Response:
+    # The CSRF token is checked for every POST by CSRFProtect before this runs.
+    loaded = get_catalog().get(code) or abort(404)
+    started = services.start(loaded, locale=current_locale())
+    grant(started.dossier, started.secret)
+    first = loaded.definition.form.steps[0].id
+    return redirect(url_for("apply.step", public_id=started.dossier.public_id, step_id=first, new=1))
 
 
 def _draft(public_id: str) -> tuple[Dossier, LoadedProcedure]:
@@ -175,19 +192,29 @@ def documents(public_id: str) -> tuple[str, int]:
     return _documents_page(dossier, loaded, {})
 
 
-@bp.post("/documents/<component_code>")
-@csrf.exempt  # checked below, once the upload limit is known: the body is parsed only then
-def upload(public_id: str, component_code: str) -> Response | tuple[str, int]:
-    dossier, loaded = _draft(public_id)
+def _component(loaded: LoadedProcedure, component_code: str) -> Component:
     component = next((c for c in loaded.definition.components if c.code == component_code), None)
     if component is None:
         abort(404)
-    g.upload_limit = component.max_size_mb * attachments.MB
-    form = UploadForm()
-    if not form.validate_on_submit():
-        error = _("This page has expired or was sent from elsewhere. Reload the page and try again.")
-        return _documents_page(dossier, loaded, {component.code: error}, 400)
-    file = form.file.data
+    return component
+
+
+def _component_limit(public_id: str, component_code: str) -> int:
+    _dossier, loaded = _draft(public_id)
+    return _component(loaded, component_code).max_size_mb * MB
+
+
+def _upload_expired(public_id: str, component_code: str) -> tuple[str, int]:
+    dossier, loaded = _draft(public_id)
+    return _documents_page(dossier, loaded, {component_code: str(EXPIRED)}, 400)
+
+
+@bp.post("/documents/<component_code>")
+@upload_limit(_component_limit, expired=_upload_expired)
+def upload(public_id: str, component_code: str) -> Response | tuple[str, int]:
+    dossier, loaded = _draft(public_id)
+    component = _component(loaded, component_code)
+    file = UploadForm().file.data
     writer = writer_of(file)
     if writer is None:
         return _documents_page(dossier, loaded, {component.code: _("Select a file")}, 400)
@@ -200,8 +227,8 @@ def upload(public_id: str, component_code: str) -> Response | tuple[str, int]:
 
 
 def _attachment(dossier: Dossier, attachment_id: int) -> Attachment:
-    found = db.session.get(Attachment, attachment_id)
-    if found is None or found.dossier_id != dossier.id:
+    found = attachments.attachment_of(dossier, attachment_id)
+    if found is None:
         abort(404)
     return found
 
@@ -297,17 +324,16 @@ def receipt_pdf(public_id: str) -> Response:
 
 @bp.get("/status")
 def dossier(public_id: str) -> str:
-    dossier = dossier_or_404(public_id)
-    loaded = records.procedure_of(dossier)
+    found = overview.of(dossier_or_404(public_id))
     return render_template(
         "apply/dossier.html",
-        dossier=dossier,
-        p=loaded.definition,
-        delivery=queue.delivery_of(dossier),
-        backoffice_reference=queue.backoffice_reference(dossier),
-        results=results.results_of(dossier),
-        supplements=supplements.of(dossier),
-        open_supplement=supplements.open_for(dossier),
+        dossier=found.dossier,
+        p=found.definition,
+        delivery=found.delivery,
+        backoffice_reference=found.backoffice_reference,
+        results=found.results,
+        supplements=found.supplements,
+        open_supplement=found.open_supplement,
     )
 
 
@@ -323,3 +349,56 @@ def result(public_id: str, number: int) -> Response:
         as_attachment=True,
         download_name=f"{found.code}.pdf",
     )
+
+
+# Coming back to a dossier: by resume link, or by dossier code and secret.
+
+
+class TrackForm(FlaskForm):
+    code = StringField(_l("Dossier code"), [InputRequired(_l("Enter the dossier code")), Length(max=40)])
+    secret = StringField(
+        _l("Access code"),
+        [InputRequired(_l("Enter the access code from your receipt")), Length(max=100)],
+        description=_l("Printed on your receipt, below the QR code."),
+    )
+
+
+def _landing(dossier_public_id: str, status: str) -> str:
+    if status in (Status.DRAFT, Status.SIGNED):
+        return url_for("apply.resume_draft", public_id=dossier_public_id)
+    return url_for("apply.dossier", public_id=dossier_public_id)
+
+
+@track_bp.get("/resume/<secret>")
+@limiter.limit("30 per minute")
+def resume(secret: str) -> Response | tuple[str, int]:
+    dossier = services.find_by_secret(secret)
+    if dossier is None:
+        return render_template("track/unknown.html"), 404
+    grant(dossier, secret)
+    return redirect(_landing(dossier.public_id, dossier.status))
+
+
+@track_bp.route("/track", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def track() -> Response | str | tuple[str, int]:
+    form = TrackForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = request.args["code"][:40]  # from the QR code on a printed receipt
+    if form.validate_on_submit():
+        dossier = services.find_by_secret(form.secret.data.strip())
+        # Both must match: the code alone never opens a dossier, and the answer does not
+        # say which of the two was wrong.
+        if dossier is not None and dossier.code == form.code.data.strip():
+            grant(dossier, form.secret.data.strip())
+            return redirect(_landing(dossier.public_id, dossier.status))
+        form.code.errors.append(
+            str(_l("No dossier has this code and access code. Check both and try again."))
+        )
+        return _page(form), 404
+    return _page(form), 400 if form.errors else 200
+
+
+def _page(form: TrackForm) -> str:
+    summary = [(f.id, str(f.label.text), f.errors[0]) for f in (form.code, form.secret) if f.errors]
+    return render_template("track/form.html", form=form, summary=summary)

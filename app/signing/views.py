@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, send_file, url_for
+from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -22,21 +22,24 @@ from flask_wtf.file import FileField
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import PasswordField
 
-from app.attachments.services import MB
-from app.attachments.uploads import InMemoryUpload, writer_of
 from app.dossiers import records as dossiers
+from app.dossiers.access import dossier_or_404
 from app.dossiers.models import Dossier
-from app.extensions import csrf
 from app.signing import Credentials, external, get_signing
 from app.signing import services as signing
 from app.signing.declarations import DeclarationToSign
 from app.signing.providers import KEY_FILE_MAX_BYTES, Provider, SigningRefused
-from app.signing.validation import Verdict
+from app.signing.validation import REASONS, Verdict
 from app.storage import get_blobs
-from app.web.access import dossier_or_404
+from app.uploads import MB, InMemoryUpload, upload_limit, writer_of
 
-bp = Blueprint("sign", __name__, url_prefix="/dossiers/<public_id>")
+bp = Blueprint("sign", __name__, url_prefix="/dossiers/<public_id>", template_folder="templates")
 SIGNED_PDF_LIMIT = 50 * MB  # a PDF signed elsewhere, for every kind of declaration
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.globals["reasons"] = REASONS  # a refused signature's reason, in words
 
 
 class Pkcs12Form(FlaskForm):
@@ -142,10 +145,35 @@ def _outcome(page: SigningPage, target: DeclarationToSign, verdict: Verdict, met
     return redirect(page.next_url(target))
 
 
-def _expired(page: SigningPage, target: DeclarationToSign, method: str) -> PageResult:
+def _expired(public_id: str, kind: str, provider: str = "upload") -> PageResult:
+    """The page that offers the ways to sign, when its form came without a valid CSRF token."""
+    page = PAGES[kind]
     return page.render(
-        target, error=_("This page has expired. Reload it and try again."), method=method, status=400
+        page.open(public_id),
+        error=_("This page has expired. Reload it and try again."),
+        method=provider,
+        status=400,
     )
+
+
+def _offered_provider(provider: str) -> Provider:
+    found = get_signing()
+    if provider not in found.offered or provider not in found.providers:
+        abort(404)
+    return found.providers[provider]
+
+
+def _key_file_limit(public_id: str, kind: str, provider: str) -> int:
+    """A key file is kept in memory, and only for a provider that asks for one."""
+    PAGES[kind].open(public_id)
+    return KEY_FILE_MAX_BYTES if _offered_provider(provider).asks == "key_file" else 0
+
+
+def _signed_pdf_limit(public_id: str, kind: str) -> int:
+    PAGES[kind].open(public_id)
+    if "upload" not in get_signing().offered:
+        abort(404)
+    return SIGNED_PDF_LIMIT
 
 
 def declaration(public_id: str, kind: str) -> WerkzeugResponse:
@@ -159,21 +187,15 @@ def declaration(public_id: str, kind: str) -> WerkzeugResponse:
     )
 
 
-@csrf.exempt  # checked below, once a key file is set to stay in memory
+@upload_limit(_key_file_limit, in_memory=True, expired=_expired)
 def with_provider(public_id: str, kind: str, provider: str):
     """Any offered signer provider: what it asks for (`Provider.asks`), then its `open`."""
     page = PAGES[kind]
     target = page.open(public_id)
-    found = get_signing()
-    if provider not in found.offered or provider not in found.providers:
-        abort(404)
-    chosen = found.providers[provider]
+    chosen = _offered_provider(provider)
     stream: InMemoryUpload | None = None
     if chosen.asks == "key_file":
-        g.upload_in_memory = KEY_FILE_MAX_BYTES
-        form: FlaskForm = Pkcs12Form()
-        if not form.validate_on_submit():
-            return _expired(page, target, provider)
+        form = Pkcs12Form()
         candidate = getattr(form.key_file.data, "stream", None)
         stream = candidate if isinstance(candidate, InMemoryUpload) else None
         if stream is not None and stream.over_limit:
@@ -185,10 +207,7 @@ def with_provider(public_id: str, kind: str, provider: str):
             secret=form.passphrase.data or "", key_file=stream.getvalue() if stream and stream.size else None
         )
     else:
-        form = PinForm()
-        if not form.validate_on_submit():
-            return _expired(page, target, provider)
-        credentials = Credentials(secret=form.pin.data or "")
+        credentials = Credentials(secret=PinForm().pin.data or "")
     try:
         target.ensure_signable()
         with chosen.open(credentials=credentials) as signer:
@@ -221,17 +240,11 @@ def with_agent(public_id: str, kind: str):
     )
 
 
-@csrf.exempt  # checked below, once the upload limit is set
+@upload_limit(_signed_pdf_limit, expired=_expired)
 def with_upload(public_id: str, kind: str):
     page = PAGES[kind]
     target = page.open(public_id)
-    if "upload" not in get_signing().offered:
-        abort(404)
-    g.upload_limit = SIGNED_PDF_LIMIT
-    form = SignedUploadForm()
-    if not form.validate_on_submit():
-        return _expired(page, target, "upload")
-    writer = writer_of(form.signed.data)
+    writer = writer_of(SignedUploadForm().signed.data)
     if writer is None or writer.size == 0:
         return page.render(target, error=_("Select the signed PDF"), method="upload", status=400)
     if writer.over_limit:

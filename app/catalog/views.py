@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
-from werkzeug.wrappers import Response
+from flask import Blueprint, Flask, abort, render_template, request
 
 from app.catalog import get_catalog
 from app.catalog.search import Filters
-from app.dossiers import services
-from app.i18n import current_locale
-from app.web.access import grant
 
-bp = Blueprint("catalog", __name__)
+bp = Blueprint("catalog", __name__, template_folder="templates")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
 
 
 @bp.get("/")
@@ -36,13 +36,3 @@ def index() -> str:
 def procedure(code: str) -> str:
     loaded = get_catalog().get(code) or abort(404)
     return render_template("catalog/procedure.html", p=loaded.definition)
-
-
-@bp.post("/procedures/<code>/start")
-def start(code: str) -> Response:
-    # The CSRF token is checked for every POST by CSRFProtect before this runs.
-    loaded = get_catalog().get(code) or abort(404)
-    started = services.start(loaded, locale=current_locale())
-    grant(started.dossier, started.secret)
-    first = loaded.definition.form.steps[0].id
-    return redirect(url_for("apply.step", public_id=started.dossier.public_id, step_id=first, new=1))

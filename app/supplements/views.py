@@ -1,31 +1,37 @@
 """Answering a request for supplements: upload the documents asked for, sign, send. Signing
-goes through the same views as the dossier's declaration (app/web/sign.py)."""
+goes through the same views as the dossier's declaration (app/signing/views.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField
 
-from app.attachments.services import MB, UploadRefused
-from app.attachments.uploads import writer_of
+from app.attachments.services import UploadRefused
 from app.dossiers import records as dossiers
+from app.dossiers.access import dossier_or_404
 from app.dossiers.models import Dossier
-from app.extensions import csrf
 from app.i18n import current_locale
+from app.signing import views as sign
 from app.signing.declarations import DeclarationToSign
 from app.signing.validation import Verdict
+from app.signing.views import SigningPage
 from app.supplements import services as supplements
 from app.supplements.models import Supplement
 from app.supplements.services import SupplementDeclaration
-from app.web import sign
-from app.web.access import dossier_or_404
-from app.web.sign import SigningPage
+from app.uploads import MB, upload_limit, writer_of
 
-bp = Blueprint("supplement", __name__, url_prefix="/dossiers/<public_id>/supplement")
+bp = Blueprint(
+    "supplement", __name__, url_prefix="/dossiers/<public_id>/supplement", template_folder="templates"
+)
+EXPIRED = _l("This page has expired or was sent from elsewhere. Reload the page and try again.")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
 
 
 class SupplementUploadForm(FlaskForm):
@@ -83,16 +89,24 @@ def page(public_id: str):
     return _page(dossier, supplement)
 
 
+def _largest_file(public_id: str) -> int:
+    """The component is chosen in the same form as the file: the largest any of them takes."""
+    dossier, _supplement = _open(public_id)
+    return max(c.max_size_mb for c in dossiers.procedure_of(dossier).definition.components) * MB
+
+
+def _upload_expired(public_id: str):
+    return _page(*_open(public_id), error=str(EXPIRED), status=400)
+
+
 @bp.post("/files")
-@csrf.exempt  # checked below, once the upload limit is known: the body is parsed only then
+@upload_limit(_largest_file, expired=_upload_expired)
 def upload(public_id: str):
     dossier, supplement = _open(public_id)
     components = {c.code: c for c in dossiers.procedure_of(dossier).definition.components}
-    g.upload_limit = max(c.max_size_mb for c in components.values()) * MB
     form = _upload_form(dossier)
-    if not form.validate_on_submit():
-        error = _("This page has expired or was sent from elsewhere. Reload the page and try again.")
-        return _page(dossier, supplement, error=error, status=400)
+    if not form.validate_on_submit():  # a component not of this procedure
+        return _page(dossier, supplement, error=str(EXPIRED), status=400)
     writer = writer_of(form.file.data)
     if writer is None:
         return _page(dossier, supplement, error=_("Select a file"), status=400)
