@@ -7,6 +7,7 @@ import subprocess
 from lxml import etree
 
 from app.catalog.loader import load_folder
+from app.delivery.packages import inputs_of
 from app.dossiers.models import Dossier
 from app.extensions import db
 from app.packaging import manifest
@@ -42,7 +43,7 @@ def test_the_sealed_manifest_verifies_and_is_reproducible(test_app, test_client,
     with test_app.app_context():
         dossier = db.session.scalars(db.select(Dossier)).one()
         seal = get_signing().provider("seal").signer()
-        made = manifest.build(dossier, files=dossier.attachments, manifest_json_sha256="0" * 64)
+        made = manifest.build(inputs_of(dossier), manifest_json_sha256="0" * 64)
         sealed = manifest.seal(made, seal, moment=dossier.received_at, package_key=dossier.code)
         again = manifest.seal(made, seal, moment=dossier.received_at, package_key=dossier.code)
         sha256 = dossier.attachments[0].sha256
