@@ -153,7 +153,8 @@ class FieldType:
             ids.append(f"{field.id}-hint")
         if spec is not None and spec.example:
             ids.append(f"{field.id}-example")
-        invalid = any(isinstance(e, str) for e in field.errors or ())
+        own = field.errors if isinstance(field.errors, list | tuple) else ()  # an address's are per part
+        invalid = any(isinstance(e, str) for e in own)
         if invalid:
             ids.append(f"{field.id}-error")
         attrs = {"aria-describedby": " ".join(ids)} if ids else {}
