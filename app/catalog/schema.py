@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializeAsAny,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -24,9 +25,7 @@ from pydantic import (
 
 from app.fields import Options, field_types, kind_of
 from app.fields.base import FieldType as Kind
-from app.texts import Text
-
-__all__ = ["Problems", "Text"]  # Text lives in app.texts; imported from here by older callers
+from app.texts import Text as Text  # lives in app.texts (below the field types); re-exported
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Circular 10/2016/TT-BTTTT agency code, e.g. 000.00.01.H22 or 000.00.12.G09.
@@ -176,7 +175,7 @@ class FormField(Strict):
     help: Text | None = None
     example: str | None = None  # a valid answer, shown as a hint; required with a pattern
     required: bool = False
-    validation: Annotated[Options, Field(validate_default=True)] = Options()
+    validation: Annotated[SerializeAsAny[Options], Field(validate_default=True)] = Options()
     options: list[Option] | None = None
     show_if: Condition | None = None
     # Repeatable groups only.
