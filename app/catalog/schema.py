@@ -19,6 +19,7 @@ from pydantic import (
     SerializeAsAny,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -151,6 +152,16 @@ class Condition(Strict):
         return self
 
 
+# What `validation:` may say depends on the field's type (each type's options schema).
+OPTIONS_JSON_SCHEMA = {
+    "type": "object",
+    "title": "Options",
+    "description": "The limits of the field's type: min_length, max_length, pattern and pattern_message "
+    "for text; min, max (and places for decimals) for numbers; not_future and not_past for dates; "
+    "min_choices and max_choices for checkboxes.",
+}
+
+
 class Problems(ValueError):
     """Several problems, each at its own path inside the model that raised them; the loader
     joins each path to the model's place in the file."""
@@ -175,7 +186,9 @@ class FormField(Strict):
     help: Text | None = None
     example: str | None = None  # a valid answer, shown as a hint; required with a pattern
     required: bool = False
-    validation: Annotated[SerializeAsAny[Options], Field(validate_default=True)] = Options()
+    validation: Annotated[
+        SerializeAsAny[Options], Field(validate_default=True), WithJsonSchema(OPTIONS_JSON_SCHEMA)
+    ] = Options()
     options: list[Option] | None = None
     show_if: Condition | None = None
     # Repeatable groups only.
