@@ -39,6 +39,7 @@ class Spec(Protocol):
     min_entries: int
     max_entries: int
     add_label: Text | None
+    show_if: Any
 
 
 class Options(BaseModel):
