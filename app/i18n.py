@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, current_app, request, session
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import format_currency, format_datetime, get_locale
 
 from app.extensions import babel
 
@@ -34,11 +34,18 @@ def vnd(amount: int) -> str:
 
 
 def day(value: date | None) -> str:
-    return format_date(value, format="medium") if value else ""
+    """A date as it is written in Viet Nam, in both languages: 22/12/2026."""
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def formal_day(value: date) -> str:
+    """A date as formal Vietnamese text writes it (a declaration's date line)."""
+    return f"ngày {value.day:02d} tháng {value.month:02d} năm {value.year}"
 
 
 def moment(value: datetime | None) -> str:
-    return format_datetime(value, format="medium") if value else ""
+    """A moment in the site's time zone: 22/12/2026 14:05."""
+    return format_datetime(value, format="dd/MM/yyyy HH:mm") if value else ""
 
 
 def init_app(app: Flask) -> None:

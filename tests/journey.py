@@ -26,12 +26,14 @@ def valid_text(spec: FormField) -> str:
 
 
 def valid_number(spec: FormField, decimal: bool) -> str:
+    """A number in range, whole when one fits: "1.500" and "12,5" mean different things in
+    Vietnamese and English, a whole number without separators reads the same in both."""
     low = spec.validation.min if spec.validation.min is not None else 1
     high = spec.validation.max if spec.validation.max is not None else low + 100
     value = Decimal(str(low)) + (Decimal(str(high)) - Decimal(str(low))) / 2
-    if decimal:
-        return str(value.quantize(Decimal(1).scaleb(-(spec.validation.places or 2))))
-    return str(int(value))
+    if not decimal or Decimal(str(low)) <= int(value) <= Decimal(str(high)):
+        return str(int(value))
+    return str(value.quantize(Decimal(1).scaleb(-(spec.validation.places or 2))))
 
 
 def valid_pairs(spec: FormField, key: str) -> list[tuple[str, str]]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from app.catalog.schema import Procedure
+from app.catalog.schema import Problems, Procedure
 
 # libyaml's parser when PyYAML was built with it (the wheels are): several times faster.
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -52,6 +53,21 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+def _errors(name: str, error: Any) -> list[CatalogError]:
+    """One pydantic error as catalog errors: a model's `Problems` each at its own path."""
+    where = _path(error["loc"])
+    found = (error.get("ctx") or {}).get("error")
+    if isinstance(found, Problems):
+        return [CatalogError(name, _join(where, path), reason) for path, reason in found.problems]
+    return [CatalogError(name, where, error["msg"].removeprefix("Value error, "))]
+
+
+def _join(where: str, path: str) -> str:
+    if not where or not path:
+        return where or path
+    return where + path if path.startswith(("[", ".")) else f"{where}.{path}"
+
+
 def parse_definition(raw: bytes, source: Path) -> tuple[LoadedProcedure | None, list[CatalogError]]:
     name = source.name
     try:
@@ -69,9 +85,7 @@ def parse_definition(raw: bytes, source: Path) -> tuple[LoadedProcedure | None, 
     try:
         definition = Procedure.model_validate(data)
     except ValidationError as exc:
-        return None, [
-            CatalogError(name, _path(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()
-        ]
+        return None, [error for e in exc.errors() for error in _errors(name, e)]
     return LoadedProcedure(definition, hashlib.sha256(raw).hexdigest(), source, text), []
 
 

@@ -10,9 +10,23 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from app.fields import Options, field_types, kind_of
+from app.fields.base import FieldType as Kind
+from app.texts import Text as Text  # lives in app.texts (below the field types); re-exported
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Circular 10/2016/TT-BTTTT agency code, e.g. 000.00.01.H22 or 000.00.12.G09.
@@ -37,16 +51,6 @@ FILE_KINDS: dict[str, tuple[str, ...]] = {
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(Strict):
-    """A text in both languages; Vietnamese is the reference."""
-
-    vi: Annotated[str, Field(min_length=1)]
-    en: Annotated[str, Field(min_length=1)]
-
-    def get(self, locale: str) -> str:
-        return self.en if locale == "en" else self.vi
 
 
 class Level(StrEnum):
@@ -148,56 +152,43 @@ class Condition(Strict):
         return self
 
 
-FieldType = Literal[
-    "text",
-    "textarea",
-    "integer",
-    "decimal",
-    "date",
-    "select",
-    "radio",
-    "checkboxes",
-    "email",
-    "phone",
-    "personal_id",
-    "tax_code",
-    "address",
-    "group",
-]
+# What `validation:` may say depends on the field's type (each type's options schema).
+OPTIONS_JSON_SCHEMA = {
+    "type": "object",
+    "title": "Options",
+    "description": "The limits of the field's type: min_length, max_length, pattern and pattern_message "
+    "for text; min, max (and places for decimals) for numbers; not_future and not_past for dates; "
+    "min_choices and max_choices for checkboxes.",
+}
 
 
-class Validation(Strict):
-    min_length: Annotated[int, Field(ge=0)] | None = None
-    max_length: Annotated[int, Field(ge=1)] | None = None
-    pattern: str | None = None
-    pattern_message: Text | None = None
-    min: float | None = None
-    max: float | None = None
-    places: Annotated[int, Field(ge=0, le=6)] | None = None  # decimals
-    not_future: bool = False
-    not_past: bool = False
-    min_choices: Annotated[int, Field(ge=0)] | None = None
-    max_choices: Annotated[int, Field(ge=1)] | None = None
+class Problems(ValueError):
+    """Several problems, each at its own path inside the model that raised them; the loader
+    joins each path to the model's place in the file."""
 
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                re.compile(v)
-            except re.error as exc:
-                raise ValueError(f"pattern does not compile: {exc}") from exc
-        return v
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{path}: {reason}" for path, reason in problems))
+        self.problems = problems
+
+
+def _names(names: list[str]) -> str:
+    quoted = [repr(n) for n in names]
+    return ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
 
 
 class FormField(Strict):
+    """One question. What `validation:` may say depends on the type: each field type in
+    app.fields brings its options schema, and its own checks of the definition."""
+
     name: str
-    type: FieldType
+    type: str
     label: Text
     help: Text | None = None
     example: str | None = None  # a valid answer, shown as a hint; required with a pattern
     required: bool = False
-    validation: Validation = Validation()
+    validation: Annotated[
+        SerializeAsAny[Options], Field(validate_default=True), WithJsonSchema(OPTIONS_JSON_SCHEMA)
+    ] = Options()
     options: list[Option] | None = None
     show_if: Condition | None = None
     # Repeatable groups only.
@@ -213,31 +204,43 @@ class FormField(Strict):
             raise ValueError("field names are lower_snake_case ASCII, starting with a letter")
         return v
 
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, v: str) -> str:
+        if v not in field_types():
+            raise ValueError(f"Input should be {_names(list(field_types()))}")
+        return v
+
+    @field_validator("validation", mode="before")
+    @classmethod
+    def _options_of_type(cls, v: object, info: ValidationInfo) -> object:
+        name = info.data.get("type")
+        if name not in field_types():
+            return Options()  # the type is refused on its own
+        try:
+            raw = v.model_dump(exclude_unset=True) if isinstance(v, BaseModel) else v
+            return kind_of(name).options.model_validate(raw if raw is not None else {})
+        except ValidationError as exc:
+            raise Problems(
+                [(_relative(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+            ) from None
+
     @model_validator(mode="after")
     def _consistent(self) -> FormField:
-        if self.validation.pattern:
-            if self.example is None:
-                raise ValueError("a field with a pattern needs an example that matches it")
-            if not re.fullmatch(self.validation.pattern, self.example):
-                raise ValueError(f"the example {self.example!r} does not match the pattern")
-        if self.type in ("select", "radio", "checkboxes"):
-            if not self.options:
-                raise ValueError(f"a {self.type} field needs options")
-            values = [o.value for o in self.options]
-            if len(values) != len(set(values)):
-                raise ValueError("option values must be unique")
-        elif self.options:
-            raise ValueError(f"a {self.type} field takes no options")
-        if self.type == "group":
-            if not self.fields:
-                raise ValueError("a group needs fields")
-            if any(f.type == "group" for f in self.fields):
-                raise ValueError("groups do not nest")
-            if self.min_entries > self.max_entries:
-                raise ValueError("min_entries is larger than max_entries")
-        elif self.fields:
-            raise ValueError(f"a {self.type} field takes no sub-fields")
+        problems = [(f"validation.{path}", reason) for path, reason in self.validation.problems()]
+        problems.extend(self.kind.problems(self))
+        if problems:
+            raise Problems(problems)
         return self
+
+    @property
+    def kind(self) -> Kind:
+        """The field type: how this question is built, checked, shown and rendered."""
+        return kind_of(self.type)
+
+
+def _relative(loc: tuple[int | str, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
 
 
 class Step(Strict):
@@ -308,29 +311,35 @@ class Procedure(Strict):
 
     @model_validator(mode="after")
     def _references(self) -> Procedure:
+        problems: list[tuple[str, str]] = []
         codes = [c.code for c in self.components]
-        if len(codes) != len(set(codes)):
-            raise ValueError("component codes must be unique")
+        for index, code in enumerate(codes):
+            if code in codes[:index]:
+                problems.append((f"components[{index}].code", f"component code {code!r} is given twice"))
         step_ids = [s.id for s in self.form.steps]
-        if len(step_ids) != len(set(step_ids)):
-            raise ValueError("step ids must be unique")
+        for index, step_id in enumerate(step_ids):
+            if step_id in step_ids[:index]:
+                problems.append((f"form.steps[{index}].id", f"step id {step_id!r} is given twice"))
         seen: dict[str, FormField] = {}
-        for step in self.form.steps:
-            for f in step.fields:
-                if f.name in seen:
-                    raise ValueError(f"field {f.name!r} is defined twice")
-                if f.show_if is not None:
-                    _check_condition(f, f.show_if, seen, step.fields)
-                seen[f.name] = f
-                for sub in f.fields or []:
-                    if sub.show_if is not None:
-                        raise ValueError(f"{f.name}.{sub.name}: conditions inside groups are not supported")
+        for s, step in enumerate(self.form.steps):
+            for f, field in enumerate(step.fields):
+                where = f"form.steps[{s}].fields[{f}]"
+                if field.name in seen:
+                    problems.append((f"{where}.name", f"field {field.name!r} is defined twice"))
+                if field.show_if is not None:
+                    problems.extend(
+                        (f"{where}.show_if{path}", reason)
+                        for path, reason in _condition_problems(field.show_if, seen, step.fields)
+                    )
+                seen.setdefault(field.name, field)
         top_level = {n: f for n, f in seen.items() if f.type != "group"}
         mapping = self.form.applicant
         for key in ApplicantMapping.model_fields:
-            for ref in getattr(mapping, key):
+            for index, ref in enumerate(getattr(mapping, key)):
                 if ref not in top_level:
-                    raise ValueError(f"form.applicant.{key} names unknown field {ref!r}")
+                    problems.append((f"form.applicant.{key}[{index}]", f"names unknown field {ref!r}"))
+        if problems:
+            raise Problems(problems)
         return self
 
     def field_named(self, name: str) -> FormField:
@@ -341,18 +350,23 @@ class Procedure(Strict):
         raise KeyError(name)
 
 
-def _check_condition(
-    field: FormField, cond: Condition, earlier: dict[str, FormField], same_step: list[FormField]
-) -> None:
+def _condition_problems(
+    cond: Condition, earlier: dict[str, FormField], same_step: list[FormField]
+) -> list[tuple[str, str]]:
+    """What is wrong with a condition, at paths inside it ("" for the condition itself)."""
     target = earlier.get(cond.field) or next((f for f in same_step if f.name == cond.field), None)
     if target is None:
-        raise ValueError(f"{field.name}.show_if refers to {cond.field!r}, which is not defined before it")
+        return [(".field", f"refers to {cond.field!r}, which is not defined before it")]
     if target.type not in ("select", "radio", "checkboxes"):
-        raise ValueError(f"{field.name}.show_if must refer to a select, radio or checkboxes field")
+        return [(".field", f"{cond.field!r} is not a select, radio or checkboxes field")]
     allowed = {o.value for o in target.options or []}
-    wanted = [cond.equals] if cond.equals is not None else (cond.any_of or [cond.checked])
-    for value in wanted:
-        if value not in allowed:
-            raise ValueError(f"{field.name}.show_if: {value!r} is not an option of {cond.field!r}")
+    if cond.equals is not None:
+        wanted = [(".equals", cond.equals)]
+    elif cond.any_of is not None:
+        wanted = [(f".any_of[{i}]", v) for i, v in enumerate(cond.any_of)]
+    else:
+        wanted = [(".checked", cond.checked or "")]
+    problems = [(path, f"{v!r} is not an option of {cond.field!r}") for path, v in wanted if v not in allowed]
     if cond.checked is not None and target.type != "checkboxes":
-        raise ValueError(f"{field.name}.show_if.checked needs a checkboxes field")
+        problems.append((".checked", f"{cond.field!r} is not a checkboxes field"))
+    return problems

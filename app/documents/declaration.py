@@ -19,6 +19,7 @@ from app.catalog.loader import LoadedProcedure
 from app.clock import VIETNAM
 from app.dossiers.models import Dossier
 from app.forms.answers import sections
+from app.i18n import formal_day
 
 FONTS = Path(__file__).parent / "fonts"
 # Where the applicant's signature is drawn: the lower right of the last page, in PDF points.
@@ -67,12 +68,23 @@ class Document(FPDF):
         self.ln(gap)
 
     def pair(self, label: str, value: str, indent: float = 0) -> None:
-        """The label in bold, then the answer as typed: never read as markup."""
+        """The label in bold, then the answer as typed: never read as markup.
+
+        A word of the answer (a number such as "12,5") is never split: when the first one
+        does not fit after the label, the answer starts on the next line. (fpdf2 breaks lines
+        at spaces within one write, and anywhere when a write starts mid-line with a word
+        too long for what is left of the line.)"""
         self.set_x(self.l_margin + indent)
         self.set_font("NotoSans", "B", 10.5)
         self.write(15, f"{label}: ")
         self.set_font("NotoSans", "", 10.5)
-        self.write(15, value or "—")
+        text = value or "—"
+        first = text.split(maxsplit=1)[0] if text.strip() else text
+        left = self.w - self.r_margin - self.get_x()
+        if self.get_string_width(first) > left:
+            self.ln(15)
+            self.set_x(self.l_margin + indent)
+        self.write(15, text)
         self.ln(16)
 
 
@@ -132,7 +144,7 @@ def render(dossier: Dossier, procedure: LoadedProcedure, *, prepared: datetime |
     )
     address = dossier.answers.get(d.form.applicant.address[0]) if d.form.applicant.address else None
     place = (address or {}).get("province") or ""
-    dated = f"{place + ', ' if place else ''}ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    dated = f"{place + ', ' if place else ''}{formal_day(day)}"
     needed = SIGNATURE_HEIGHT + 40
     if pdf.get_y() + needed > pdf.h - pdf.b_margin:
         pdf.add_page()

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from app.catalog.loader import LoadedProcedure
 from app.catalog.schema import FormField, Step
+from app.fields.group import GroupType
 from app.forms.builder import answers_formdata, step_form_class
-from app.forms.fields import Answer, GroupType, display
+from app.forms.fields import Answer, display
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,9 @@ def sections(procedure: LoadedProcedure, answers: dict[str, Answer]) -> list[Sec
         for name in form.visible(answers):
             spec = form.specs[name]
             value = answers.get(name)
-            if spec.type == "group":
-                rows.append(Row(spec, "", GroupType.rows(spec, value)))
+            kind = spec.kind
+            if isinstance(kind, GroupType):
+                rows.append(Row(spec, "", kind.rows(spec, value)))
             else:
                 rows.append(Row(spec, display(spec, value), None))
         found.append(Section(step, index, rows, complete))

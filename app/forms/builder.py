@@ -12,8 +12,8 @@ from werkzeug.datastructures import MultiDict
 from app.catalog.loader import LoadedProcedure
 from app.catalog.schema import Condition, Step
 from app.catalog.schema import FormField as Spec
-from app.forms.fields import FIELD_TYPES, Answer, formdata_for
-from app.forms.text import Localized
+from app.forms.fields import Answer, formdata_for
+from app.texts import Localized
 
 _classes: dict[tuple[str, str], type[StepForm]] = {}
 _lock = threading.Lock()
@@ -60,8 +60,7 @@ class StepForm(FlaskForm):
         """This step's answers after validate_step(): visible fields' values, hidden ones None."""
         shown = set(self.visible(answers))
         return {
-            name: FIELD_TYPES[spec.type].answer(self[name]) if name in shown else None
-            for name, spec in self.specs.items()
+            name: spec.kind.answer(self[name]) if name in shown else None for name, spec in self.specs.items()
         }
 
 
@@ -78,7 +77,7 @@ def step_form_class(procedure: LoadedProcedure, step_id: str) -> type[StepForm]:
 
 def _build(procedure: LoadedProcedure, step_id: str) -> type[StepForm]:
     step = next(s for s in procedure.definition.form.steps if s.id == step_id)
-    attrs: dict[str, Any] = {spec.name: FIELD_TYPES[spec.type].build(spec) for spec in step.fields}
+    attrs: dict[str, Any] = {spec.name: spec.kind.build(spec) for spec in step.fields}
     attrs["step"] = step
     attrs["specs"] = {spec.name: spec for spec in step.fields}
     return type(f"Step_{step_id}", (StepForm,), attrs)
@@ -102,8 +101,18 @@ def error_items(form: StepForm, visible: list[str]) -> list[tuple[str, str, str]
         label = str(field.label.text)
         if field.type == "GroupList":
             items.extend((field.id, label, e) for e in field.errors if isinstance(e, str))
-            for entry in field.entries:
-                items.extend((f"{entry.id}-{sub}", label, msgs[0]) for sub, msgs in entry.errors.items())
+            for number, entry in enumerate(field.entries, 1):
+                for sub, msgs in entry.errors.items():
+                    question = str(
+                        _l(
+                            "%(group)s, entry %(num)d, %(question)s",
+                            group=label,
+                            num=number,
+                            question=entry.form[sub].label.text,
+                        )
+                    )
+                    first = msgs[0] if isinstance(msgs, list) else next(iter(msgs.values()))[0]
+                    items.append((f"{entry.id}-{sub}", question, first))
         elif isinstance(field.errors, dict):  # address parts
             items.extend((f"{field.id}-{sub}", label, msgs[0]) for sub, msgs in field.errors.items())
         else:

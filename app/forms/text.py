@@ -1,26 +1,8 @@
-"""Definition texts that pick their language when they are rendered, not when a form class is built."""
+"""Kept for the callers that import from here: the texts live in `app.texts`, the locale in `app.i18n`."""
 
 from __future__ import annotations
 
-from markupsafe import Markup, escape
-
-from app.catalog.schema import Text
 from app.i18n import current_locale
+from app.texts import Localized
 
-
-class Localized:
-    """A `Text` that renders in the request's language; usable wherever WTForms wants a label."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: Text) -> None:
-        self.text = text
-
-    def __str__(self) -> str:
-        return self.text.get(current_locale())
-
-    def __html__(self) -> Markup:
-        return escape(str(self))
-
-    def __bool__(self) -> bool:
-        return True
+__all__ = ["Localized", "current_locale"]

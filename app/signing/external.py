@@ -152,7 +152,7 @@ def prepare(token: str, *, certificate: bytes, chain: list[bytes]) -> dict[str, 
     async def run() -> tuple[PreparedByteRangeDigest, bytes, cms.CMSAttributes]:
         writer = IncrementalPdfFileWriter(BytesIO(declaration.pdf), strict=False)
         digest, _tbs, output = await pdf_signer.async_digest_doc_for_signing(
-            writer, bytes_reserved=pades.RESERVED[level.value]
+            writer, bytes_reserved=pades.RESERVED[level.value], appearance_text_params=pades.stamp_params()
         )
         attrs = await placeholder.signed_attrs(digest.document_digest, "sha256", use_pades=True)
         return digest, output.getvalue(), attrs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import unicodedata
+from datetime import datetime
 from enum import StrEnum
 from functools import cache
 from io import BytesIO
@@ -18,6 +19,8 @@ from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
+
+from app.clock import VIETNAM, now
 
 FONTS = Path(__file__).parents[1] / "documents" / "fonts"
 # Subsetting the full Noto Sans costs ~200 ms a signature (fontTools decompiles its layout
@@ -65,13 +68,20 @@ class InMemoryFont(GlyphAccumulatorFactory):
 
 
 STAMP_TEXT = "Ký bởi: %(signer)s\nThời gian ký: %(ts)s"
+STAMP_TIME = "%d/%m/%Y %H:%M:%S %z"
+
+
+def stamp_params(moment: datetime | None = None) -> dict[str, str]:
+    """The stamp's signing time in Viet Nam's time, whatever the server's zone (pyHanko's own
+    default is the machine's local time, UTC on a server)."""
+    return {"ts": (moment or now()).astimezone(VIETNAM).strftime(STAMP_TIME)}
 
 
 @cache
 def _style(font: str) -> TextStampStyle:
     return TextStampStyle(
         stamp_text=STAMP_TEXT,
-        timestamp_format="%d/%m/%Y %H:%M:%S %z",
+        timestamp_format=STAMP_TIME,
         text_box_style=TextBoxStyle(font=InMemoryFont(font), font_size=9),
         border_width=1,
     )
@@ -117,7 +127,12 @@ async def async_sign(
     )
     out = BytesIO()
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-    await pdf_signer.async_sign_pdf(writer, output=out, bytes_reserved=RESERVED[level.value])
+    await pdf_signer.async_sign_pdf(
+        writer,
+        output=out,
+        bytes_reserved=RESERVED[level.value],
+        appearance_text_params=stamp_params() if box else None,
+    )
     return out.getvalue()
 
 

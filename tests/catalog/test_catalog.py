@@ -129,7 +129,7 @@ def test_references_inside_a_definition_are_checked(runner, tmp_path):
     result = runner.invoke(args=["catalog", "check", str(tmp_path)])
     assert result.exit_code != 0
     assert (
-        "a.yaml: personal_id.show_if: 'robot' is not an option of 'applicant_type'"
+        "a.yaml: form.steps[1].fields[2].show_if.equals: 'robot' is not an option of 'applicant_type'"
         in result.output.splitlines()
     )
 

@@ -55,7 +55,7 @@ def test_a_personal_id_opens_with_a_province_code(code, rest):
 @given(st.text(alphabet="0123456789", min_size=9, max_size=9))
 def test_tax_code_with_its_check_digit_is_accepted(first_nine):
     code = with_check_digit(first_nine)
-    if code is None:  # no valid code has these first nine digits
+    if code is None or first_nine[2:] == "0000000":  # no valid code has these first nine digits
         for last in "0123456789":
             with pytest.raises(InvalidIdentifier):
                 identifiers.tax_code(first_nine + last)
@@ -81,7 +81,11 @@ def test_real_tax_codes_pass():
         assert identifiers.tax_code(code) == code
 
 
-@given(st.sampled_from("35789"), st.text(alphabet="0123456789", min_size=8, max_size=8))
+# Mobile network prefixes in use (Viettel, VinaPhone, MobiFone, Vietnamobile, Gmobile, iTel…).
+MOBILE_PREFIXES = ["32", "35", "39", "56", "58", "70", "79", "81", "86", "88", "90", "91", "97", "98"]
+
+
+@given(st.sampled_from(MOBILE_PREFIXES), st.text(alphabet="0123456789", min_size=7, max_size=7))
 def test_mobile_numbers_in_any_common_writing(prefix, rest):
     national = f"0{prefix}{rest}"
     for written in (
@@ -97,6 +101,24 @@ def test_mobile_numbers_in_any_common_writing(prefix, rest):
 def test_text_without_digits_is_never_a_phone_number(text):
     with pytest.raises(InvalidIdentifier):
         identifiers.phone(text)
+
+
+def test_tax_codes_that_stdnum_refuses():
+    """The check digit alone let these through: a sequence number of all zeros, which no
+    enterprise is given (python-stdnum's rule)."""
+    for code in ("0100000003", "0200000007"):
+        assert identifiers.tax_check_digit(code[:9]) == int(code[9])  # the digit is right
+        with pytest.raises(InvalidIdentifier) as exc:
+            identifiers.tax_code(code)
+        assert str(exc.value) == "This tax code does not exist: check for a typing mistake"
+
+
+@pytest.mark.parametrize("number", ["0500000000", "0801234567", "0312345", "+1 202 555 0100"])
+def test_phone_numbers_outside_the_numbering_plan_are_refused(number):
+    """Not numbers of Viet Nam's plan (no network uses 050 or 080; too short; another country),
+    though the old hand-written pattern let the first two through."""
+    with pytest.raises(InvalidIdentifier):
+        identifiers.phone(number)
 
 
 def test_fixed_line_numbers():

@@ -93,7 +93,7 @@ def fill_all(client, url, overrides: dict | None = None):
 
 def test_review_shows_answers_in_the_language_chosen_and_links_back(test_client):
     url = start(test_client, "T.000001")
-    fill_all(test_client, url)
+    fill_all(test_client, url, {"basics": {"area_ha": ["500.25"]}})
     review = page(test_client.get(base_of(url) + "/review"))
     answers = {
         a.select_one("dt").get_text(strip=True): a.select_one("dd").get_text(" ", strip=True)
