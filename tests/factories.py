@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import factory
-from flask import url_for
+from flask import Flask, url_for
 from werkzeug.datastructures import MultiDict
 
 from app.attachments import services as attachments
@@ -24,7 +24,7 @@ from app.backoffice import outbox
 from app.backoffice.models import OutboxMessage
 from app.catalog import get_catalog
 from app.catalog.loader import LoadedProcedure
-from app.catalog.schema import Component
+from app.catalog.schema import Component, Procedure
 from app.dossiers import services as dossiers
 from app.dossiers.models import Attachment, Dossier
 from app.dossiers.services import Started
@@ -118,7 +118,14 @@ class DraftFactory(factory.Factory):
 
     @classmethod
     def _make(
-        cls, *, procedure: str, locale: str, answered: bool, attached: bool, overrides: dict | None, **rest: Any
+        cls,
+        *,
+        procedure: str,
+        locale: str,
+        answered: bool,
+        attached: bool,
+        overrides: dict | None,
+        **rest: Any,
     ) -> Started:
         loaded = get_catalog().get(procedure)
         assert loaded is not None, procedure
@@ -207,3 +214,9 @@ class OutboxMessageFactory(factory.Factory):
         found = outbox.delivery_of(made.dossier)
         assert found is not None
         return found
+
+
+def submitted(app: Flask, definition: Procedure, key: tuple[bytes, str]) -> str:
+    """A dossier of `definition` submitted in `app`, signed with `key`: its code."""
+    with app.test_request_context():
+        return SubmittedFactory(procedure=definition.code, key=key).dossier.code

@@ -21,7 +21,8 @@ def test_a_submitted_dossier_is_what_the_journey_makes(test_app, test_client, ci
     with test_app.test_request_context():
         made = SubmittedFactory(key=citizen_key)
         assert made.dossier.status == Status.NEW
-        assert made.dossier.code and made.dossier.receipt_sha256
+        assert made.dossier.code
+        assert made.dossier.receipt_sha256
         assert db.session.scalars(db.select(OutboxMessage)).one().dossier_id == made.dossier.id
         code = made.dossier.code
     status = page(test_client.get(resume_url(made), follow_redirects=True))
@@ -31,7 +32,8 @@ def test_a_submitted_dossier_is_what_the_journey_makes(test_app, test_client, ci
 def test_drafts_signed_or_not_with_more_files(test_app, citizen_key):
     with test_app.test_request_context():
         empty = DraftFactory(answered=False, attached=False)
-        assert empty.dossier.answers == {} and not empty.dossier.attachments
+        assert empty.dossier.answers == {}
+        assert not empty.dossier.attachments
         signed = SignedFactory(key=citizen_key)
         assert signed.dossier.status == Status.SIGNED
         AttachmentFactory(dossier=signed.dossier, component="IMG", filename="b.png", content=files.png())

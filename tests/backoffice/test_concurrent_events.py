@@ -23,7 +23,7 @@ from tests.backoffice.conftest import DEFINITION, SECRET
 from tests.backoffice.test_events import event, post
 from tests.backoffice.test_results import result, signed_by
 from tests.conftest import TEST_CATALOG
-from tests.journey import submitted
+from tests.factories import submitted
 
 COPIES = 3
 ROUNDS = 3  # dossiers, each sent its copies at once: a race that slips past one round meets the next

@@ -19,7 +19,7 @@ from app.packaging.package import build
 from tests.backoffice.conftest import DEFINITION
 from tests.backoffice.test_faults import deliveries, portal, post_package, time_passes
 from tests.conftest import TEST_CATALOG
-from tests.journey import submitted
+from tests.factories import submitted
 
 
 def delivery(app) -> OutboxMessage:

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.packaging.package import build
 from tests.backoffice.reference import SECRET
 from tests.conftest import TEST_CATALOG
-from tests.journey import submitted
+from tests.factories import submitted
 
 DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
 

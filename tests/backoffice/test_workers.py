@@ -17,7 +17,7 @@ from tests.backoffice.clones import clone_submitted
 from tests.backoffice.test_faults import time_passes
 from tests.backoffice.workers import start_worker
 from tests.conftest import TEST_CATALOG, page
-from tests.journey import submitted
+from tests.factories import submitted
 from tests.staff.test_deliveries_page import PASSWORD, cells, sign_in
 from tests.waiting import wait_for
 

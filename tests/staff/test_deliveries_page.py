@@ -14,7 +14,7 @@ from app.dossiers import calendar
 from app.extensions import db
 from app.staff.models import StaffUser
 from tests.conftest import TEST_CATALOG, csrf_token, page
-from tests.journey import submitted
+from tests.factories import submitted
 
 DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
 PASSWORD = "mật khẩu đủ dài của cán bộ"
