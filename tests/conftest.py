@@ -1,5 +1,6 @@
 """Fixtures: an app on a real database (SQLite by default; PostgreSQL when
-TEST_POSTGRES_URL is set), migrated once per worker and emptied between tests."""
+TEST_POSTGRES_URL is set), migrated once per worker; each test inside a transaction rolled back
+at its end, or, marked `committed`, with real commits and every table emptied after it."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -17,29 +18,12 @@ import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import URL, Connection, Engine, Table, event, func, make_url, select
 
 from app import create_app
 from app.extensions import db
 
 PG_BASE = os.environ.get("TEST_POSTGRES_URL")
-# Children first, so that deleting in this order never breaks a foreign key.
-TABLES = (
-    "staff_sessions",
-    "staff_users",
-    "supplement_files",
-    "result_documents",
-    "backoffice_events",
-    "outbox",
-    "supplements",
-    "external_signing_sessions",
-    "dossier_signatures",
-    "dossier_events",
-    "attachments",
-    "dossiers",
-    "dossier_sequences",
-    "procedure_versions",
-)
 
 
 @pytest.fixture(scope="session")
@@ -67,15 +51,127 @@ def migrated(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str
     return database_url
 
 
-def _empty(database_url: str) -> None:
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+# The database, per test. By default a test runs inside one transaction that is rolled back at
+# its end (Warehouse's db_session is the model): every app the test makes shares one connection
+# holding an outer transaction, and the sessions join it with savepoints, so that the services'
+# own commit() calls release a savepoint and nothing is left for the next test, whatever tables
+# it wrote. This holds only while one thread uses the database. A test whose data must really be
+# committed, because another thread or process reads or writes it (a live server, racing
+# threads, delivery workers, the in-process delivery thread), is marked `committed`, or uses a
+# fixture in COMMITTED_FIXTURES; its commits are real and every table of the models
+# (db.metadata, so a new table cannot be forgotten) is emptied after it.
+COMMITTED_FIXTURES = frozenset({"live_server"})  # serves the app from its own threads
+
+# Sessions joining the outer transaction commit a savepoint, never the transaction itself.
+db.session.session_factory.configure(join_transaction_mode="create_savepoint")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "committed: the test's commits are real, seen by other threads or processes; "
+        "every table is emptied after it (the default is one rolled-back transaction)",
+    )
+
+
+def is_committed(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("committed") is not None or not COMMITTED_FIXTURES.isdisjoint(
+        request.fixturenames
+    )
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def _outer_transaction(engine: Engine) -> Connection:
+    connection = engine.connect()
+    if engine.dialect.name == "sqlite":
+        # pysqlite opens a transaction only before a write and lets SAVEPOINT open (and RELEASE
+        # end) one of its own: SQLAlchemy's recipe takes BEGIN out of its hands.
+        connection.connection.driver_connection.isolation_level = None
+        event.listen(connection, "begin", _begin_sqlite)
+    connection.begin()
+    return connection
+
+
+def _tables() -> list[Table]:
+    """Every table of the models, children first (deleting in this order breaks no key)."""
+    return list(reversed(db.metadata.sorted_tables))
+
+
+def _rows_left(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in _tables()}
+    return {name: count for name, count in counts.items() if count}
+
+
+def _empty(engine: Engine) -> None:
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
+            names = ", ".join(conn.dialect.identifier_preparer.quote(t.name) for t in _tables())
+            conn.exec_driver_sql(f"TRUNCATE {names} CASCADE")
         else:
-            for table in TABLES:
-                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (fixed names)
-    engine.dispose()
+            for table in _tables():
+                conn.execute(table.delete())
+
+
+def _same_database(a: URL | str, b: URL | str) -> bool:
+    def where(url: URL | str) -> tuple:
+        url = make_url(url)
+        return url.get_backend_name(), url.host, url.port, url.database
+
+    return where(a) == where(b)
+
+
+@dataclass
+class DatabaseOfTest:
+    """The migrated database as one test sees it: rolled back after the test, or committed."""
+
+    url: str
+    committed: bool
+    connection: Connection | None = None
+    engines: list[Engine] = field(default_factory=list)
+
+    def bind(self, app: Flask) -> None:
+        """Point the app's sessions at the test's connection (rolled back) or leave them on the
+        app's own engine (committed)."""
+        with app.app_context():
+            self.engines.append(db.engine)
+            if self.committed or not _same_database(db.engine.url, self.url):
+                return  # committed, or another database the test made for itself
+            if self.connection is None:
+                self.connection = _outer_transaction(db.engine)
+            # Flask-SQLAlchemy picks the bind from this mapping, whatever the session says.
+            db.engines[None] = self.connection  # type: ignore[index]  (a Mapping, but the app's own dict)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.rollback()
+            self.connection.invalidate()  # never back to the pool with pysqlite's BEGIN turned off
+            self.connection.close()
+        try:
+            ours = [e for e in self.engines if _same_database(e.url, self.url)]
+            if ours:
+                left = _rows_left(ours[0])
+                if left:
+                    _empty(ours[0])
+                if left and not self.committed:
+                    pytest.fail(
+                        f"rows committed outside the test's transaction: {left}; "
+                        "mark the test @pytest.mark.committed",
+                        pytrace=False,
+                    )
+        finally:
+            for engine in self.engines:
+                engine.dispose()
+
+
+@pytest.fixture
+def database(migrated: str, request: pytest.FixtureRequest) -> Iterator[DatabaseOfTest]:
+    found = DatabaseOfTest(migrated, committed=is_committed(request))
+    yield found
+    found.close()
 
 
 @pytest.fixture(scope="session")
@@ -89,17 +185,15 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 
 
 @pytest.fixture
-def make_app(migrated: str, tmp_path: Path, pki) -> Iterator:
+def make_app(database: DatabaseOfTest, tmp_path: Path, pki) -> Callable[..., Flask]:
     from tests.pki import PASSPHRASE
-
-    apps: list[Flask] = []
 
     seal = tmp_path / "seal.p12"
     seal.write_bytes(pki.pkcs12("seal"))
 
     def make(instance_path: str | None = None, **config: object) -> Flask:
         settings = {
-            "DATABASE_URL": migrated,
+            "DATABASE_URL": database.url,
             "BLOB_DIR": tmp_path / "blobs",
             "SECRET_KEY": "test",
             "SIGNING_TRUST_ROOTS": [pki.root_pem],
@@ -115,14 +209,10 @@ def make_app(migrated: str, tmp_path: Path, pki) -> Iterator:
         instance_path = instance_path or str(tmp_path / "instance")
         app = create_app(settings, instance_path=instance_path)
         app.config["TESTING"] = True
-        apps.append(app)
+        database.bind(app)
         return app
 
-    yield make
-    for app in apps:
-        with app.app_context():
-            db.engine.dispose()
-    _empty(migrated)
+    return make
 
 
 @pytest.fixture

@@ -9,6 +9,6 @@ from app.extensions import db
 
 
 def test_models_and_migrations_agree(app):
-    with app.app_context(), db.engine.connect() as conn:
-        differences = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    with app.app_context():
+        differences = compare_metadata(MigrationContext.configure(db.session.connection()), db.metadata)
     assert differences == []

@@ -24,7 +24,7 @@ from schemathesis.config import SchemathesisConfig
 from app.api.openapi import document as openapi_document
 from tests.backoffice.conftest import DEFINITION, SECRET
 from tests.conftest import TEST_CATALOG
-from tests.journey import submitted
+from tests.factories import submitted
 from tests.signing.kinds import prepare
 from tests.signing.test_external import session_url
 

@@ -184,6 +184,7 @@ def test_another_browser_cannot_upload_or_download(test_app, test_client, docume
     assert stranger.get(documents_url).status_code == 404
 
 
+@pytest.mark.committed  # the second upload comes from another thread
 def test_two_uploads_at_once_cannot_both_take_the_last_place(test_client, test_app, documents_url):
     """The limits are counted on the dossier as read; when another upload lands in between, the
     dossier's version has moved and the late one is refused instead of overflowing the limit."""

@@ -6,8 +6,8 @@ import pytest
 
 from app.catalog.loader import load_folder
 from tests.backoffice.reference import ReferenceBackOffice
-from tests.conftest import TEST_CATALOG, page
-from tests.journey import apply
+from tests.conftest import TEST_CATALOG
+from tests.factories import SubmittedFactory, resume_url
 
 SECRET = "một bí mật dùng chung với hệ thống một cửa"
 DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
@@ -23,13 +23,15 @@ def reference(tmp_path, pki) -> Iterator[ReferenceBackOffice]:
 
 @pytest.fixture
 def tracked(make_app, citizen_key):
-    """A dossier submitted through the web, sent to `filesystem`, whose events SECRET signs."""
+    """A submitted dossier (made by the services), sent to `filesystem`, whose events SECRET
+    signs, and the applicant's browser holding it."""
     app = make_app(
         CATALOG_DIR=TEST_CATALOG, BACKOFFICE_SECRETS={"filesystem": SECRET, "failing": "another back office"}
     )
+    with app.test_request_context():
+        made = SubmittedFactory(procedure=DEFINITION.code, key=citizen_key)
+        code, status_url = made.dossier.code, f"/dossiers/{made.dossier.public_id}/status"
     client = app.test_client()
     client.get("/language/en")
-    receipt = page(apply(client, DEFINITION, citizen_key))
-    code = receipt.select_one(".dossier-code").get_text(strip=True)
-    status_url = receipt.select_one('a[href$="/status"]')["href"]
+    assert client.get(resume_url(made)).headers["Location"] == status_url
     return app, client, code, status_url

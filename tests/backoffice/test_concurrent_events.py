@@ -23,7 +23,7 @@ from tests.backoffice.conftest import DEFINITION, SECRET
 from tests.backoffice.test_events import event, post
 from tests.backoffice.test_results import result, signed_by
 from tests.conftest import TEST_CATALOG
-from tests.journey import submitted
+from tests.factories import submitted
 
 COPIES = 3
 ROUNDS = 3  # dossiers, each sent its copies at once: a race that slips past one round meets the next
@@ -49,8 +49,8 @@ def post_at_once(url: str, event_body: dict) -> list[tuple[int, str]]:
 
     def one() -> None:
         with requests.Session() as session:
-            session.get(f"{url}/healthz", timeout=30)  # connected before the race starts
-            barrier.wait(timeout=30)
+            session.get(f"{url}/healthz", timeout=120)  # connected before the race starts
+            barrier.wait(timeout=120)
             answer = session.post(
                 f"{url}/api/v1/backoffice/events", data=body, headers=headers_for(body), timeout=120
             )

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.outbox.models import OutboxMessage
 from tests.conftest import TEST_CATALOG, page
 from tests.journey import apply
+from tests.waiting import wait_for
 
 DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
 
@@ -151,17 +152,13 @@ def test_the_applicant_sees_the_delivery(make_app, citizen_key):
     assert "Delivery to the agency failed" in page(client.get(status_url)).select_one(".delivery").get_text()
 
 
+@pytest.mark.committed  # the worker is a thread of its own
 def test_the_embedded_worker_delivers_by_itself(make_app, citizen_key):
-    import time
-
     app = make_app(CATALOG_DIR=TEST_CATALOG, DELIVERY_IN_PROCESS=True)
     code = submit(app, citizen_key)
     stop = app.extensions["opendvc.delivery_thread"]
     try:
-        for _ in range(100):
-            if messages(app)[0][2] == "delivered":
-                break
-            time.sleep(0.1)
+        wait_for(lambda: messages(app)[0][2] == "delivered")
     finally:
         stop.set()
     assert messages(app) == [(code, "filesystem", "delivered", 1)]

@@ -17,9 +17,9 @@ from app.dossiers.models import Dossier
 from app.extensions import db
 from app.outbox.models import OutboxMessage
 from tests.backoffice.conftest import DEFINITION
-from tests.backoffice.test_faults import deliveries, portal, post_package, time_passes
+from tests.backoffice.test_faults import IMPATIENT, SLOW, deliveries, portal, post_package, time_passes
 from tests.conftest import TEST_CATALOG
-from tests.journey import submitted
+from tests.factories import submitted
 
 
 def delivery(app) -> OutboxMessage:
@@ -33,11 +33,12 @@ def test_a_key_still_in_progress_is_tried_again_and_then_gets_the_original_answe
     make_app, citizen_key, reference
 ):
     # The first request stays in progress at the back office until the key is asked again.
-    reference.start(fault="in-progress", slow_seconds=60)
-    app = portal(make_app, reference, timeout_seconds=1)
-    code = submitted(app, DEFINITION, citizen_key)
-    with app.app_context():
+    reference.start(fault="in-progress", slow_seconds=SLOW)
+    impatient = portal(make_app, reference, timeout_seconds=IMPATIENT)
+    code = submitted(impatient, DEFINITION, citizen_key)
+    with impatient.app_context():
         assert deliver_due().retrying == [code]  # the portal stopped waiting; it is still at work
+    app = portal(make_app, reference)  # the same database; it waits for the answers from now on
     time_passes(app)
     with app.app_context():
         assert deliver_due().retrying == [code]  # 409: not a failure

@@ -23,7 +23,7 @@ from app.packaging.verify import verify
 from app.signing import get_signing
 from tests.backoffice.conftest import DEFINITION
 from tests.conftest import TEST_CATALOG
-from tests.journey import submitted
+from tests.factories import submitted
 
 
 def test_it_comes_from_its_own_distribution():

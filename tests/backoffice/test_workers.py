@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 from datetime import timedelta
 
 import pytest
@@ -18,20 +17,12 @@ from tests.backoffice.clones import clone_submitted
 from tests.backoffice.test_faults import time_passes
 from tests.backoffice.workers import start_worker
 from tests.conftest import TEST_CATALOG, page
-from tests.journey import submitted
+from tests.factories import submitted
 from tests.staff.test_deliveries_page import PASSWORD, cells, sign_in
+from tests.waiting import wait_for
 
 DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
-
-
-def wait_for(condition, seconds: float = 60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"still not true after {seconds} s: {condition.__doc__}")
+pytestmark = pytest.mark.committed  # the workers are other processes
 
 
 def states(app) -> dict[str, tuple[str, str | None]]:

@@ -13,7 +13,7 @@ from app.dossiers.models import Attachment, Dossier, DossierEvent
 from app.extensions import db
 from app.signing.models import DossierSignature
 from tests.conftest import TEST_CATALOG
-from tests.journey import attach_required, fill_steps, sign_with_pkcs12, start, submitted
+from tests.factories import DraftFactory, SignedFactory, submitted
 
 DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
 
@@ -29,12 +29,9 @@ def counts(app) -> dict[str, int]:
 def test_only_old_drafts_are_purged(make_app, citizen_key):
     app = make_app(CATALOG_DIR=TEST_CATALOG)
     code = submitted(app, DEFINITION, citizen_key)
-    client = app.test_client()
-    documents = fill_steps(client, DEFINITION, start(client, "T.000001"))
-    attach_required(client, DEFINITION, documents)
-    base = documents.removesuffix("/documents")
-    assert sign_with_pkcs12(client, base, *citizen_key).status_code == 302  # signed, never submitted
-    start(app.test_client(), "T.000001")  # a fresh draft, started now
+    with app.test_request_context():
+        SignedFactory(key=citizen_key)  # signed, never submitted
+        DraftFactory(answered=False, attached=False)  # a fresh draft, started now
     with app.app_context():
         old = clock.now() - timedelta(days=45)
         abandoned = db.session.scalars(db.select(Dossier).where(Dossier.status == "signed")).one().id

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.packaging.verify import verify
 from app.signing import get_signing
 from tests.conftest import TEST_CATALOG
-from tests.journey import submitted
+from tests.factories import submitted
 
 DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
 

@@ -9,20 +9,19 @@ from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
 
 from app.signing.keys import from_pkcs12
-from tests import files
-from tests.journey import start, upload
+from tests.factories import DraftFactory, resume_url
 from tests.pki import PASSPHRASE
 from tests.signing.kinds import KINDS, ToSign, app_config, prepare
-from tests.web.test_steps import base_of, fill_all
 
 
 @pytest.fixture
-def ready(test_client):
-    """A complete, unsigned dossier of the test procedure: its base URL."""
-    url = start(test_client, "T.000001")
-    fill_all(test_client, url)
-    upload(test_client, base_of(url) + "/documents", "DOC", "a.pdf", files.pdf())
-    return base_of(url)
+def ready(test_app, test_client):
+    """A complete, unsigned dossier of the test procedure, held by `test_client`: its base URL."""
+    with test_app.test_request_context():
+        made = DraftFactory()
+        base = f"/dossiers/{made.dossier.public_id}"
+    assert test_client.get(resume_url(made)).status_code == 302
+    return base
 
 
 def sign_elsewhere(pdf: bytes, pkcs12: bytes, passphrase: str = PASSPHRASE) -> bytes:

@@ -18,8 +18,7 @@ from app.storage import get_blobs
 from app.supplements.models import Supplement
 from tests import files
 from tests.conftest import TEST_CATALOG, csrf_token, page
-from tests.journey import apply, start, upload
-from tests.web.test_steps import base_of, fill_all
+from tests.factories import DraftFactory, SubmittedFactory, resume_url
 
 KINDS = ("dossier", "supplement")
 
@@ -105,17 +104,14 @@ def prepare(kind: str, app: Flask, citizen_key: tuple[bytes, str]) -> ToSign:
     `filesystem` back office signs its events with tests.backoffice.conftest.SECRET."""
     client = app.test_client()
     client.get("/language/en")
+    with app.test_request_context():
+        made = DraftFactory() if kind == "dossier" else SubmittedFactory(key=citizen_key)
+        code, dossier_url = made.dossier.code, f"/dossiers/{made.dossier.public_id}"
+    assert client.get(resume_url(made)).status_code == 302
     if kind == "dossier":
-        url = start(client, "T.000001")
-        fill_all(client, url)
-        upload(client, base_of(url) + "/documents", "DOC", "a.pdf", files.pdf())
-        return ToSign(kind, app, client, base_of(url))
-    from tests.backoffice.conftest import DEFINITION
+        return ToSign(kind, app, client, dossier_url)
     from tests.backoffice.test_events import event, post
 
-    receipt = page(apply(client, DEFINITION, citizen_key))
-    code = receipt.select_one(".dossier-code").get_text(strip=True)
-    dossier_url = receipt.select_one('a[href$="/status"]')["href"].removesuffix("/status")
     assert post(client, event(code, 1, 2)).json["title"] == "applied"
     assert post(client, event(code, 2, 5, "Bổ sung bản sao sổ đỏ")).json["title"] == "applied"
     to_sign = ToSign(kind, app, client, dossier_url)

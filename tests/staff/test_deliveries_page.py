@@ -14,7 +14,7 @@ from app.extensions import db
 from app.outbox.models import OutboxMessage
 from app.staff.models import StaffUser
 from tests.conftest import TEST_CATALOG, csrf_token, page
-from tests.journey import submitted
+from tests.factories import submitted
 
 DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
 PASSWORD = "mật khẩu đủ dài của cán bộ"
@@ -226,6 +226,7 @@ def test_accounts_are_made_and_removed_on_the_command_line(failed):
     assert sign_in(app.test_client()).status_code == 401
 
 
+@pytest.mark.committed  # the guesses come from threads of their own
 def test_guesses_sent_in_parallel_still_get_five_tries(make_app):
     """The attempt is counted in the database before the password is checked: twenty guesses at
     once, as from several gunicorn workers, are answered five times and locked out fifteen times."""
