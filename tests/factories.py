@@ -20,16 +20,17 @@ from flask import Flask, url_for
 from werkzeug.datastructures import MultiDict
 
 from app.attachments import services as attachments
-from app.backoffice import outbox
-from app.backoffice.models import OutboxMessage
 from app.catalog import get_catalog
 from app.catalog.loader import LoadedProcedure
 from app.catalog.schema import Component, Procedure
+from app.dossiers import records
 from app.dossiers import services as dossiers
 from app.dossiers.models import Attachment, Dossier
 from app.dossiers.services import Started
 from app.forms.builder import step_form_class
-from app.signing import receipts
+from app.journey import submission
+from app.outbox import queue as outbox
+from app.outbox.models import OutboxMessage
 from app.signing import services as signing
 from app.signing.keys import from_pkcs12
 from app.signing.models import DossierSignature
@@ -64,8 +65,7 @@ def _sign(dossier: Dossier, key: tuple[bytes, str]) -> None:
 
 
 def _submit(dossier: Dossier) -> None:
-    dossiers.submit(dossier)
-    receipts.issue(dossier, tracking_url=url_for("track.track", code=dossier.code, _external=True))
+    submission.submit(dossier, tracking_url=lambda code: url_for("track.track", code=code, _external=True))
 
 
 # What the services need that a person would type or pick.
@@ -178,7 +178,7 @@ class AttachmentFactory(factory.Factory):
     def _create(
         cls, model_class: type, *, dossier: Dossier, component: str, filename: str, content: bytes
     ) -> Attachment:
-        found = next(c for c in dossiers.procedure_of(dossier).definition.components if c.code == component)
+        found = next(c for c in records.procedure_of(dossier).definition.components if c.code == component)
         return _store(dossier, found, filename, content)
 
 

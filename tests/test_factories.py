@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.backoffice.models import OutboxMessage
+from app.outbox.models import OutboxMessage
+
 from app.dossiers.status import Status
 from app.extensions import db
 from tests import files
