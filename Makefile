@@ -61,6 +61,7 @@ requirements: $(STAMPS)/install-test
 lint: $(STAMPS)/install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: install-test translations lint
 	$(BIN)/flask catalog check
