@@ -64,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     app.request_class = UploadRequest
     if settings.TRUSTED_PROXIES:
         n = settings.TRUSTED_PROXIES
+        # Flask's documented way to wrap the WSGI app; mypy takes wsgi_app for a method only.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))

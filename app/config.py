@@ -1,4 +1,6 @@
-"""Settings: defaults here, then `instance/config.py`, then `OPENDVC_*` environment variables.
+"""Settings: defaults here, then `instance/config.py`, then `OPENDVC_*` environment variables
+(then, in tests, the test's own values). pydantic-settings reads the environment; the instance
+file is a settings source of its own.
 
 Every setting is checked at start-up; a wrong one stops the app with a message naming it.
 """
@@ -9,15 +11,29 @@ import json
 import os
 import runpy
 import secrets
+from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ENV_PREFIX = "OPENDVC_"
+# The instance folder and environment `load_settings` is reading: a settings source is built
+# by a class method, which takes no arguments of ours.
+_READING: ContextVar[tuple[Path | None, Mapping[str, str]]] = ContextVar("settings being read")
 
 
 class ConfigError(RuntimeError):
@@ -34,8 +50,16 @@ class AgencyTrust(BaseModel):
     subjects: list[str] = []
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# Lists come from the environment comma-separated and JSON objects as JSON: our validators below
+# read them (and word the errors), not pydantic-settings' own JSON decoding.
+Names = Annotated[list[str], NoDecode]
+Paths = Annotated[list[Path], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, case_sensitive=True, extra="forbid", frozen=True, validate_default=False
+    )
 
     ENV: Literal["development", "production"] = "development"
     SECRET_KEY: str | None = None
@@ -53,24 +77,24 @@ class Settings(BaseModel):
     PUBLIC_URL: str = "http://127.0.0.1:5000"
     # More host names the portal answers to (e.g. the one a health check uses); links still
     # follow PUBLIC_URL. In development localhost and 127.0.0.1 are always allowed.
-    ALLOWED_HOSTS: list[str] = []
+    ALLOWED_HOSTS: Names = []
     # Staff sessions end after this long without a request, and in any case this long after sign-in.
     STAFF_IDLE_MINUTES: int = Field(default=30, ge=1, le=24 * 60)
     STAFF_SESSION_HOURS: int = Field(default=12, ge=1, le=7 * 24)
     # Signing. Only a validly signed dossier can be submitted unless SIGNING_REQUIRED is off.
     SIGNING_REQUIRED: bool = True
-    SIGNING_PROVIDERS: list[str] = ["pkcs12", "external", "upload"]  # what applicants are offered
-    SIGNING_TRUST_ROOTS: list[Path] = []  # empty: the demo PKI's root, when it exists
+    SIGNING_PROVIDERS: Names = ["pkcs12", "external", "upload"]  # what applicants are offered
+    SIGNING_TRUST_ROOTS: Paths = []  # empty: the demo PKI's root, when it exists
     SIGNING_TSA_URL: str | None = None  # set: signatures are PAdES B-T
     SIGNING_EMBED_REVOCATION: bool = False  # with a TSA: B-LT
     SIGNING_LTA: bool = False  # with a TSA: B-LTA
     # Where OCSP, CRL and issuer certificates may be fetched from (URL prefixes); none: no fetching.
-    SIGNING_FETCH_URL_PREFIXES: list[str] = []
+    SIGNING_FETCH_URL_PREFIXES: Names = []
     # The certificate against the applicant in the form: off, warn (shown and recorded), require.
     SIGNER_MATCH: Literal["off", "warn", "require"] = "warn"
     # Back office name -> the trust its agencies' result signatures are checked against. A back
     # office without one cannot return signed results (SIGNING_TRUST_ROOTS is for applicants).
-    AGENCY_TRUST: dict[str, AgencyTrust] = {}
+    AGENCY_TRUST: Annotated[dict[str, AgencyTrust], NoDecode] = {}
     SEAL_PKCS12: Path | None = None  # empty: the demo PKI's seal, when it exists
     SEAL_PASSPHRASE: str | None = None  # from the environment; never written anywhere
     PKCS11_MODULE: Path | None = None
@@ -78,14 +102,14 @@ class Settings(BaseModel):
     PKCS11_KEY_LABEL: str | None = None
     # Signer provider name -> its options (its own typed schema), e.g. {"pkcs11": {"module": …}};
     # the PKCS11_* and SEAL_* settings above are the defaults of the pkcs11 and seal providers.
-    SIGNING_OPTIONS: dict[str, dict[str, Any]] = {}
+    SIGNING_OPTIONS: Annotated[dict[str, dict[str, Any]], NoDecode] = {}
     # Drafts (and signed but never submitted dossiers) untouched this long are deleted by
     # `flask --app wsgi dossiers purge-drafts`: personal data is not kept without a purpose.
     DRAFT_RETENTION_DAYS: int = Field(default=30, ge=1, le=3650)
     EXTERNAL_SIGNING_TTL_MINUTES: int = Field(default=15, ge=1, le=24 * 60)
     # Delivery to the back office.
     BACKOFFICE_DEFAULT: str = "filesystem"
-    BACKOFFICE_ROUTES: dict[str, str] = {}  # procedure code -> adapter name
+    BACKOFFICE_ROUTES: Annotated[dict[str, str], NoDecode] = {}  # procedure code -> adapter name
     BACKOFFICE_DROP_DIR: Path | None = None  # filesystem adapter; empty: instance/backoffice-drop
     DELIVERY_MAX_ATTEMPTS: int = Field(default=10, ge=1, le=1000)
     DELIVERY_MAX_HOURS: int = Field(default=48, ge=1, le=24 * 30)
@@ -95,14 +119,33 @@ class Settings(BaseModel):
     # The longest wait a back office's Retry-After (on 409, 429, 503) can impose on a retry.
     DELIVERY_RETRY_AFTER_MAX_SECONDS: int = Field(default=3600, ge=1, le=24 * 3600)
     # Adapter name -> that adapter's options (its own typed schema), e.g. {"http": {"url": …}}.
-    BACKOFFICE_OPTIONS: dict[str, dict[str, Any]] = {}
-    BACKOFFICE_SECRETS: dict[str, str] = {}  # adapter name -> HMAC secret for status events
+    BACKOFFICE_OPTIONS: Annotated[dict[str, dict[str, Any]], NoDecode] = {}
+    # Adapter name -> HMAC secret for status events.
+    BACKOFFICE_SECRETS: Annotated[dict[str, str], NoDecode] = {}
     DELIVERY_IN_PROCESS: bool = False  # make run: the worker runs as a thread of the server
     RATE_LIMIT_STORAGE: str = "memory://"  # several processes: a shared store, e.g. redis://host
     RATE_LIMITS_ENABLED: bool = True
     # Reverse proxies in front of the portal that set X-Forwarded-For/-Proto/-Host: how many to
     # trust. 0 (no proxy): the client address is the connection's, whatever headers say.
     TRUSTED_PROXIES: int = Field(default=0, ge=0, le=5)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Highest first: the values given (a test's), the environment, the instance file of the
+        folder `load_settings` is reading (none otherwise); the defaults come last of all."""
+        instance_path, environ = _READING.get((None, os.environ))
+        return (
+            init_settings,
+            Environment(settings_cls, environ),
+            *([InstanceFile(settings_cls, instance_path / "config.py")] if instance_path else []),
+        )
 
     @field_validator(
         "SIGNING_PROVIDERS",
@@ -166,41 +209,55 @@ class Settings(BaseModel):
         return v
 
 
-def _from_instance_file(instance_path: Path) -> dict[str, Any]:
-    path = instance_path / "config.py"
-    if not path.exists():
-        return {}
-    found = runpy.run_path(str(path))
-    return {k: v for k, v in found.items() if k.isupper()}
+class InstanceFile(PydanticBaseSettingsSource):
+    """The upper-case names of `instance/config.py`, a Python file (absent: nothing)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        super().__init__(settings_cls)
+        found = runpy.run_path(str(path)) if path.exists() else {}
+        self.values = {k: v for k, v in found.items() if k.isupper()}
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self.values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.values)  # unknown names too: the model refuses them by name
 
 
-def _from_environment(environ: dict[str, str]) -> dict[str, Any]:
+class Environment(EnvSettingsSource):
+    """`OPENDVC_*` variables of the given environment (the process's, or a test's)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.env_vars = dict(environ)
+
+
+def _check_names(environ: Mapping[str, str]) -> None:
+    """pydantic-settings skips variables that name no setting; a misspelt one stops start-up."""
     known = Settings.model_fields
-    values: dict[str, Any] = {}
-    for key, raw in environ.items():
-        if not key.startswith(ENV_PREFIX):
-            continue
+    for key in environ:
         name = key.removeprefix(ENV_PREFIX)
-        if name == "INSTANCE_PATH":  # read by wsgi.py, before there are settings
-            continue
-        if name not in known:
+        if key.startswith(ENV_PREFIX) and name not in known and name != "INSTANCE_PATH":  # wsgi.py's
             raise ConfigError(f"{key}: unknown setting (known: {', '.join(sorted(known))})")
-        values[name] = raw
-    return values
 
 
 def load_settings(
-    instance_path: Path, overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None
+    instance_path: Path, overrides: dict[str, Any] | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
-    layers: dict[str, Any] = {}
-    layers.update(_from_instance_file(instance_path))
-    layers.update(_from_environment(dict(os.environ if environ is None else environ)))
-    layers.update({k: v for k, v in (overrides or {}).items() if k in Settings.model_fields})
+    environ = os.environ if environ is None else environ
+    _check_names(environ)
+    values = {k: v for k, v in (overrides or {}).items() if k in Settings.model_fields}
     try:
-        settings = Settings.model_validate(layers)
+        token = _READING.set((instance_path, environ))
+        try:
+            settings = Settings(**values)
+        finally:
+            _READING.reset(token)
     except ValidationError as exc:
         lines = [f"{ENV_PREFIX}{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+    except SettingsError as exc:
+        raise ConfigError(f"invalid configuration: {exc}") from None
     if settings.ENV == "production":
         _fit_for_production(settings)
     return settings

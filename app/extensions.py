@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -48,6 +48,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# The base of our models. db.Model is made at run time, which a type checker cannot follow; to it,
+# a model is what db.Model derives from: a declarative class on Base's metadata.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from app.outbox.models import OutboxMessage
-
 from app.dossiers.status import Status
 from app.extensions import db
+from app.outbox.models import OutboxMessage
 from tests import files
 from tests.conftest import page
 from tests.factories import (

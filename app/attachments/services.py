@@ -10,6 +10,7 @@ from typing import BinaryIO
 import magic
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 from sqlalchemy import func, select
@@ -59,20 +60,26 @@ class _ProtectionUnreadable(Exception):
     """The PDF is encrypted with a handler or a version pypdf does not implement."""
 
 
-class _OutsidePdf(PdfReader):
-    """pypdf's reader, telling a protection it cannot open apart from a damaged file."""
-
-    def _handle_encryption(self, password: str | bytes | None) -> None:
-        try:
-            super()._handle_encryption(password)
-        except Exception as exc:
-            raise _ProtectionUnreadable from exc
+def _names_encryption(stream: BinaryIO) -> bool:
+    """Whether the file's trailer names an encryption dictionary. pypdf has no public way to say
+    that its failure to open a file was its protection; pyHanko's reader reads the trailer
+    without touching the protection."""
+    try:
+        stream.seek(0)
+        return "/Encrypt" in PdfFileReader(stream, strict=False).trailer
+    except Exception:
+        return False
 
 
 def _check_pdf_stream(stream: BinaryIO) -> None:
     """Whatever parsing a PDF from outside raises is a refusal that says why, never a crash."""
     try:
-        reader = _OutsidePdf(stream, strict=False)
+        try:
+            reader = PdfReader(stream, strict=False)
+        except Exception as exc:
+            if _names_encryption(stream):
+                raise _ProtectionUnreadable from exc
+            raise
         if reader.is_encrypted:
             raise UploadRefused(_l("The PDF is protected by a password: attach a copy without a password"))
         if len(reader.pages) == 0:
@@ -97,9 +104,12 @@ def _check_pdf_stream(stream: BinaryIO) -> None:
 
 
 def total_size(dossier: Dossier) -> int:
-    return db.session.scalar(
-        select(func.coalesce(func.sum(Attachment.size), 0)).where(Attachment.dossier_id == dossier.id)
-    )
+    return (
+        db.session.scalar(
+            select(func.coalesce(func.sum(Attachment.size), 0)).where(Attachment.dossier_id == dossier.id)
+        )
+        or 0
+    )  # an aggregate always gives a row; coalesce makes it 0 without attachments
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,7 @@ class FilesystemBackOffice(BackOffice):
 
     name = "filesystem"
     Options = FilesystemOptions
+    options: FilesystemOptions
 
     def check(self) -> None:
         self.options.drop_dir.mkdir(parents=True, exist_ok=True)

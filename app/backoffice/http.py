@@ -26,10 +26,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import json
 import secrets
 import tempfile
 import time
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, ClassVar, Literal
@@ -45,7 +48,7 @@ from app.packaging.package import DossierPackage
 REFUSED = {400, 413, 422}
 IN_PROGRESS = 409  # the draft's "a request with this key is still outstanding"
 RETRY_AFTER = {IN_PROGRESS, 429, 503}  # answers whose Retry-After says when to come back
-MAX_ANSWER = 64 * 1024
+MAX_ANSWER = 64 * 1024  # a receipt is small; a back office cannot make the portal hold more
 CHUNK = 1024 * 1024
 
 
@@ -71,6 +74,29 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A back office's answer, its body read up to MAX_ANSWER bytes (the rest is not read)."""
+
+    status_code: int
+    reason: str
+    headers: Mapping[str, str]  # case-insensitive, as requests gives them
+    content: bytes
+
+    def json(self) -> Any:
+        """The body as JSON; ValueError when it is not JSON."""
+        return json.loads(self.content)
+
+
+def _at_most(chunks: Iterable[bytes], limit: int) -> bytes:
+    body = bytearray()
+    for chunk in chunks:
+        body += chunk[: limit - len(body)]
+        if len(body) >= limit:
+            break
+    return bytes(body)
 
 
 class SignedPoster:
@@ -109,7 +135,7 @@ class SignedPoster:
         body.seek(0)
         return mac.hexdigest()
 
-    def post(self, body: IO[bytes], *, content_type: str, headers: dict[str, str]) -> requests.Response:
+    def post(self, body: IO[bytes], *, content_type: str, headers: dict[str, str]) -> Answer:
         stamp = str(int(time.time()))
         headers = {
             **headers,
@@ -120,10 +146,11 @@ class SignedPoster:
         timeout = (self.options.connect_timeout_seconds, self.options.timeout_seconds)
         where = urlsplit(self.options.url).netloc
         try:
-            answer = self.session.post(
+            with self.session.post(
                 self.options.url, data=body, headers=headers, timeout=timeout, stream=True, **self.tls
-            )
-            answer._content = answer.raw.read(MAX_ANSWER, decode_content=True)  # bounded
+            ) as response:
+                content = _at_most(response.iter_content(chunk_size=8192), MAX_ANSWER)
+                answer = Answer(response.status_code, response.reason or "", response.headers, content)
         except requests.Timeout:
             raise DeliveryFailed(
                 f"{where} did not answer within {self.options.timeout_seconds:g} s"
@@ -148,7 +175,7 @@ def retry_after(value: str | None, *, now: datetime | None = None) -> timedelta 
     return wait if wait > timedelta(0) else None
 
 
-def reference_from(answer: requests.Response, *, key: str = "reference") -> str:
+def reference_from(answer: Answer, *, key: str = "reference") -> str:
     """The back office's reference from a JSON answer, or the reason there is none."""
     status = answer.status_code
     if status in REFUSED:
@@ -168,7 +195,7 @@ def reference_from(answer: requests.Response, *, key: str = "reference") -> str:
     return reference
 
 
-def _title(answer: requests.Response) -> str:
+def _title(answer: Answer) -> str:
     try:
         data = answer.json()
     except ValueError:
@@ -179,7 +206,7 @@ def _title(answer: requests.Response) -> str:
 
 
 @contextmanager
-def package_file(package: DossierPackage):
+def package_file(package: DossierPackage) -> Iterator[IO[bytes]]:
     """The package's zip in a temporary file (on disk, deleted on close)."""
     with tempfile.TemporaryFile(prefix="opendvc-package-") as out:
         package.write_zip(out)
@@ -210,6 +237,8 @@ def multipart(parts: list[tuple[str, str, str, IO[bytes] | bytes]]) -> tuple[IO[
 class PostingBackOffice(BackOffice):
     """An adapter that posts to a back office with the portal's signature headers."""
 
+    options: TransportOptions
+
     def __init__(self, *, options: BaseModel) -> None:
         super().__init__(options=options)
         self.poster = SignedPoster(self.options)
@@ -221,6 +250,7 @@ class PostingBackOffice(BackOffice):
 class HttpBackOffice(PostingBackOffice):
     name = "http"
     Options: ClassVar[type[BaseModel]] = HttpOptions
+    options: HttpOptions
 
     def submit(self, *, package: DossierPackage) -> Delivered:
         headers = {"Idempotency-Key": package.code, "X-OpenDVC-Package": package.kind}

@@ -29,8 +29,8 @@ DSIG = "http://www.w3.org/2000/09/xmldsig#"
 E = ElementMaker(namespace=NAMESPACE, nsmap={None: NAMESPACE})
 
 
-def _when(moment: object) -> str:
-    return moment.astimezone(VIETNAM).strftime("%Y%m%d%H%M%S") if moment else ""  # type: ignore[attr-defined]
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(VIETNAM).strftime("%Y%m%d%H%M%S") if moment else ""
 
 
 def build(inputs: PackageInputs, *, manifest_json_sha256: str, signature_sha256: str | None = None) -> bytes:
@@ -70,9 +70,11 @@ def build(inputs: PackageInputs, *, manifest_json_sha256: str, signature_sha256:
 
 def seal(xml: bytes, signer: LoadedKeySigner, *, moment: datetime, package_key: str) -> bytes:
     """Envelop the manifest in a XAdES-BES signature made with the portal's seal key."""
-    key = signer._key
+    key = signer.private_key
     if not isinstance(key, RSAPrivateKey):
         raise ValueError("the XAdES seal needs an RSA key")
+    if signer.signing_cert is None:
+        raise ValueError("the seal key has no certificate")
     der = signer.signing_cert.dump()
     bes = BES()
     bes.time = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

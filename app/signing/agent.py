@@ -43,7 +43,9 @@ def _signer(args: argparse.Namespace) -> AbstractContextManager[signers.Signer]:
 
 def run(session_url: str, signer: signers.Signer, timeout: float = 30) -> dict:
     certificate = signer.signing_cert
-    chain = [c for c in signer.cert_registry if c != certificate] if signer.cert_registry else []
+    if certificate is None:
+        raise SystemExit("the key has no certificate")
+    chain = [c for c in signer.cert_registry if c != certificate]
     prepared = requests.post(
         f"{session_url}/prepare",
         headers={"Accept-Language": os.environ.get("LANG", "vi")[:2]},

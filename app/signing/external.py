@@ -155,7 +155,8 @@ def prepare(token: str, *, certificate: bytes, chain: list[bytes]) -> dict[str, 
             writer, bytes_reserved=pades.RESERVED[level.value], appearance_text_params=pades.stamp_params()
         )
         attrs = await placeholder.signed_attrs(digest.document_digest, "sha256", use_pades=True)
-        return digest, output.getvalue(), attrs
+        output.seek(0)
+        return digest, output.read(), attrs
 
     try:
         digest, prepared, attrs = asyncio.run(run())
@@ -181,12 +182,23 @@ def complete(token: str, *, signature: bytes) -> Verdict:
     """Embed the agent's raw signature, validate the signed declaration, record it."""
     session = find(token, state="prepared")
     target = _target(session)
-    cert = asn1_x509.Certificate.load(base64.b64decode(session.signing_cert))
+    # prepare() records all of these with the state "prepared".
+    pdf_sha256, document_digest = session.prepared_sha256, session.document_digest
+    start, end = session.reserved_start, session.reserved_end
+    signing_cert, signed_attrs = session.signing_cert, session.signed_attrs
+    if (
+        pdf_sha256 is None
+        or document_digest is None
+        or start is None
+        or end is None
+        or signing_cert is None
+        or signed_attrs is None
+    ):
+        raise SessionProblem("this signing session was not prepared", 409)
+    cert = asn1_x509.Certificate.load(base64.b64decode(signing_cert))
     chain = [asn1_x509.Certificate.load(base64.b64decode(c)) for c in session.chain or []]
-    attrs = cms.CMSAttributes.load(base64.b64decode(session.signed_attrs))
-    digest = PreparedByteRangeDigest(
-        bytes.fromhex(session.document_digest), session.reserved_start, session.reserved_end
-    )
+    attrs = cms.CMSAttributes.load(base64.b64decode(signed_attrs))
+    digest = PreparedByteRangeDigest(bytes.fromhex(document_digest), start, end)
     signer = _signer(cert, chain, signature)
     timestamper = get_signing().timestamper
 
@@ -194,7 +206,7 @@ def complete(token: str, *, signature: bytes) -> Verdict:
         signed_cms = await signer.async_sign_prescribed_attributes(
             "sha256", signed_attrs=attrs, timestamper=timestamper
         )
-        output = BytesIO(get_blobs().read(session.prepared_sha256))
+        output = BytesIO(get_blobs().read(pdf_sha256))
         await PdfTBSDocument.async_finish_signing(output, prepared_digest=digest, signature_cms=signed_cms)
         return output.getvalue()
 

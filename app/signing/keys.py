@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
@@ -39,15 +40,15 @@ class LoadedKeySigner(SimpleSigner):
             signing_key=asn1_keys.PrivateKeyInfo.load(der),
             cert_registry=SimpleCertificateStore.from_certs(chain),
         )
-        self._key = key
+        self.private_key = key  # the parsed key, also for the XAdES seal (packaging/manifest.py)
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
         hash_algo = get_pyca_cryptography_hash(digest_algorithm)
-        if mechanism == "rsassa_pkcs1v15" and isinstance(self._key, RSAPrivateKey):
-            return self._key.sign(data, PKCS1v15(), hash_algo)
-        if mechanism == "ecdsa" and isinstance(self._key, EllipticCurvePrivateKey):
-            return self._key.sign(data, ECDSA(hash_algo))
+        if mechanism == "rsassa_pkcs1v15" and isinstance(self.private_key, RSAPrivateKey):
+            return self.private_key.sign(data, PKCS1v15(), hash_algo)
+        if mechanism == "ecdsa" and isinstance(self.private_key, EllipticCurvePrivateKey):
+            return self.private_key.sign(data, ECDSA(hash_algo))
         return super().sign_raw(data, digest_algorithm)
 
 
@@ -61,7 +62,7 @@ def from_pkcs12(data: bytes, passphrase: str | None) -> LoadedKeySigner:
     if key is None or cert is None or not isinstance(key, RSAPrivateKey | EllipticCurvePrivateKey):
         raise InvalidKeyFile("the file holds no usable key and certificate")
 
-    def asn1(c: object) -> asn1_x509.Certificate:
-        return asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))  # type: ignore[attr-defined]
+    def asn1(c: x509.Certificate) -> asn1_x509.Certificate:
+        return asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
 
     return LoadedKeySigner(key, asn1(cert), [asn1(c) for c in extra or []])

@@ -7,10 +7,10 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.dossiers.models import Dossier
-from app.extensions import UTCDateTime, db
+from app.extensions import Model, UTCDateTime
 
 
-class DossierSignature(db.Model):
+class DossierSignature(Model):
     """A validated signature on a dossier's declaration, with the validation report kept."""
 
     __tablename__ = "dossier_signatures"
@@ -31,7 +31,7 @@ class DossierSignature(db.Model):
     dossier: Mapped[Dossier] = relationship()
 
 
-class ExternalSigningSession(db.Model):
+class ExternalSigningSession(Model):
     """A declaration prepared for a signature made outside the portal (USB token agent, remote
     signing service). The id is a one-time secret; only its hash is stored."""
 

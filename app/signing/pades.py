@@ -141,6 +141,29 @@ def _signer_name(signer: signers.Signer) -> str:
     return str(cert.subject.native.get("common_name", "")) if cert is not None else ""
 
 
-def sign(pdf: bytes, signer: signers.Signer, **kwargs: object) -> bytes:
+def sign(
+    pdf: bytes,
+    signer: signers.Signer,
+    *,
+    field_name: str,
+    box: tuple[int, int, int, int] | None,
+    level: Level,
+    reason: str,
+    location: str | None = None,
+    timestamper: timestamps.TimeStamper | None = None,
+    validation_context: ValidationContext | None = None,
+) -> bytes:
     """Synchronous wrapper for views and commands (none of them runs inside an event loop)."""
-    return asyncio.run(async_sign(pdf, signer, **kwargs))  # type: ignore[arg-type]
+    return asyncio.run(
+        async_sign(
+            pdf,
+            signer,
+            field_name=field_name,
+            box=box,
+            level=level,
+            reason=reason,
+            location=location,
+            timestamper=timestamper,
+            validation_context=validation_context,
+        )
+    )

@@ -126,6 +126,7 @@ class SealProvider(Provider):
 
     name = "seal"
     Options = SealOptions
+    options: SealOptions
     FROM_SETTINGS = {"pkcs12": "SEAL_PKCS12", "passphrase": "SEAL_PASSPHRASE"}
     applicant = False
     _signer: signers.Signer | None = None
@@ -171,6 +172,7 @@ class Pkcs11Provider(Provider):
 
     name = "pkcs11"
     Options = Pkcs11Options
+    options: Pkcs11Options
     FROM_SETTINGS = {
         "module": "PKCS11_MODULE",
         "token_label": "PKCS11_TOKEN_LABEL",
@@ -235,6 +237,7 @@ class FailingProvider(Provider):
 
     name = "failing"
     Options = FailingOptions
+    options: FailingOptions
     title = _l("With the demonstration signer that always fails")
 
     def open(self, *, credentials: Credentials) -> AbstractContextManager[signers.Signer]:

@@ -7,6 +7,7 @@ from app.documents import receipt
 from app.dossiers import records as dossiers
 from app.dossiers.models import Dossier
 from app.signing import get_signing, pades
+from app.signing.providers import SealProvider
 from app.storage import get_blobs
 
 
@@ -17,10 +18,10 @@ def issue(dossier: Dossier, *, tracking_url: str) -> str:
     pdf, box = receipt.render(dossier, dossiers.procedure_of(dossier), tracking_url)
     signing = get_signing()
     seal = signing.provider("seal")
-    if seal.configured:  # type: ignore[attr-defined]
+    if isinstance(seal, SealProvider) and seal.configured:
         pdf = pades.sign(
             pdf,
-            seal.signer(),  # type: ignore[attr-defined]
+            seal.signer(),
             field_name=receipt.SEAL_FIELD,
             box=box,
             level=signing.level,

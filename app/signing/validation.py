@@ -42,7 +42,7 @@ from pyhanko.sign.diff_analysis import (
     XrefStreamRule,
 )
 from pyhanko.sign.diff_analysis.commons import assert_not_stream, safe_whitelist
-from pyhanko.sign.diff_analysis.form_rules_api import FieldComparisonContext, FormUpdate, _list_fields
+from pyhanko.sign.diff_analysis.form_rules_api import FieldComparisonContext, FieldComparisonSpec, FormUpdate
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import EmbeddedPdfSignature, async_validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
@@ -87,7 +87,9 @@ class FormCreatingRule(FormUpdatingRule):
     declaration has none, and the applicant's signature brings the first one. The new form may
     then hold only what its field rules (signature fields) approve."""
 
-    def apply(self, old: HistoricalResolver, new: HistoricalResolver):  # type: ignore[override]
+    def apply(
+        self, old: HistoricalResolver, new: HistoricalResolver
+    ) -> Iterator[tuple[ModificationLevel, FormUpdate]]:
         if "/AcroForm" in old.root:
             yield from super().apply(old, new)
             return
@@ -107,10 +109,54 @@ class FormCreatingRule(FormUpdatingRule):
             for ref in new.collect_dependencies(form.raw_get("/DR"), since_revision=old.revision + 1):
                 yield ModificationLevel.FORM_FILLING, FormUpdate(ref)
         fields = form["/Fields"] if "/Fields" in form else generic.ArrayObject()
-        specs = dict(_list_fields(generic.ArrayObject(), fields, old_path=None))
+        specs = dict(new_fields(fields))
         context = FieldComparisonContext(field_specs=specs, old=old, new=new)
         for rule in self.field_rules:
             yield from rule.apply(context)
+
+
+def new_fields(
+    fields: generic.PdfObject, parent: str = "", inherited_type: str | None = None
+) -> Iterator[tuple[str, FieldComparisonSpec]]:
+    """The fields of a form the older revision did not have, by full name, checked and listed as
+    pyHanko's form rule lists them for its field rules. pyHanko has no public function for this
+    (its own is `form_rules_api._list_fields`); this follows it for a form that is all new."""
+    if not isinstance(fields, generic.ArrayObject):
+        raise SuspiciousModification("Field list is not an array.")
+    seen: set[str] = set()
+    for ref in fields:
+        if not isinstance(ref, generic.IndirectObject):
+            raise SuspiciousModification("Fields must be indirect objects")
+        field = ref.get_object()
+        if not isinstance(field, generic.DictionaryObject):
+            raise SuspiciousModification("Fields must be dictionary objects")
+        if "/T" not in field:
+            continue  # a widget, not a field
+        name = field.raw_get("/T")
+        if not isinstance(name, generic.TextStringObject | generic.ByteStringObject):
+            raise SuspiciousModification("Names must be strings")
+        partial = name if isinstance(name, str) else name.decode("latin-1")
+        if partial in seen:
+            raise SuspiciousModification("Duplicate field name")
+        if "." in partial:
+            raise SuspiciousModification("Partial names must not contain periods")
+        seen.add(partial)
+        full = f"{parent}.{partial}" if parent else partial
+        field_type = field.raw_get("/FT") if "/FT" in field else inherited_type
+        kids = field["/Kids"] if "/Kids" in field else generic.ArrayObject()
+        if not kids and field_type is None:
+            raise SuspiciousModification(f"Field type of terminal field {full!r} could not be determined")
+        yield (
+            full,
+            FieldComparisonSpec(
+                field_type=str(field_type) if field_type is not None else "",
+                old_field_ref=None,
+                new_field_ref=ref.reference,
+                old_canonical_path=None,
+            ),
+        )
+        if kids:
+            yield from new_fields(kids, full, field_type)
 
 
 # What may lie between the portal's declaration and the applicant's signature: pyHanko's default
@@ -259,6 +305,8 @@ def _names(cert: asn1_x509.Certificate) -> dict[str, Any]:
             match = _IDENTIFIER.match(value)
             if match:
                 identifiers.append(f"{match[1].upper()}:{match[2]}")
+    subject_dn: str | None
+    issuer_dn: str | None
     try:
         parsed = x509.load_der_x509_certificate(cert.dump())
         subject_dn, issuer_dn = parsed.subject.rfc4514_string(), parsed.issuer.rfc4514_string()

@@ -14,9 +14,10 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import CursorResult, Executable, case, delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock
@@ -57,6 +58,11 @@ def add(username: str, password: str) -> StaffUser:
     return user
 
 
+def _rows_changed(statement: Executable) -> int:
+    """The rows an UPDATE or DELETE changed; SQLAlchemy types its result as any statement's."""
+    return cast("CursorResult[Any]", db.session.execute(statement)).rowcount
+
+
 def remove(username: str) -> bool:
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
     if user is None:
@@ -72,7 +78,7 @@ def sign_out_everywhere(username: str) -> int | None:
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
     if user is None:
         return None
-    ended = db.session.execute(delete(StaffSession).where(StaffSession.staff_user_id == user.id)).rowcount
+    ended = _rows_changed(delete(StaffSession).where(StaffSession.staff_user_id == user.id))
     db.session.commit()
     return ended
 
@@ -86,7 +92,7 @@ def sign_in(username: str, password: str) -> tuple[SignIn, StaffUser | None]:
         return SignIn.REFUSED, None
     stored, now = user.password_hash, clock.now()
     stale = StaffUser.last_failure_at.is_(None) | (StaffUser.last_failure_at <= now - LOCKOUT)
-    counted = db.session.execute(
+    counted = _rows_changed(
         update(StaffUser)
         .where(StaffUser.id == user.id, stale | (StaffUser.failed_logins < MAX_FAILURES))
         .values(
@@ -94,7 +100,7 @@ def sign_in(username: str, password: str) -> tuple[SignIn, StaffUser | None]:
             last_failure_at=now,
         )
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
     if not counted:
         check_password_hash(_DUMMY, password)

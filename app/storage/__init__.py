@@ -58,6 +58,13 @@ class BlobWriter:
     def sha256(self) -> str:
         return self._hash.hexdigest()
 
+    def settle(self) -> None:
+        """On disk for good (flushed, fsynced, closed), ready to be moved into place."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        self.finished = True
+
     def discard(self) -> None:
         if self.finished:
             return
@@ -88,10 +95,7 @@ class BlobStore:
         if writer.over_limit:
             raise ValueError("an upload over its limit cannot be stored")
         target = self.path(writer.sha256)
-        writer._file.flush()
-        os.fsync(writer._file.fileno())
-        writer._file.close()
-        writer.finished = True
+        writer.settle()
         if target.exists():  # same bytes already stored
             writer.path.unlink()
             return writer.sha256
