@@ -296,7 +296,9 @@ def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
     engine_options: dict[str, Any] = {"pool_pre_ping": True}
     production = settings.ENV == "production"
     if database_url.startswith("sqlite"):
-        engine_options = {"connect_args": {"timeout": 30}}
+        # One writer at a time: a submission holds the lock while its receipt is sealed (one
+        # transaction), so a burst of submissions queues; they wait rather than fail.
+        engine_options = {"connect_args": {"timeout": 120}}
     return {
         # Without a configured key each process makes its own: fine for one embedded
         # process, refused in production (see load_settings).

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import subprocess
 
+from sqlalchemy import select
+
 from app.catalog.loader import load_folder
+from app.dossiers.models import Dossier
+from app.dossiers.status import Status
+from app.extensions import db
 from app.signing import get_signing
 from app.signing.validation import validate
 from tests import files
@@ -75,7 +80,8 @@ def test_an_unsigned_attachment_shows_no_signature(test_client):
 
 
 def test_a_timestamp_authority_down_at_submission_loses_nothing(make_app, citizen_key):
-    """Sealing fails (the TSA does not answer); the dossier is submitted all the same."""
+    """Sealing fails (the TSA does not answer): nothing is submitted, the applicant is told, and
+    the signed dossier goes in once the TSA answers again."""
     app = make_app(CATALOG_DIR=TEST_CATALOG)
     client = app.test_client()
     client.get("/language/en")
@@ -97,6 +103,15 @@ def test_a_timestamp_authority_down_at_submission_loses_nothing(make_app, citize
     from app.signing.pades import Level
 
     signing.level = Level.B_T
+    response = submit(client, base + "/review")
+    assert response.status_code == 302
+    refused = page(client.get(response.headers["Location"]))
+    assert "its receipt could not be sealed" in refused.get_text(" ", strip=True)
+    assert not refused.select(".dossier-code")
+    with app.app_context():
+        dossier = db.session.scalar(select(Dossier))
+        assert (dossier.status, dossier.code, dossier.receipt_sha256) == (Status.SIGNED, None, None)
+    signing.timestamper, signing.level = None, Level.B_B  # the TSA is back (the seal needs none)
     response = submit(client, base + "/review")
     assert response.status_code == 302
     receipt = page(client.get(response.headers["Location"]))
