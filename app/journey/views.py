@@ -372,7 +372,7 @@ def _landing(dossier_public_id: str, status: str) -> str:
 @track_bp.get("/resume/<secret>")
 @limiter.limit("30 per minute")
 def resume(secret: str) -> Response | tuple[str, int]:
-    dossier = services.find_by_secret(secret)
+    dossier = records.find_by_secret(secret)
     if dossier is None:
         return render_template("track/unknown.html"), 404
     grant(dossier, secret)
@@ -386,7 +386,7 @@ def track() -> Response | str | tuple[str, int]:
     if request.method == "GET" and request.args.get("code"):
         form.code.data = request.args["code"][:40]  # from the QR code on a printed receipt
     if form.validate_on_submit():
-        dossier = services.find_by_secret(form.secret.data.strip())
+        dossier = records.find_by_secret(form.secret.data.strip())
         # Both must match: the code alone never opens a dossier, and the answer does not
         # say which of the two was wrong.
         if dossier is not None and dossier.code == form.code.data.strip():

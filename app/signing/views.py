@@ -29,7 +29,7 @@ from app.signing import Credentials, external, get_signing
 from app.signing import services as signing
 from app.signing.declarations import DeclarationToSign
 from app.signing.providers import KEY_FILE_MAX_BYTES, Provider, SigningRefused
-from app.signing.validation import REASONS, Verdict
+from app.signing.validation import Verdict
 from app.storage import get_blobs
 from app.uploads import MB, InMemoryUpload, upload_limit, writer_of
 
@@ -39,7 +39,6 @@ SIGNED_PDF_LIMIT = 50 * MB  # a PDF signed elsewhere, for every kind of declarat
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.jinja_env.globals["reasons"] = REASONS  # a refused signature's reason, in words
 
 
 class Pkcs12Form(FlaskForm):
