@@ -32,8 +32,8 @@ from app.storage import get_blobs
 from bench.common import median_seconds
 from tests.backoffice.clones import clone_submitted
 from tests.backoffice.reference import ReferenceBackOffice
-from tests.backoffice.workers import start_worker
 from tests.conftest import TEST_CATALOG
+from tests.delivery.workers import start_worker
 from tests.journey import submitted
 from tests.pki import PASSPHRASE, serve
 

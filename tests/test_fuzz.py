@@ -23,9 +23,9 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from tests import files, hostile
-from tests.backoffice.conftest import DEFINITION, SECRET
-from tests.backoffice.test_events import event, post
+from tests.backoffice.fixtures import DEFINITION, SECRET
 from tests.conftest import TEST_CATALOG, csrf_token, page
+from tests.events.test_events import event, post
 from tests.journey import apply, attach_required, fill_steps, start
 
 FUZZ = settings(

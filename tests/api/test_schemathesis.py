@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from app.api.openapi import document as openapi_document
-from tests.backoffice.conftest import DEFINITION, SECRET
+from tests.backoffice.fixtures import DEFINITION, SECRET
 from tests.conftest import TEST_CATALOG
 from tests.factories import submitted
 from tests.signing.kinds import prepare

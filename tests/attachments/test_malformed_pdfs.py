@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from tests.attachments.test_uploads import attachment_rows, error_on_page, stored_files
-from tests.backoffice.test_supplements import asked, attach
 from tests.conftest import page
 from tests.hostile import MALFORMED_PDFS
 from tests.journey import start, upload
+from tests.supplements.test_supplements import asked, attach
 
 IDS = [name for name, *_ in MALFORMED_PDFS]
 

@@ -16,9 +16,9 @@ from app.delivery.worker import deliver_due
 from app.dossiers.models import Dossier
 from app.extensions import db
 from app.outbox.models import OutboxMessage
-from tests.backoffice.conftest import DEFINITION
-from tests.backoffice.test_faults import IMPATIENT, SLOW, deliveries, portal, post_package, time_passes
+from tests.backoffice.fixtures import DEFINITION
 from tests.conftest import TEST_CATALOG
+from tests.delivery.test_faults import IMPATIENT, SLOW, deliveries, portal, post_package, time_passes
 from tests.factories import submitted
 
 

@@ -4,7 +4,7 @@ the tracking page and to staff, once the back office has given it."""
 from __future__ import annotations
 
 from app.delivery.worker import deliver_due
-from tests.backoffice.conftest import DEFINITION
+from tests.backoffice.fixtures import DEFINITION
 from tests.conftest import TEST_CATALOG, page
 from tests.journey import apply
 from tests.staff.test_deliveries_page import PASSWORD, sign_in

@@ -21,7 +21,7 @@ from app.dossiers.models import Dossier
 from app.extensions import db
 from app.packaging.verify import verify
 from app.signing import get_signing
-from tests.backoffice.conftest import DEFINITION
+from tests.backoffice.fixtures import DEFINITION
 from tests.conftest import TEST_CATALOG
 from tests.factories import submitted
 

@@ -101,7 +101,7 @@ def refusal(response) -> str:
 
 def prepare(kind: str, app: Flask, citizen_key: tuple[bytes, str]) -> ToSign:
     """A declaration of `kind`, ready to sign, in an app serving the test catalog whose
-    `filesystem` back office signs its events with tests.backoffice.conftest.SECRET."""
+    `filesystem` back office signs its events with tests.backoffice.fixtures.SECRET."""
     client = app.test_client()
     client.get("/language/en")
     with app.test_request_context():
@@ -110,7 +110,7 @@ def prepare(kind: str, app: Flask, citizen_key: tuple[bytes, str]) -> ToSign:
     assert client.get(resume_url(made)).status_code == 302
     if kind == "dossier":
         return ToSign(kind, app, client, dossier_url)
-    from tests.backoffice.test_events import event, post
+    from tests.events.test_events import event, post
 
     assert post(client, event(code, 1, 2)).json["title"] == "applied"
     assert post(client, event(code, 2, 5, "Bổ sung bản sao sổ đỏ")).json["title"] == "applied"
@@ -133,7 +133,7 @@ def prepare(kind: str, app: Flask, citizen_key: tuple[bytes, str]) -> ToSign:
 
 
 def app_config(**config: object) -> dict[str, object]:
-    from tests.backoffice.conftest import SECRET
+    from tests.backoffice.fixtures import SECRET
 
     return {"CATALOG_DIR": TEST_CATALOG, "BACKOFFICE_SECRETS": {"filesystem": SECRET}, **config}
 

@@ -7,7 +7,7 @@ from app.signing.demo import DEMO_PASSPHRASE
 from tests import files
 from tests.conftest import TEST_CATALOG, page
 from tests.journey import sign_with_pkcs12, start, upload
-from tests.web.test_steps import base_of, fill_all
+from tests.journey.test_steps import base_of, fill_all
 
 
 def test_demo_pki_is_made_once_and_lets_a_newcomer_sign(make_app, tmp_path):

@@ -15,10 +15,10 @@ from app.signing.validation import validate
 from tests import files
 from tests.conftest import TEST_CATALOG, page
 from tests.journey import apply, start, upload
+from tests.journey.test_steps import base_of
 from tests.pki import PASSPHRASE
 from tests.signing.conftest import sign_elsewhere
 from tests.signing.verifiers import pdfsig
-from tests.web.test_steps import base_of
 
 
 def test_the_receipt_is_sealed_by_the_portal(test_app, test_client, citizen_key, tmp_path):

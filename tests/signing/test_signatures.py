@@ -14,12 +14,12 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from tests.conftest import page
 from tests.journey import sign_with_pkcs12
+from tests.journey.test_steps import base_of, fill_all
 from tests.pki import PASSPHRASE
 from tests.signing.conftest import sign_elsewhere
 from tests.signing.kinds import ToSign
 from tests.signing.kinds import refusal as shown_refusal
 from tests.signing.verifiers import missing_tools, pdfsig, pyhanko_validate
-from tests.web.test_steps import base_of, fill_all
 
 
 @pytest.fixture(autouse=True)

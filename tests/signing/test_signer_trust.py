@@ -11,11 +11,11 @@ from app.signing.models import DossierSignature
 from tests import files
 from tests.conftest import TEST_CATALOG, page
 from tests.journey import sign_with_pkcs12, start, upload
+from tests.journey.test_steps import base_of, fill_all
 from tests.pki import BUSINESS_TAX_CODE, PASSPHRASE, PERSON_ID
 from tests.signing import forgeries
 from tests.signing.kinds import ToSign
 from tests.signing.test_signatures import refusal
-from tests.web.test_steps import base_of, fill_all
 
 
 @pytest.mark.parametrize(

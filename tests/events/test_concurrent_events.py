@@ -19,11 +19,11 @@ from app.dossiers.models import Dossier, DossierEvent
 from app.extensions import db
 from app.results.models import ResultDocument
 from app.supplements.models import Supplement
-from tests.backoffice.conftest import DEFINITION, SECRET
-from tests.backoffice.test_events import event, post
-from tests.backoffice.test_results import result, signed_by
+from tests.backoffice.fixtures import DEFINITION, SECRET
 from tests.conftest import TEST_CATALOG
+from tests.events.test_events import event, post
 from tests.factories import submitted
+from tests.results.test_results import result, signed_by
 
 COPIES = 3
 ROUNDS = 3  # dossiers, each sent its copies at once: a race that slips past one round meets the next

@@ -17,8 +17,8 @@ from app.outbox.models import OutboxMessage
 from app.packaging.verify import verify
 from app.signing import get_signing
 from app.supplements.models import Supplement
-from tests.backoffice.test_events import event, post
 from tests.conftest import csrf_token, page
+from tests.events.test_events import event, post
 from tests.files import sample_for
 
 NOTE = "Bổ sung bản sao giấy chứng nhận quyền sử dụng đất"

@@ -12,7 +12,7 @@ import pytest
 
 from app.dossiers.models import DossierEvent
 from app.extensions import db
-from tests.backoffice.conftest import SECRET
+from tests.backoffice.fixtures import SECRET
 from tests.conftest import page
 
 

@@ -121,7 +121,7 @@ def test_a_stranger_gets_no_document_of_a_submitted_dossier(test_app, test_clien
 
 
 def test_signing_posts_need_the_csrf_token(test_app, test_client):
-    from tests.web.test_steps import fill_all
+    from tests.journey.test_steps import fill_all
 
     url = start(test_client, "T.000001")
     fill_all(test_client, url)

@@ -17,11 +17,11 @@ from app.extensions import db
 from app.results.models import ResultDocument
 from app.signing.keys import from_pkcs12
 from app.signing.pades import Level, sign
-from tests.backoffice.conftest import DEFINITION
+from tests.backoffice.fixtures import DEFINITION
 from tests.backoffice.reference import SECRET as SHARED
 from tests.backoffice.reference import SERVER
-from tests.backoffice.test_events import event, post
 from tests.conftest import TEST_CATALOG, page
+from tests.events.test_events import event, post
 from tests.journey import apply
 from tests.pki import PASSPHRASE
 

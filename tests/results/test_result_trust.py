@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.backoffice.conftest import DEFINITION, SECRET
-from tests.backoffice.test_events import event, post
-from tests.backoffice.test_results import result, signed_by, state
+from tests.backoffice.fixtures import DEFINITION, SECRET
 from tests.conftest import TEST_CATALOG, page
+from tests.events.test_events import event, post
 from tests.journey import apply
+from tests.results.test_results import result, signed_by, state
 
 AGENCY_SUBJECT = "CN=Sở Tài nguyên và Môi trường Hà Nội,O=UBND Thành phố Hà Nội,C=VN"
 

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tests.backoffice.conftest import SECRET
-from tests.backoffice.test_events import event, history, post
+from tests.backoffice.fixtures import SECRET
+from tests.events.test_events import event, history, post
 from tests.hostile import NESTED_BRACKETS
 
 

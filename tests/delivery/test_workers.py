@@ -14,9 +14,9 @@ from app.delivery.worker import deliver_due
 from app.extensions import db
 from app.outbox.models import OutboxMessage
 from tests.backoffice.clones import clone_submitted
-from tests.backoffice.test_faults import time_passes
-from tests.backoffice.workers import start_worker
 from tests.conftest import TEST_CATALOG, page
+from tests.delivery.test_faults import time_passes
+from tests.delivery.workers import start_worker
 from tests.factories import submitted
 from tests.staff.test_deliveries_page import PASSWORD, cells, sign_in
 from tests.waiting import wait_for
