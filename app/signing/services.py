@@ -69,9 +69,10 @@ def check_signed(signed: bytes, *, declaration: Declaration, applicant: Applican
     policy = current_app.config["OPENDVC"].SIGNER_MATCH
     if not verdict.ok or policy == "off":
         return verdict
-    verdict = replace(verdict, signer_match=compare(verdict, applicant, policy=policy))
+    match = compare(verdict, applicant, policy=policy)
+    verdict = replace(verdict, signer_match=match)
     # Under require, a signer who cannot be told to be the applicant is refused too.
-    if policy == "require" and verdict.signer_match["outcome"] != "match":
+    if policy == "require" and match["outcome"] != "match":
         return verdict.refused("signer_mismatch")
     return verdict
 
