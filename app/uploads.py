@@ -60,7 +60,7 @@ class InMemoryUpload(io.BytesIO):
     def over_limit(self) -> bool:
         return self.size > self.limit
 
-    def write(self, data: bytes) -> int:  # type: ignore[override]
+    def write(self, data: bytes) -> int:  # type: ignore[override]  # werkzeug's parser writes bytes only
         self.size += len(data)
         if not self.over_limit:
             super().write(data)
