@@ -30,7 +30,7 @@ class UploadRequest(Request):
     """Werkzeug's multipart parser writes each file part into a BlobWriter: hashed on the way,
     never held whole in memory, and cut off at the limit the view declared with `upload_limit`."""
 
-    def _get_file_stream(  # type: ignore[override]
+    def _get_file_stream(
         self,
         total_content_length: int | None,
         content_type: str | None,
@@ -60,7 +60,7 @@ class InMemoryUpload(io.BytesIO):
     def over_limit(self) -> bool:
         return self.size > self.limit
 
-    def write(self, data: bytes) -> int:  # type: ignore[override]
+    def write(self, data: bytes) -> int:  # type: ignore[override]  # werkzeug's parser writes bytes only
         self.size += len(data)
         if not self.over_limit:
             super().write(data)

@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import UTCDateTime, db
+from app.extensions import Model, UTCDateTime
 
 
-class ProcedureVersion(db.Model):
+class ProcedureVersion(Model):
     """The exact definition a dossier was started with, kept so that editing or removing a
     catalog file never breaks a dossier in flight."""
 

@@ -83,6 +83,8 @@ def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> Package
         sealed_at = dossier.received_at or dossier.created_at
         facts = None
     else:
+        if supplement.submitted_at is None:  # queued when it is submitted, never before
+            raise ValueError(f"supplement BS{supplement.number} of {dossier.code} is not submitted")
         declaration = _supplement_declaration(supplement)
         sealed_at = supplement.submitted_at
         facts = SupplementFacts(

@@ -16,9 +16,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import aliased
 
 from app import clock
@@ -107,17 +108,21 @@ def _count_lost_attempts(now: datetime, outcome: Outcome) -> None:
     for message in lost:
         attempts = message.attempts + 1
         state = "failed" if _give_up(attempts, message.created_at, now) else "pending"
-        changed = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message.id, OutboxMessage.claimed_until == message.claimed_until)
-            .values(
-                attempts=attempts,
-                claimed_until=None,
-                last_error=STOPPED,
-                state=state,
-                next_attempt_at=now + _backoff(attempts),
-            )
-            .execution_options(synchronize_session=False)
+        # An UPDATE's result is a CursorResult; SQLAlchemy types it as any statement's.
+        changed = cast(
+            "CursorResult[Any]",
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message.id, OutboxMessage.claimed_until == message.claimed_until)
+                .values(
+                    attempts=attempts,
+                    claimed_until=None,
+                    last_error=STOPPED,
+                    state=state,
+                    next_attempt_at=now + _backoff(attempts),
+                )
+                .execution_options(synchronize_session=False)
+            ),
         ).rowcount
         if changed:
             (outcome.failed if state == "failed" else outcome.retrying).append(message.idempotency_key)
@@ -127,8 +132,9 @@ def _count_lost_attempts(now: datetime, outcome: Outcome) -> None:
 def deliver(message_id: int, until: datetime, outcome: Outcome) -> None:
     """Deliver one claimed message outside any transaction, then record the outcome (one
     transaction) if our lease `until` still holds; noted in `outcome`."""
-    message = db.session.get(OutboxMessage, message_id)
-    dossier = db.session.get(Dossier, message.dossier_id)
+    # Both exist: the message was just claimed, and it goes with its dossier (ON DELETE CASCADE).
+    message = db.session.get_one(OutboxMessage, message_id)
+    dossier = db.session.get_one(Dossier, message.dossier_id)
     error = reference = asked = None
     refused = False
     try:
@@ -176,10 +182,13 @@ def deliver_due(limit: int = 100) -> Outcome:
 
 def resend(code: str) -> bool:
     """An operator sends a failed (or pending) dossier again, now."""
-    changed = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.idempotency_key == code, OutboxMessage.state.in_(("failed", "pending")))
-        .values(state="pending", attempts=0, next_attempt_at=clock.now(), claimed_until=None)
+    changed = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.idempotency_key == code, OutboxMessage.state.in_(("failed", "pending")))
+            .values(state="pending", attempts=0, next_attempt_at=clock.now(), claimed_until=None)
+        ),
     ).rowcount
     db.session.commit()
     return bool(changed)

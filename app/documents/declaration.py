@@ -90,7 +90,11 @@ class Document(FPDF):
 
 def prepared_on(dossier: Dossier) -> datetime:
     """The day of the last change to the answers or the documents, in Viet Nam."""
-    moments = [dossier.content_changed_at or dossier.created_at, *(a.created_at for a in dossier.attachments)]
+    # created_at comes from the database (server default): None until the row is flushed.
+    moments: list[datetime | None] = [
+        dossier.content_changed_at or dossier.created_at,
+        *(a.created_at for a in dossier.attachments),
+    ]
     latest = max(m for m in moments if m is not None).astimezone(VIETNAM)
     return datetime.combine(latest.date(), time(0, 0), tzinfo=VIETNAM)
 

@@ -20,6 +20,8 @@ def render(
     dossier: Dossier, procedure: LoadedProcedure, tracking_url: str
 ) -> tuple[bytes, tuple[int, int, int, int]]:
     """The receipt and where the seal goes (x1, y1, x2, y2 on the last page, PDF points)."""
+    if dossier.received_at is None or dossier.due_on is None:
+        raise ValueError(f"dossier {dossier.public_id} has no receipt before it is received")
     d = procedure.definition
     received = dossier.received_at.astimezone(VIETNAM)
     pdf = Document(f"{dossier.code} · {d.agency.name.vi}")

@@ -7,12 +7,12 @@ from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.dossiers.status import Status
-from app.extensions import UTCDateTime, db
+from app.extensions import Model, UTCDateTime
 
 Timestamp = UTCDateTime()
 
 
-class Dossier(db.Model):
+class Dossier(Model):
     """Hồ sơ: one application for one procedure, from draft to result."""
 
     __tablename__ = "dossiers"
@@ -53,7 +53,7 @@ class Dossier(db.Model):
         return Status(self.status)
 
 
-class DossierEvent(db.Model):
+class DossierEvent(Model):
     """One row of a dossier's history: every change of state, and who made it."""
 
     __tablename__ = "dossier_events"
@@ -69,7 +69,7 @@ class DossierEvent(db.Model):
     dossier: Mapped[Dossier] = relationship(back_populates="events")
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """One file given for one dossier component (thành phần hồ sơ). The bytes live in the blob store."""
 
     __tablename__ = "attachments"
@@ -88,7 +88,7 @@ class Attachment(db.Model):
     dossier: Mapped[Dossier] = relationship(back_populates="attachments")
 
 
-class DossierSequence(db.Model):
+class DossierSequence(Model):
     """The last number given out for an agency on a day: the NNNN of <agency>-YYMMDD-NNNN."""
 
     __tablename__ = "dossier_sequences"

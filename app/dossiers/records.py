@@ -8,9 +8,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -83,7 +83,8 @@ def next_code(agency_code: str, day: date) -> str:
     The day's counter is raised by one atomic upsert, so concurrent submissions never share
     a number; it is part of the caller's transaction, so a rolled-back submission leaves no gap.
     """
-    table = DossierSequence.__table__
+    # A mapped class's __table__ is typed as any FromClause; a declarative class's is its Table.
+    table = cast(Table, DossierSequence.__table__)
     insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
     statement = (
         insert(table)

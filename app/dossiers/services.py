@@ -7,9 +7,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 
 from app import clock
 from app.catalog import LoadedProcedure, get_catalog
@@ -57,8 +57,10 @@ def purge_drafts(older_than: timedelta) -> int:
     """Delete the drafts nobody has touched for `older_than`, with their documents' records,
     events and signatures (the database cascades). Submitted dossiers are never touched."""
     cutoff = clock.now() - older_than
-    deleted = db.session.execute(
-        delete(Dossier).where(Dossier.status.in_(EDITABLE), Dossier.updated_at < cutoff)
+    # A DELETE's result is a CursorResult; SQLAlchemy types it as any statement's.
+    deleted = cast(
+        "CursorResult[Any]",
+        db.session.execute(delete(Dossier).where(Dossier.status.in_(EDITABLE), Dossier.updated_at < cutoff)),
     ).rowcount
     db.session.commit()
     return deleted

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import UTCDateTime, db
+from app.extensions import Model, UTCDateTime
 
 
-class StatusEventRecord(db.Model):
+class StatusEventRecord(Model):
     """A status event a back office posted, kept once: its id makes a replay harmless."""
 
     __tablename__ = "backoffice_events"

@@ -113,11 +113,11 @@ def apply(backoffice: str, raw: Any) -> Answer:
         if seen.dossier_id == dossier.id and seen.backoffice == backoffice:
             return Answer(200, "already applied")
         return Answer(409, "this event id was already used for another event")
-    last = db.session.scalar(
+    last = db.session.execute(
         select(func.coalesce(func.max(StatusEventRecord.sequence), 0)).where(
             StatusEventRecord.dossier_id == dossier.id
         )
-    )
+    ).scalar_one()  # an aggregate: always one row
     if event.sequence <= last:
         return Answer(200, "already applied")
     if event.sequence > last + 1:

@@ -10,8 +10,7 @@ from wtforms import Field, Form, StringField
 from wtforms import FormField as WTFormField
 from wtforms.validators import ValidationError
 
-from app.fields.base import FieldType, Optional, Required, Spec, field_type
-from app.texts import Localized
+from app.fields.base import FieldType, Optional, Required, Spec, field_type, lazy_text
 
 PARTS = (
     ("street", _l("House number and street")),
@@ -43,12 +42,13 @@ class AddressType(FieldType):
         }
         return WTFormField(
             type("AddressForm", (Form,), parts),
-            label=Localized(spec.label),
-            description=Localized(spec.help) if spec.help else "",
+            label=lazy_text(spec.label),
+            description=lazy_text(spec.help) if spec.help else "",
             separator="-",
         )
 
     def answer(self, field: Field) -> Any:
+        assert isinstance(field, WTFormField)  # what build() made
         data = {key: (field[key].data or "").strip() for key, _ in PARTS}
         return data if any(data.values()) else None
 

@@ -9,7 +9,7 @@ declaration PDF, the Jinja macro that renders it, and a sample answer the tests 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict
@@ -25,21 +25,42 @@ Problem = tuple[str, str]  # (path inside the field's definition, reason)
 
 
 class Spec(Protocol):
-    """A field's definition as the catalog schema gives it (app.catalog.schema.FormField)."""
+    """A field's definition as the catalog schema gives it (app.catalog.schema.FormField): read
+    only, as that model is frozen."""
 
-    name: str
-    type: str
-    label: Text
-    help: Text | None
-    example: str | None
-    required: bool
-    validation: Any
-    options: Any
-    fields: Any
-    min_entries: int
-    max_entries: int
-    add_label: Text | None
-    show_if: Any
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def label(self) -> Text: ...
+    @property
+    def help(self) -> Text | None: ...
+    @property
+    def example(self) -> str | None: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def validation(self) -> Any: ...
+    @property
+    def options(self) -> Any: ...
+    @property
+    def fields(self) -> Any: ...
+    @property
+    def min_entries(self) -> int: ...
+    @property
+    def max_entries(self) -> int: ...
+    @property
+    def add_label(self) -> Text | None: ...
+    @property
+    def show_if(self) -> Any: ...
+
+
+def lazy_text(text: Text) -> str:
+    """`text` in each request's language, as a WTForms label or description. WTForms only str()s
+    or escapes these, so a Localized does; its stubs ask for a str, and a str made here would fix
+    the language once, when the step's form class is built."""
+    return cast(str, Localized(text))
 
 
 class Options(BaseModel):
@@ -70,7 +91,7 @@ class Required:
 
     def __call__(self, form: Form, field: Field) -> None:
         if is_blank(field.data):
-            field.errors[:] = []
+            field.errors = []
             raise StopValidation(str(self.message))
 
 
@@ -80,7 +101,7 @@ class Optional:
     def __call__(self, form: Form, field: Field) -> None:
         if is_blank(field.data):
             field.data = [] if isinstance(field.data, list) else None
-            field.errors[:] = []
+            field.errors = []
             raise StopValidation()
 
 
@@ -129,8 +150,8 @@ class FieldType:
     def build(self, spec: Spec) -> Any:
         first = Required(self.required_message) if spec.required else Optional()
         return self.field_class(spec)(
-            label=Localized(spec.label),
-            description=Localized(spec.help) if spec.help else "",
+            label=lazy_text(spec.label),
+            description=lazy_text(spec.help) if spec.help else "",
             validators=[first, *self.validators(spec)],
             **self.field_kwargs(spec),
         )

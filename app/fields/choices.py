@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from flask_babel import lazy_gettext as _l
 from pydantic import Field as Limit
 from wtforms import Field, Form, RadioField, SelectField, SelectMultipleField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms (3.2) lacks it
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 

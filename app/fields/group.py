@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, FieldList, Form
 from wtforms import FormField as WTFormField
+from wtforms.form import BaseForm
 
 from app.fields.base import FieldType, Problem, Spec, field_type, is_blank, kind_of
 from app.texts import Localized
 
+# Its entries are the rows, each a FormField. WTForms' classes are generic only in their stubs:
+# subscripted at run time they would raise.
+if TYPE_CHECKING:
+    RowList = FieldList[WTFormField[Form]]
+else:
+    RowList = FieldList
 
-class GroupList(FieldList):
+
+class GroupList(RowList):
     """A repeatable group. Entirely blank rows are dropped before validation."""
 
     def __init__(self, *args: Any, spec: Spec, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.spec = spec
 
-    def validate(self, form: Form, extra_validators: Any = ()) -> bool:
+    def validate(self, form: BaseForm, extra_validators: Any = ()) -> bool:
         self.entries = [e for e in self.entries if not _row_blank(e)]
         for index, entry in enumerate(self.entries):  # keep names in step with positions
             entry.name = entry.id = f"{self.name}-{index}"
@@ -40,7 +48,7 @@ class GroupList(FieldList):
         return valid
 
 
-def _row_blank(entry: Field) -> bool:
+def _row_blank(entry: WTFormField[Form]) -> bool:
     return all(is_blank(sub.data) for sub in entry.form)
 
 
@@ -93,6 +101,7 @@ class GroupType(FieldType):
         )
 
     def answer(self, field: Field) -> Any:
+        assert isinstance(field, GroupList)  # what build() made
         subs = {sub.name: kind_of(sub.type) for sub in field.spec.fields or []}
         return [{name: subs[name].answer(entry[name]) for name in subs} for entry in field.entries]
 

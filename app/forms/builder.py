@@ -129,7 +129,12 @@ def condition_texts(procedure: LoadedProcedure, step: Step) -> dict[str, str]:
             continue
         target = procedure.definition.field_named(cond.field)
         labels = {o.value: str(Localized(o.label)) for o in target.options or []}
-        wanted = [cond.equals] if cond.equals is not None else (cond.any_of or [cond.checked])
+        if cond.equals is not None:
+            wanted = [cond.equals]
+        elif cond.any_of is not None:
+            wanted = cond.any_of
+        else:  # exactly one of the three is given (Condition's check): here, checked
+            wanted = [cond.checked] if cond.checked is not None else []
         texts[spec.name] = str(
             _l(
                 "Answer only if your answer to “%(question)s” is “%(answer)s”.",

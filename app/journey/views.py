@@ -172,7 +172,9 @@ def resume_draft(public_id: str) -> Response:
     return redirect(url_for("apply.review", public_id=public_id))
 
 
-def _documents_page(dossier: Dossier, loaded: LoadedProcedure, errors: dict[str, str], status: int = 200):
+def _documents_page(
+    dossier: Dossier, loaded: LoadedProcedure, errors: dict[str, str], status: int = 200
+) -> tuple[str, int]:
     return render_template(
         "apply/documents.html",
         dossier=dossier,
@@ -386,15 +388,18 @@ def track() -> Response | str | tuple[str, int]:
     if request.method == "GET" and request.args.get("code"):
         form.code.data = request.args["code"][:40]  # from the QR code on a printed receipt
     if form.validate_on_submit():
-        dossier = records.find_by_secret(form.secret.data.strip())
+        # InputRequired: both are given once the form validates.
+        code, secret = (form.code.data or "").strip(), (form.secret.data or "").strip()
+        dossier = records.find_by_secret(secret)
         # Both must match: the code alone never opens a dossier, and the answer does not
         # say which of the two was wrong.
-        if dossier is not None and dossier.code == form.code.data.strip():
-            grant(dossier, form.secret.data.strip())
+        if dossier is not None and dossier.code == code:
+            grant(dossier, secret)
             return redirect(_landing(dossier.public_id, dossier.status))
-        form.code.errors.append(
-            str(_l("No dossier has this code and access code. Check both and try again."))
-        )
+        form.code.errors = [
+            *form.code.errors,
+            str(_l("No dossier has this code and access code. Check both and try again.")),
+        ]
         return _page(form), 404
     return _page(form), 400 if form.errors else 200
 

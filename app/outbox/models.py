@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import UTCDateTime, db
+from app.extensions import Model, UTCDateTime
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """Something that must leave the portal, written in the same transaction as the state change
     that caused it. A worker delivers it; the dossier code is the idempotency key."""
 

@@ -34,17 +34,22 @@ def _pending(
 
 def enqueue_submission(dossier: Dossier) -> OutboxMessage:
     """The submitted dossier, for the back office its procedure is routed to; keyed by its code."""
+    if dossier.code is None:
+        raise ValueError(f"dossier {dossier.public_id} is queued without its code")
     adapter = get_backoffices().route(dossier.procedure_code)
     return _pending(dossier, kind="submission", key=dossier.code, adapter=adapter)
 
 
 def enqueue_supplement(dossier: Dossier, *, supplement_id: int, number: int) -> OutboxMessage:
     """A signed supplement, for the back office that has the dossier; keyed `<code>-BS<n>`."""
+    adapter = sent_to(dossier)
+    if adapter is None:  # a supplement is asked for by the back office the dossier went to
+        raise ValueError(f"dossier {dossier.code} was never queued for a back office")
     return _pending(
         dossier,
         kind="supplement",
         key=f"{dossier.code}-BS{number}",
-        adapter=sent_to(dossier),
+        adapter=adapter,
         supplement_id=supplement_id,
     )
 

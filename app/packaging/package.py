@@ -59,10 +59,12 @@ class DossierPackage:
                 with archive.open(info, "w", force_zip64=True) as target:
                     if entry.data is not None:
                         target.write(entry.data)
-                    else:
+                    elif entry.blob is not None:
                         with self.open_blob(entry.blob) as source:
                             while chunk := source.read(CHUNK):
                                 target.write(chunk)
+                    else:
+                        raise ValueError(f"package entry {entry.name} has neither data nor a blob")
 
     def zip_bytes(self) -> bytes:
         out = io.BytesIO()

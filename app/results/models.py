@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import UTCDateTime, db
+from app.extensions import Model, UTCDateTime
 
 
-class ResultDocument(db.Model):
+class ResultDocument(Model):
     """A result document of a dossier, coded `<mã hồ sơ>-KQ<n>`, kept in the blob store."""
 
     __tablename__ = "result_documents"

@@ -47,7 +47,9 @@ def check(files: list[ResultFile], *, backoffice: str) -> list[CheckedResult]:
     """Every file decoded and its signature validated, before anything is stored."""
     signing = get_signing()
     trust = signing.agency(backoffice)
-    if files and trust is None:
+    if not files:
+        return []
+    if trust is None:
         raise ResultRefused(f"no agency trust is configured for back office {backoffice!r} (AGENCY_TRUST)")
     checked = []
     for given in files:
@@ -73,11 +75,11 @@ def check(files: list[ResultFile], *, backoffice: str) -> list[CheckedResult]:
 
 def attach(dossier: Dossier, results: list[CheckedResult]) -> list[ResultDocument]:
     """Store and code the results, inside the caller's transaction."""
-    last = db.session.scalar(
+    last = db.session.execute(
         select(func.coalesce(func.max(ResultDocument.number), 0)).where(
             ResultDocument.dossier_id == dossier.id
         )
-    )
+    ).scalar_one()  # an aggregate: always one row
     added = []
     for number, result in enumerate(results, last + 1):
         document = ResultDocument(

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field
 from pyhanko.sign import signers
 
-from app.signing.keys import InvalidKeyFile, from_pkcs12
+from app.signing.keys import InvalidKeyFile, LoadedKeySigner, from_pkcs12
 
 logger = logging.getLogger(__name__)
 KEY_FILE_MAX_BYTES = 64 * 1024  # a PKCS#12 file with its chain: a few kilobytes
@@ -129,7 +129,7 @@ class SealProvider(Provider):
     options: SealOptions
     FROM_SETTINGS = {"pkcs12": "SEAL_PKCS12", "passphrase": "SEAL_PASSPHRASE"}
     applicant = False
-    _signer: signers.Signer | None = None
+    _signer: LoadedKeySigner | None = None
 
     def check(self) -> None:
         path = self.options.pkcs12
@@ -148,7 +148,7 @@ class SealProvider(Provider):
     def configured(self) -> bool:
         return self._signer is not None
 
-    def signer(self) -> signers.Signer:
+    def signer(self) -> LoadedKeySigner:
         """The seal itself, for the portal's own documents."""
         if self._signer is None:
             raise RuntimeError("no seal is configured (OPENDVC_SEAL_PKCS12)")

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from pyhanko.sign import signers
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -69,9 +70,10 @@ def check_signed(signed: bytes, *, declaration: Declaration, applicant: Applican
     policy = current_app.config["OPENDVC"].SIGNER_MATCH
     if not verdict.ok or policy == "off":
         return verdict
-    verdict = replace(verdict, signer_match=compare(verdict, applicant, policy=policy))
+    match = compare(verdict, applicant, policy=policy)
+    verdict = replace(verdict, signer_match=match)
     # Under require, a signer who cannot be told to be the applicant is refused too.
-    if policy == "require" and verdict.signer_match["outcome"] != "match":
+    if policy == "require" and match["outcome"] != "match":
         return verdict.refused("signer_mismatch")
     return verdict
 
@@ -86,13 +88,13 @@ def current_signature(dossier: Dossier) -> DossierSignature | None:
 
 
 def sign_declaration(
-    declaration: Declaration, signer: object, *, reason: str, field_name: str = FIELD_NAME
+    declaration: Declaration, signer: signers.Signer, *, reason: str, field_name: str = FIELD_NAME
 ) -> bytes:
     """A declaration (the dossier's, or a supplement's) signed in its box, at the portal's level."""
     signing = get_signing()
     return pades.sign(
         declaration.pdf,
-        signer,  # type: ignore[arg-type]
+        signer,
         field_name=field_name,
         box=declaration.signature_box,
         level=signing.level,
@@ -145,7 +147,7 @@ class DossierDeclaration(DeclarationToSign):
 SIGNED_MEANWHILE = _l("This declaration has just been signed in another window: reload the page to see it.")
 
 
-def sign_with(target: DeclarationToSign, signer: object, *, method: str) -> Verdict:
+def sign_with(target: DeclarationToSign, signer: signers.Signer, *, method: str) -> Verdict:
     """Sign a declaration with a signer the applicant unlocked, validate, record."""
     target.ensure_signable()
     declaration = target.declaration()

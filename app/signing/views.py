@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -137,7 +138,9 @@ def register(page: SigningPage) -> SigningPage:
     return page
 
 
-def _outcome(page: SigningPage, target: DeclarationToSign, verdict: Verdict, method: str):
+def _outcome(
+    page: SigningPage, target: DeclarationToSign, verdict: Verdict, method: str
+) -> PageResult | WerkzeugResponse:
     if not verdict.ok:
         return page.render(target, error=verdict.reason, method=method, status=422)
     flash(page.signed_message(target, verdict))
@@ -187,7 +190,7 @@ def declaration(public_id: str, kind: str) -> WerkzeugResponse:
 
 
 @upload_limit(_key_file_limit, in_memory=True, expired=_expired)
-def with_provider(public_id: str, kind: str, provider: str):
+def with_provider(public_id: str, kind: str, provider: str) -> ResponseReturnValue:
     """Any offered signer provider: what it asks for (`Provider.asks`), then its `open`."""
     page = PAGES[kind]
     target = page.open(public_id)
@@ -219,7 +222,7 @@ def with_provider(public_id: str, kind: str, provider: str):
     return _outcome(page, target, verdict, provider)
 
 
-def with_agent(public_id: str, kind: str):
+def with_agent(public_id: str, kind: str) -> ResponseReturnValue:
     page = PAGES[kind]
     target = page.open(public_id)
     if "external" not in get_signing().offered:
@@ -240,7 +243,7 @@ def with_agent(public_id: str, kind: str):
 
 
 @upload_limit(_signed_pdf_limit, expired=_expired)
-def with_upload(public_id: str, kind: str):
+def with_upload(public_id: str, kind: str) -> ResponseReturnValue:
     page = PAGES[kind]
     target = page.open(public_id)
     writer = writer_of(SignedUploadForm().signed.data)
@@ -313,7 +316,7 @@ DOSSIER = register(DossierPage())
 
 
 @bp.get("/sign")
-def sign(public_id: str):
+def sign(public_id: str) -> PageResult:
     return DOSSIER.render(DOSSIER.open(public_id), status=200)
 
 

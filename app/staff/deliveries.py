@@ -17,7 +17,7 @@ RECENTLY_DELIVERED = 50  # shown with the back office's reference, newest first
 
 # One row of a listing: the message, its dossier's procedure code, the back office's reference of
 # the dossier (for a supplement's row, which dossier to look for there).
-Listed = Row[tuple[OutboxMessage, str, str | None]]
+Listed = Row[OutboxMessage, str, str | None]
 
 
 @dataclass(frozen=True)

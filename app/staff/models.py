@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import UTCDateTime, db
+from app.extensions import Model, UTCDateTime
 
 
-class StaffUser(db.Model):
+class StaffUser(Model):
     __tablename__ = "staff_users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -19,7 +19,7 @@ class StaffUser(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
-class StaffSession(db.Model):
+class StaffSession(Model):
     """A signed-in staff member's session, held on the server. The browser's cookie carries a
     random token; only its sha256 is kept here. Deleting the row ends the session wherever the
     cookie may have been copied to."""

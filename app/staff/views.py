@@ -8,9 +8,11 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
@@ -63,18 +65,20 @@ def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
-def sign_in():
+def sign_in() -> ResponseReturnValue:
     form = SignInForm()
     status = 200
     if form.validate_on_submit():
-        outcome, user = services.sign_in(form.username.data, form.password.data)
+        # InputRequired: both are given once the form validates.
+        outcome, user = services.sign_in(form.username.data or "", form.password.data or "")
         if outcome is services.SignIn.OK and user is not None:
             _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
         if outcome is services.SignIn.LOCKED:
-            form.password.errors.append(_("Too many wrong passwords: this account is locked for 15 minutes."))
+            refusal = _("Too many wrong passwords: this account is locked for 15 minutes.")
         else:
-            form.password.errors.append(_("This name and password do not match an account."))
+            refusal = _("This name and password do not match an account.")
+        form.password.errors = [*form.password.errors, refusal]
         status = 401
     elif request.method == "POST":
         status = 400
@@ -82,7 +86,7 @@ def sign_in():
 
 
 @bp.post("/logout")
-def sign_out():
+def sign_out() -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     _start_session()
@@ -91,7 +95,7 @@ def sign_out():
 
 @bp.get("/deliveries")
 @staff_required
-def deliveries():
+def deliveries() -> str:
     found = queue.listing()
     return render_template(
         "staff/deliveries.html", rows=found.troubled, delivered=found.delivered, form=ActionForm()
@@ -100,7 +104,7 @@ def deliveries():
 
 @bp.post("/deliveries/<int:message_id>/resend")
 @staff_required
-def resend(message_id: int):
+def resend(message_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     resent = queue.resend(message_id)

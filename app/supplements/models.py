@@ -6,10 +6,10 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import UTCDateTime, db
+from app.extensions import Model, UTCDateTime
 
 
-class Supplement(db.Model):
+class Supplement(Model):
     """One request for supplements and the applicant's answer: open, then submitted (signed)."""
 
     __tablename__ = "supplements"
@@ -35,7 +35,7 @@ class Supplement(db.Model):
     )
 
 
-class SupplementFile(db.Model):
+class SupplementFile(Model):
     __tablename__ = "supplement_files"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -13,9 +13,9 @@ from app.supplements.models import Supplement
 
 def request(dossier: Dossier, note: str | None) -> Supplement:
     """A new request, numbered BS<n>."""
-    last = db.session.scalar(
+    last = db.session.execute(
         select(func.coalesce(func.max(Supplement.number), 0)).where(Supplement.dossier_id == dossier.id)
-    )
+    ).scalar_one()  # an aggregate: always one row
     supplement = Supplement(
         dossier_id=dossier.id, number=last + 1, requested_note=note, requested_at=clock.now(), state="open"
     )

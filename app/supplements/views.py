@@ -3,11 +3,13 @@ goes through the same views as the dossier's declaration (app/signing/views.py).
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from werkzeug.wrappers import Response
 from wtforms import SelectField
 
 from app.attachments.services import UploadRefused
@@ -67,7 +69,7 @@ def _page(
     error: str | None = None,
     method: str | None = None,
     status: int = 200,
-):
+) -> sign.PageResult:
     loaded = dossiers.procedure_of(dossier)
     form = _upload_form(dossier)
     return render_template(
@@ -84,7 +86,7 @@ def _page(
 
 
 @bp.get("")
-def page(public_id: str):
+def page(public_id: str) -> sign.PageResult:
     dossier, supplement = _open(public_id)
     return _page(dossier, supplement)
 
@@ -95,13 +97,13 @@ def _largest_file(public_id: str) -> int:
     return max(c.max_size_mb for c in dossiers.procedure_of(dossier).definition.components) * MB
 
 
-def _upload_expired(public_id: str):
+def _upload_expired(public_id: str) -> sign.PageResult:
     return _page(*_open(public_id), error=str(EXPIRED), status=400)
 
 
 @bp.post("/files")
 @upload_limit(_largest_file, expired=_upload_expired)
-def upload(public_id: str):
+def upload(public_id: str) -> ResponseReturnValue:
     dossier, supplement = _open(public_id)
     components = {c.code: c for c in dossiers.procedure_of(dossier).definition.components}
     form = _upload_form(dossier)
@@ -151,7 +153,7 @@ class SupplementPage(SigningPage):
 
     def render(
         self, target: DeclarationToSign, *, error: str | None = None, method: str | None = None, status: int
-    ) -> tuple[str, int]:
+    ) -> sign.PageResult:
         assert isinstance(target, SupplementDeclaration)
         return _page(target.dossier, target.supplement, error=error, method=method, status=status)
 
