@@ -109,7 +109,11 @@ def prepare(kind: str, app: Flask, citizen_key: tuple[bytes, str]) -> ToSign:
         code, dossier_url = made.dossier.code, f"/dossiers/{made.dossier.public_id}"
     assert client.get(resume_url(made)).status_code == 302
     if kind == "dossier":
-        return ToSign(kind, app, client, dossier_url)
+        to_sign = ToSign(kind, app, client, dossier_url)
+        # A page with a form, so that the client's session cookie holds its CSRF secret when a
+        # test hands it to another browser (else the server sets a second session cookie).
+        assert client.get(to_sign.page_url).status_code == 200
+        return to_sign
     from tests.events.test_events import event, post
 
     assert post(client, event(code, 1, 2)).json["title"] == "applied"
