@@ -23,6 +23,10 @@ from sqlalchemy import URL, Connection, Engine, Table, event, func, make_url, se
 from app import create_app
 from app.extensions import db
 
+# The back-office kit (a reference back office, a tracked dossier) serves tests in several
+# folders (events, delivery, results, supplements, attachments), so it is a plugin, not a conftest.
+pytest_plugins = ["tests.backoffice.fixtures"]
+
 PG_BASE = os.environ.get("TEST_POSTGRES_URL")
 
 
