@@ -56,6 +56,9 @@ def served(kind, live_server, citizen_key):
     def serve(**config: object) -> tuple[ToSign, requests.Session, str]:
         server = live_server(**app_config(**config))
         to_sign = prepare(kind, server.app, citizen_key)
+        # A page with a form first, so that the cookie handed over already holds the CSRF secret
+        # (else the server sets a second session cookie the browser's windows would not share).
+        assert to_sign.client.get(to_sign.page_url).status_code == 200
         browser = requests.Session()
         browser.cookies.set("session", to_sign.client.get_cookie("session").value)
         return to_sign, browser, server.url
