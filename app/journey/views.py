@@ -113,9 +113,9 @@ def _edit_group(form_class: type[StepForm], action: str) -> StepForm:
         form = form_class(formdata=_without_row(request.form, name, int(row)))
     else:
         form = form_class()
-    field = form._fields.get(name)
-    if field is None or field.type != "GroupList":
+    if name not in form or form[name].type != "GroupList":
         abort(400)
+    field = form[name]
     if kind == "add":
         if len(field.entries) < field.spec.max_entries:
             field.append_entry()
