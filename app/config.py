@@ -13,6 +13,7 @@ import runpy
 import secrets
 from collections.abc import Mapping
 from contextvars import ContextVar
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -56,6 +57,9 @@ Names = Annotated[list[str], NoDecode]
 Paths = Annotated[list[Path], NoDecode]
 
 
+_HHMM = r"([01]\d|2[0-3]):[0-5]\d"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, case_sensitive=True, extra="forbid", frozen=True, validate_default=False
@@ -68,6 +72,15 @@ class Settings(BaseSettings):
     BLOB_DIR: Path | None = None  # None: instance/blobs
     DEFAULT_LOCALE: Literal["vi", "en"] = "vi"
     TIMEZONE: str = "Asia/Ho_Chi_Minh"
+    # The agency's working hours (giờ hành chính), "HH:MM-HH:MM" in Viet Nam's time: a dossier
+    # submitted outside them, or on a day off, is received the next working morning.
+    WORKING_HOURS: str = Field(
+        default="07:30-17:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
+    )
+    # On top of python-holidays: days off the government adds in a year (a Tết arrangement) and
+    # the compensatory working days it sets (a Saturday worked in exchange), as YYYY-MM-DD.
+    DAYS_OFF: Annotated[list[date], NoDecode] = []
+    WORKING_DAYS: Annotated[list[date], NoDecode] = []
     # The whole of one dossier's attachments, on top of each component's own limit.
     DOSSIER_MAX_TOTAL_MB: int = Field(default=500, ge=1, le=20_000)
     SESSION_COOKIE_SECURE: bool = False  # production: always true
@@ -152,6 +165,8 @@ class Settings(BaseSettings):
         "SIGNING_TRUST_ROOTS",
         "SIGNING_FETCH_URL_PREFIXES",
         "ALLOWED_HOSTS",
+        "DAYS_OFF",
+        "WORKING_DAYS",
         mode="before",
     )
     @classmethod
@@ -198,6 +213,14 @@ class Settings(BaseSettings):
         if parts.username or parts.password or parts.path not in ("", "/") or parts.query or parts.fragment:
             raise ValueError("only scheme, host and port: no path, query, fragment or user name")
         return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    @field_validator("WORKING_HOURS")
+    @classmethod
+    def _opens_before_closing(cls, v: str) -> str:
+        opens, closes = v.split("-")
+        if opens >= closes:
+            raise ValueError(f"the working day must open before it closes, not {v!r}")
+        return v
 
     @field_validator("TIMEZONE")
     @classmethod

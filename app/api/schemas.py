@@ -23,6 +23,7 @@ class ProcedureSummary(BaseModel):
     field: ProcedureField
     level: Level
     processing_days: int
+    processing_unit: Literal["working_days", "calendar_days"]
     url: str
 
 

@@ -28,6 +28,7 @@ def _summary(p: LoadedProcedure) -> ProcedureSummary:
         field=d.field,
         level=d.level,
         processing_days=d.processing_days,
+        processing_unit=d.processing_unit,
         url=url_for("api.procedure", code=d.code, _external=True),
     )
 

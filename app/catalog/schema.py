@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -301,7 +301,9 @@ class Procedure(Strict):
     level: Level
     channels: Annotated[list[Channel], Field(min_length=1)]
     applicant_kinds: Annotated[list[ApplicantKind], Field(min_length=1)]
-    processing_days: Annotated[int, Field(ge=1, le=365)]  # working days
+    processing_days: Annotated[int, Field(ge=1, le=365)]
+    # Thời hạn giải quyết: in working days unless the procedure's record says calendar days.
+    processing_unit: Literal["working_days", "calendar_days"] = "working_days"
     fees: list[Fee] = []
     legal_basis: Annotated[list[LegalBasis], Field(min_length=1)]
     requirements: list[Text] = []  # điều kiện thực hiện

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from app.dossiers import calendar
 from app.dossiers.cli import dossiers_cli
 from app.dossiers.status import Status
 
@@ -14,5 +15,6 @@ def status_label(status: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    calendar.init_app(app)
     app.cli.add_command(dossiers_cli)
     app.jinja_env.globals.update(status_label=status_label)

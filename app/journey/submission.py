@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
 from app.dossiers import records
-from app.dossiers.calendar import add_working_days
+from app.dossiers.calendar import get_calendar
 from app.dossiers.models import Dossier
 from app.dossiers.records import DossierChanged
 from app.dossiers.status import Status, check_transition
@@ -54,16 +54,21 @@ def submit(dossier: Dossier, *, tracking_url: Callable[[str], str]) -> None:
     ):
         raise NotSigned()
     check_transition(Status(dossier.status), Status.NEW)
-    received = clock.now()
+    submitted = clock.now()
+    calendar = get_calendar()
+    # Outside working hours or on a day off, the dossier is received the next working morning.
+    received = calendar.received(submitted)
     applicant = records.applicant_of(definition, dossier.answers)
     dossier.code = records.next_code(definition.agency.code, received.date())
     dossier.received_at = received
-    dossier.due_on = add_working_days(received.date(), definition.processing_days)
+    dossier.due_on = calendar.due(
+        received.date(), definition.processing_days, unit=definition.processing_unit
+    )
     dossier.applicant_name = applicant["name"]
     dossier.applicant_identifier = applicant["identifier"]
     dossier.applicant_email = applicant["email"]
     dossier.applicant_phone = applicant["phone"]
-    records.record(dossier, Status.NEW, actor="applicant", at=received)
+    records.record(dossier, Status.NEW, actor="applicant", at=submitted)
     try:
         db.session.flush()  # a change made meanwhile in another window shows here
     except StaleDataError:
