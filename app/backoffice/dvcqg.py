@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from app.backoffice.adapters import Delivered, DeliveryRefused
 from app.backoffice.http import PostingBackOffice, TransportOptions, multipart, package_file, reference_from
 from app.clock import VIETNAM
-from app.forms.identifiers import holder_kind
+from app.fields.identifiers import holder_kind
 from app.packaging.package import DossierPackage, manifest_json
 
 NATIONAL = "%Y%m%d%H%M%S"

@@ -87,16 +87,3 @@ def init_app(app: Flask) -> None:
 
 def get_calendar() -> WorkingCalendar:
     return current_app.extensions["opendvc.calendar"]
-
-
-_PLAIN = WorkingCalendar()
-
-
-def is_working_day(day: date) -> bool:
-    """By the national holidays alone (no configured days)."""
-    return _PLAIN.is_working_day(day)
-
-
-def add_working_days(received: date, days: int) -> date:
-    """By the national holidays alone (no configured days)."""
-    return _PLAIN.due(received, days)

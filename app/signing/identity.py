@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from app.forms.identifiers import holder_kind
+from app.fields.identifiers import holder_kind
 from app.signing.validation import Verdict
 
 PERSONAL = ("CCCD", "CMND", "HC")

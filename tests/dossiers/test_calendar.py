@@ -5,7 +5,9 @@ import pytest
 from app import ConfigError
 from app.clock import VIETNAM
 from app.config import load_settings
-from app.dossiers.calendar import WorkingCalendar, add_working_days, calendar_from, is_working_day
+from app.dossiers.calendar import WorkingCalendar, calendar_from
+
+NATIONAL = WorkingCalendar()  # the national holidays alone, no configured days
 
 
 @pytest.mark.parametrize(
@@ -24,17 +26,17 @@ from app.dossiers.calendar import WorkingCalendar, add_working_days, calendar_fr
     ],
 )
 def test_due_dates_skip_weekends_and_holidays(received, days, due):
-    assert add_working_days(received, days) == due
+    assert NATIONAL.due(received, days) == due
 
 
 def test_tet_is_not_a_working_day():
-    assert not is_working_day(date(2026, 2, 17))  # Lunar New Year 2026
-    assert is_working_day(date(2026, 2, 23))
+    assert not NATIONAL.is_working_day(date(2026, 2, 17))  # Lunar New Year 2026
+    assert NATIONAL.is_working_day(date(2026, 2, 23))
 
 
 def test_processing_time_must_be_positive():
     with pytest.raises(ValueError, match="at least one day"):
-        add_working_days(date(2025, 6, 2), 0)
+        NATIONAL.due(date(2025, 6, 2), 0)
 
 
 # -- received the next working morning; configured days; calendar days (issue 10 §2) ---------

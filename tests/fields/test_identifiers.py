@@ -7,8 +7,8 @@ from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.forms import identifiers
-from app.forms.identifiers import InvalidIdentifier
+from app.fields import identifiers
+from app.fields.identifiers import InvalidIdentifier
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=20)
 province = st.sampled_from(sorted(identifiers.PROVINCE_CODES))
@@ -140,6 +140,6 @@ def test_fixed_line_numbers():
 )
 def test_whose_identifier_it_is(identifier, kind):
     """One rule for the signer check and the national portal's LoaiDoiTuong."""
-    from app.forms.identifiers import holder_kind
+    from app.fields.identifiers import holder_kind
 
     assert holder_kind(identifier) == kind
