@@ -78,6 +78,6 @@ def download(token: str) -> Response | tuple[Response, int]:
     if not path.is_file():  # recorded but gone from the store (purged): nothing to serve
         return _not_found()
     response = send_file(path, mimetype=found.media_type, as_attachment=True, download_name=found.filename)
-    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -281,7 +281,7 @@ def create_app(data: Path) -> Flask:
         kind = request.headers.get("X-OpenDVC-Package", "submission")
         with_package = kind != "withdrawal"
         package = part(body, "package") if with_package else io.BytesIO(raw)
-        answer = receive(package, key, kind, {"error_code": "0"}, check=with_package)
+        answer = app.make_response(receive(package, key, kind, {"error_code": "0"}, check=with_package))
         if answer.status_code == 200:
             connection = database(data)
             connection.execute(
