@@ -125,10 +125,10 @@ def _file(file_id: str, name: str, component: str, link: str) -> dict[str, str]:
     }
 
 
-def documents(manifest: dict[str, Any], link: Linker) -> list[dict[str, str]]:
+def documents(manifest: dict[str, Any], link: Linker, key: str) -> list[dict[str, str]]:
     """TaiLieuNop: the signed declaration, then each attachment, each with its own id (the
     package key and its place in the package) and its signed link."""
-    code, key = manifest["dossier_code"], manifest.get("key") or manifest["dossier_code"]
+    code = manifest["dossier_code"]
     listed = []
     declaration = manifest.get("declaration")
     if declaration:
@@ -139,12 +139,15 @@ def documents(manifest: dict[str, Any], link: Linker) -> list[dict[str, str]]:
     return listed
 
 
-def record(manifest: dict[str, Any], link: Linker, *, closes: str = END_OF_OFFICE_DAY) -> dict[str, Any]:
+def record(
+    manifest: dict[str, Any], link: Linker, *, key: str | None = None, closes: str = END_OF_OFFICE_DAY
+) -> dict[str, Any]:
     """The DongBoHoSoMC record of a submission package's manifest; `link` gives each file's
-    address, `closes` the end of the office day NgayHenTra is given at (HHMMSS)."""
+    address, `key` is the package's (the dossier code), `closes` the end of the office day
+    NgayHenTra is given at (HHMMSS)."""
     procedure, applicant = manifest["procedure"], manifest["applicant"]
     name = applicant.get("name") or ""
-    taken = documents(manifest, link)
+    taken = documents(manifest, link, key or manifest["dossier_code"])
     listed_fees = fees(procedure)
     return {
         "MaHoSo": manifest["dossier_code"],
@@ -207,9 +210,9 @@ def progress(manifest: dict[str, Any], kind: str) -> dict[str, str]:
 def envelope(package: DossierPackage, link: Linker, *, closes: str = END_OF_OFFICE_DAY) -> dict[str, Any]:
     """The body the national portal takes for this package: its service, and its record."""
     if package.kind == "submission":
-        manifest = {**package.manifest, "key": package.code}
         # Each package is sent once (the outbox, keyed): a dossier new to the portal.
-        return {"service": SYNC, "isUpdating": "False", "data": [record(manifest, link, closes=closes)]}
+        sent = record(package.manifest, link, key=package.code, closes=closes)
+        return {"service": SYNC, "isUpdating": "False", "data": [sent]}
     if package.kind in ("supplement", "withdrawal"):
         return {"service": PROGRESS, "data": [progress(package.manifest, package.kind)]}
     raise DeliveryRefused(f"the dvcqg adapter does not send {package.kind} packages")

@@ -27,6 +27,7 @@ from app.extensions import db
 from app.packaging.package import DossierPackage
 from app.signing.models import DossierSignature
 from app.storage import get_blobs
+from app.supplements.models import Supplement
 from tests.backoffice.fixtures import DEFINITION
 from tests.conftest import TEST_CATALOG
 from tests.events.test_events import event, post
@@ -335,6 +336,11 @@ def test_the_applicants_supplement_and_withdrawal_are_reported_as_progress(make_
     [step] = valid(taken["body"])["data"]
     assert (step["MaHoSo"], step["TrangThai"]) == (code, "5")
     assert step["NoiDungXuLy"] == "Công dân nộp bổ sung hồ sơ lần 1"
+    with app.app_context():  # the supplement's file and declaration have their links too
+        supplement = db.session.scalars(select(Supplement)).one()
+        links = files.links()
+        urls = [links(code, supplement.files[0].sha256), links(code, supplement.signed_sha256)]
+    assert [fetch(app, url).status_code for url in urls] == [200, 200]
 
     # A withdrawal (the package helper A's flow queues: kind "withdrawal", key "<code>-RUT").
     withdrawal = {
