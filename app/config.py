@@ -135,6 +135,9 @@ class Settings(BaseSettings):
     BACKOFFICE_OPTIONS: Annotated[dict[str, dict[str, Any]], NoDecode] = {}
     # Adapter name -> HMAC secret for status events.
     BACKOFFICE_SECRETS: Annotated[dict[str, str], NoDecode] = {}
+    # How long a signed link to a dossier's file (the national portal's DuongDanTaiTepTin,
+    # GET /api/v1/files/<token>) can be fetched after the delivery that gave it.
+    FILE_LINK_HOURS: int = Field(default=7 * 24, ge=1, le=90 * 24)
     DELIVERY_IN_PROCESS: bool = False  # make run: the worker runs as a thread of the server
     RATE_LIMIT_STORAGE: str = "memory://"  # several processes: a shared store, e.g. redis://host
     RATE_LIMITS_ENABLED: bool = True

@@ -122,7 +122,8 @@ def document() -> dict[str, Any]:
             "version": "1.0.0",
             "description": (
                 "Read the procedure catalog; sign a declaration with a signing agent (deferred "
-                "signing); report a dossier's status from the back office. Errors are problem "
+                "signing); report a dossier's status from the back office; fetch a dossier's file by "
+                "signed link. Errors are problem "
                 "documents (RFC 9457) with the status of the answer; a 405 names the allowed "
                 "methods in `Allow`."
             ),
@@ -209,6 +210,28 @@ def document() -> dict[str, Any]:
                         ),
                         "413": _problem("The body is larger than 28 MB"),
                         "422": _problem("A result document has no valid, trusted agency signature"),
+                    },
+                }
+            },
+            "/files/{token}": {
+                "get": {
+                    "operationId": "getDossierFile",
+                    "summary": "A dossier's file by the signed, expiring link a back office was given",
+                    "description": (
+                        "The link is the `DuongDanTaiTepTin` of a national record (the `dvcqg` "
+                        "adapter, docs/dvcqg-mapping.md): it names one file of one dossier and "
+                        "expires after OPENDVC_FILE_LINK_HOURS. An expired, forged or unknown link "
+                        "is a 404 that says no more."
+                    ),
+                    "parameters": [
+                        {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The file, as filed",
+                            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+                        },
+                        "404": _problem("No such file, or the link has expired"),
                     },
                 }
             },

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.dossiers.models import Dossier
 from app.dossiers.records import procedure_of
+from app.dossiers.status import Status
 from app.packaging import package
 from app.packaging.inputs import (
     Applicant,
@@ -61,6 +62,7 @@ def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> Package
         name=d.name.vi,
         version=loaded.version,
         agency_code=d.agency.code,
+        agency_name=d.agency.name.vi,
         field_code=d.field.code,
         field_name=d.field.name.vi,
         fees=tuple(Fee(fee.name.vi, fee.amount) for fee in d.fees),
@@ -109,6 +111,7 @@ def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> Package
         declaration=declaration,
         sealed_at=sealed_at,
         supplement=facts,
+        submitted_at=next((e.at for e in dossier.events if e.to_status == Status.NEW), None),
     )
 
 

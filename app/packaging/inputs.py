@@ -31,6 +31,7 @@ class ProcedureFacts:
     field_name: str
     fees: tuple[Fee, ...] = ()
     component_names: Mapping[str, str] = field(default_factory=dict)  # code → name
+    agency_name: str = ""  # the receiving agency (DonViXuLy of the national record)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class PackageInputs:
     declaration: DeclarationFacts | None
     sealed_at: datetime  # the seal's signing time: the package's own moment, for the same bytes
     supplement: SupplementFacts | None = None
+    submitted_at: datetime | None = None  # when the applicant sent it; received_at may be later
 
     @property
     def kind(self) -> str:

@@ -27,6 +27,13 @@ Settings come from the environment, never the command line (secrets show in `ps`
                             or an HTTP-date (default 120)
     REFERENCE_TLS_CERT, REFERENCE_TLS_KEY, REFERENCE_TLS_CLIENT_CA   serve HTTPS, and require
                             client certificates issued by that CA
+    REFERENCE_DVCQG_SCHEMAS the folder of the national records' JSON Schemas (docs/schemas):
+                            set, a record that does not hold to its schema is refused (400)
+
+It also speaks the national portal's dialect, as the `dvcqg` adapter does (docs/dvcqg-mapping.md):
+POST /dvcqg (or /dvcqg/<service>) with a multipart `data` part, {"service": "DongBoHoSoMC" or
+"CapNhatTienDoHoSoMC", …, "data": [record]}, and the package as `package` (a withdrawal has
+none). The records it took are listed at GET /dvcqg/records.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import argparse
 import base64
 import hashlib
 import hmac
+import io
 import json
 import os
 import sqlite3
@@ -67,6 +75,8 @@ create table if not exists events (code text not null, sequence integer not null
     primary key (code, sequence));
 create table if not exists in_progress (code text primary key, package_sha256 text not null,
     started_at text not null);
+create table if not exists national_records (code text primary key, service text not null,
+    body text not null);
 """
 RETRY_IN_PROGRESS = "1"  # seconds: a package is checked in well under that
 
@@ -138,7 +148,9 @@ def create_app(data: Path) -> Flask:
             abort(Response(json.dumps({"title": f"no {name!r} part"}), 400))
         return files[name].stream
 
-    def receive(package: IO[bytes], code: str, kind: str, extra: dict[str, Any] | None = None) -> Response:
+    def receive(
+        package: IO[bytes], code: str, kind: str, extra: dict[str, Any] | None = None, check: bool = True
+    ) -> Response:
         if not code:
             return jsonify(title="no Idempotency-Key: it must be the dossier code"), 400
         if fault == "error":
@@ -187,7 +199,7 @@ def create_app(data: Path) -> Flask:
                     if fault == "in-progress":  # held until the same key is asked again
                         held[code] = (threading.Event(), threading.Event())
                         held[code][0].wait(slow)
-                    row = store(connection, package, code, kind, sha)
+                    row = store(connection, package, code, kind, sha, check)
                 finally:
                     connection.execute("delete from in_progress where code = ?", (code,))
                     if code in held:
@@ -210,20 +222,22 @@ def create_app(data: Path) -> Flask:
         return jsonify(reference=f"BO-{row[0]:06d}", receipt_number=row[0], **(extra or {})), 200
 
     def store(
-        connection: sqlite3.Connection, package: IO[bytes], code: str, kind: str, sha: str
+        connection: sqlite3.Connection, package: IO[bytes], code: str, kind: str, sha: str, check: bool = True
     ) -> tuple[int, str] | Response:
-        """Verify a package no one has sent before under its key, and keep it."""
-        report = verify(
-            package, trust_roots=roots, context=ValidationContext(trust_roots=roots, allow_fetching=False)
-        )
-        if not report.ok:
-            answer = jsonify(title="the package does not verify", problems=report.problems)
-            answer.status_code = 422
-            return answer
-        if report.key != code:
-            answer = jsonify(title=f"the package is {report.key}, not {code}")
-            answer.status_code = 422
-            return answer
+        """Verify a package no one has sent before under its key (`check`: a zip package, not a
+        national record alone), and keep it."""
+        if check:
+            report = verify(
+                package, trust_roots=roots, context=ValidationContext(trust_roots=roots, allow_fetching=False)
+            )
+            if not report.ok:
+                answer = jsonify(title="the package does not verify", problems=report.problems)
+                answer.status_code = 422
+                return answer
+            if report.key != code:
+                answer = jsonify(title=f"the package is {report.key}, not {code}")
+                answer.status_code = 422
+                return answer
         connection.execute("begin immediate")
         number = connection.execute("select coalesce(max(receipt_number), 0) + 1 from dossiers").fetchone()[0]
         connection.execute(
@@ -240,16 +254,49 @@ def create_app(data: Path) -> Flask:
         package = body if request.mimetype == "application/zip" else part(body, "package")
         return receive(package, code, request.headers.get("X-OpenDVC-Package", "submission"))
 
-    @app.post("/dvcqg/DongBoHoSoMC")
-    def national() -> Response:
+    schemas = national_schemas(os.environ.get("REFERENCE_DVCQG_SCHEMAS", ""))
+
+    @app.post("/dvcqg")
+    @app.post("/dvcqg/<service>")  # the service is the body's; the path may name it too
+    def national(service: str = "") -> Response:
         body = received_body()
+        raw = part(body, "data").read()
         try:
-            record = json.loads(part(body, "data").read())["data"][0]
+            envelope = json.loads(raw)
+            named = envelope["service"]
+            record = envelope["data"][0]
             code = record["MaHoSo"]
-            time.strptime(record["NgayTiepNhan"], "%Y%m%d%H%M%S")
+            if named == "DongBoHoSoMC":
+                time.strptime(record["NgayTiepNhan"], "%Y%m%d%H%M%S")
+            elif named != "CapNhatTienDoHoSoMC":
+                raise ValueError(f"unknown service {named!r}")
+            if named in schemas:
+                problem = next(iter(schemas[named].iter_errors(envelope)), None)
+                if problem is not None:
+                    where = "/".join(str(p) for p in problem.absolute_path)
+                    raise ValueError(f"{where}: {problem.message}")
         except (ValueError, KeyError, IndexError, TypeError) as exc:
-            return jsonify(error_code="1", message=f"DongBoHoSoMC: {type(exc).__name__} {exc}"), 400
-        return receive(part(body, "package"), code, "submission", {"error_code": "0"})
+            return jsonify(error_code="1", message=f"{service or 'dvcqg'}: {type(exc).__name__} {exc}"), 400
+        key = request.headers.get("Idempotency-Key", code)
+        kind = request.headers.get("X-OpenDVC-Package", "submission")
+        with_package = kind != "withdrawal"
+        package = part(body, "package") if with_package else io.BytesIO(raw)
+        answer = app.make_response(receive(package, key, kind, {"error_code": "0"}, check=with_package))
+        if answer.status_code == 200:
+            connection = database(data)
+            connection.execute(
+                "insert or ignore into national_records values (?, ?, ?)", (key, named, raw.decode())
+            )
+            connection.close()
+        return answer
+
+    @app.get("/dvcqg/records")
+    def national_records() -> Response:
+        connection = database(data)
+        rows = connection.execute("select code, service, body from national_records order by rowid")
+        found = [{"key": key, "service": named, "body": json.loads(raw)} for key, named, raw in rows]
+        connection.close()
+        return jsonify(found)
 
     @app.get("/dossiers")
     def dossiers() -> Response:
@@ -266,6 +313,19 @@ def create_app(data: Path) -> Flask:
         return jsonify(ok=True)
 
     return app
+
+
+def national_schemas(folder: str) -> dict[str, Any]:
+    """The national records' validators by service, from docs/schemas; none when not asked."""
+    if not folder:
+        return {}
+    import jsonschema  # import here: only needed when asked to check records (a test dependency)
+
+    found = {}
+    for service in ("DongBoHoSoMC", "CapNhatTienDoHoSoMC"):
+        schema = json.loads((Path(folder) / f"dvcqg-{service}.schema.json").read_text(encoding="utf-8"))
+        found[service] = jsonschema.Draft202012Validator(schema)
+    return found
 
 
 def result_of(path: Path) -> dict[str, str]:

@@ -32,6 +32,7 @@ def test_openapi_document_is_valid(client):
         "/signing/{token}/prepare",
         "/signing/{token}/complete",
         "/backoffice/events",
+        "/files/{token}",
         "/openapi.json",
     }
 

@@ -15,6 +15,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "examples" / "backoffice" / "server.py"
+SCHEMAS = ROOT / "docs" / "schemas"  # the national records it takes are checked against them
 SECRET = "reference-back-office-secret-for-tests"
 
 
@@ -45,6 +46,7 @@ class ReferenceBackOffice:
             "REFERENCE_FAULT": fault,
             "REFERENCE_SLOW_SECONDS": str(slow_seconds),
             "REFERENCE_RETRY_AFTER": retry_after,
+            "REFERENCE_DVCQG_SCHEMAS": str(SCHEMAS),
             **self.env,
         }
         self.process = subprocess.Popen(
@@ -96,3 +98,11 @@ class ReferenceBackOffice:
     def options(self, **extra: object) -> dict:
         """The portal's `http` adapter options for this back office."""
         return {"url": f"{self.url}/packages", "secret": SECRET, **extra}
+
+    def national_options(self, **extra: object) -> dict:
+        """The portal's `dvcqg` adapter options for this back office."""
+        return {"url": f"{self.url}/dvcqg", "secret": SECRET, **extra}
+
+    def national_records(self) -> list[dict]:
+        """The national records it took, first first: {"key", "service", "body"}."""
+        return requests.get(f"{self.url}/dvcqg/records", timeout=10).json()

@@ -22,6 +22,18 @@ from tests.delivery.test_faults import IMPATIENT, SLOW, deliveries, portal, post
 from tests.factories import submitted
 
 
+def adapter_portal(make_app, reference, adapter: str, **options):
+    """The portal delivering to the reference back office with `adapter` (http or dvcqg)."""
+    if adapter == "http":
+        return portal(make_app, reference, **options)
+    return make_app(
+        CATALOG_DIR=TEST_CATALOG,
+        BACKOFFICE_DEFAULT=adapter,
+        BACKOFFICE_OPTIONS={adapter: reference.national_options(**options)},
+        DELIVERY_BACKOFF_SECONDS=60,
+    )
+
+
 def delivery(app) -> OutboxMessage:
     with app.app_context():
         message = db.session.scalars(select(OutboxMessage)).one()
@@ -29,16 +41,17 @@ def delivery(app) -> OutboxMessage:
         return message
 
 
+@pytest.mark.parametrize("adapter", ["http", "dvcqg"])
 def test_a_key_still_in_progress_is_tried_again_and_then_gets_the_original_answer(
-    make_app, citizen_key, reference
+    make_app, citizen_key, reference, adapter
 ):
     # The first request stays in progress at the back office until the key is asked again.
     reference.start(fault="in-progress", slow_seconds=SLOW)
-    impatient = portal(make_app, reference, timeout_seconds=IMPATIENT)
+    impatient = adapter_portal(make_app, reference, adapter, timeout_seconds=IMPATIENT)
     code = submitted(impatient, DEFINITION, citizen_key)
     with impatient.app_context():
         assert deliver_due().retrying == [code]  # the portal stopped waiting; it is still at work
-    app = portal(make_app, reference)  # the same database; it waits for the answers from now on
+    app = adapter_portal(make_app, reference, adapter)  # the same database; it waits from now on
     time_passes(app)
     with app.app_context():
         assert deliver_due().retrying == [code]  # 409: not a failure
@@ -53,6 +66,10 @@ def test_a_key_still_in_progress_is_tried_again_and_then_gets_the_original_answe
     assert deliveries(app)[code][:2] == ("delivered", "BO-000001")  # the original answer
     assert [(d["code"], d["receipt_number"]) for d in reference.dossiers()] == [(code, 1)]
     assert delivery(app).attempts == 3
+    if adapter == "dvcqg":  # the record it holds is the national one, as its schema has it
+        [taken] = reference.national_records()
+        assert (taken["key"], taken["service"]) == (code, "DongBoHoSoMC")
+        assert taken["body"]["data"][0]["MaHoSo"] == code
 
 
 def test_the_same_key_with_another_package_fails_at_once_for_an_operator(make_app, citizen_key, reference):
@@ -96,9 +113,7 @@ def test_retry_after_is_honoured_within_a_maximum(
     until = in_ten_minutes()
     header = format_datetime(until, usegmt=True) if retry_after == "in-ten-minutes" else retry_after
     reference.start(fault=fault, retry_after=header)
-    options = reference.options()
-    if adapter == "dvcqg":
-        options["url"] = f"{reference.url}/dvcqg/DongBoHoSoMC"
+    options = reference.options() if adapter == "http" else reference.national_options()
     app = make_app(
         CATALOG_DIR=TEST_CATALOG,
         BACKOFFICE_DEFAULT=adapter,
