@@ -145,6 +145,11 @@ class System:
             return str(_l("Latitude (°)")), str(_l("Longitude (°)"))
         return "X (m)", "Y (m)"
 
+    def axis_names(self) -> tuple[str, str]:
+        if self.key == "wgs84":
+            return str(_l("latitude")), str(_l("longitude"))
+        return "X", "Y"
+
     def bounds(self) -> tuple[tuple[Decimal, Decimal], tuple[Decimal, Decimal]]:
         """(least, most) of the first and of the second coordinate."""
         if self.key == "wgs84":
@@ -272,7 +277,7 @@ def _within(system: System, first: Decimal, second: Decimal, where: str) -> None
             y2=shown(int(high2)),
         )
     if low1 <= second <= high1 and low2 <= first <= high2:
-        first_axis, second_axis = system.axes()
+        first_axis, second_axis = system.axis_names()
         message = _l(
             "%(problem)s. Were %(first)s and %(second)s swapped?",
             problem=message,
@@ -283,8 +288,8 @@ def _within(system: System, first: Decimal, second: Decimal, where: str) -> None
 
 
 def _place(system: System, first: Decimal, second: Decimal) -> str:
-    a, b = system.axes()
-    return f"{a.split(' ')[0]} {plain(first)}; {b.split(' ')[0]} {plain(second)}"
+    a, b = system.axis_names()
+    return f"{a} {plain(first)}; {b} {plain(second)}"
 
 
 def area_m2(system: System, vertices: Sequence[tuple[Decimal, Decimal]]) -> Decimal:
