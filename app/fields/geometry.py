@@ -43,7 +43,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import Field as Limit
 from pyproj import CRS, Geod, Transformer
 from shapely.geometry import LineString, Polygon
-from wtforms import Field, Form, TextAreaField
+from wtforms import Field, Form, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from app.fields.base import Check, Convert, FieldType, Invalid, Options, Problem, Spec, field_type
@@ -383,6 +383,27 @@ def _in_unit(area: Decimal, unit: str) -> Decimal:
     return (area / UNITS[unit]).quantize(Decimal("0.01"))
 
 
+class _AsTyped:
+    """Shows what was typed, not the stored answer it became: a step sent back for another
+    error (the declared area, another question) gives the applicant their own lines again."""
+
+    raw_data: list[Any] | None
+    data: Any
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return self.data if isinstance(self.data, str) else ""
+
+
+class PointField(_AsTyped, StringField):
+    pass
+
+
+class VerticesField(_AsTyped, TextAreaField):
+    pass
+
+
 class _GeometryType(FieldType):
     input_attrs = {"autocomplete": "off", "spellcheck": "false"}
 
@@ -392,6 +413,9 @@ class PointType(_GeometryType):
     name = "point"
     options = GeometryOptions
     demo = {"validation": {"system": "vn2000", "central_meridian": "105°00'"}}
+
+    def field_class(self, spec: Spec) -> type[Field]:
+        return PointField
 
     def validators(self, spec: Spec) -> list[Check]:
         return [Convert(lambda text: read_point(text, spec.validation))]
@@ -425,7 +449,7 @@ class PolygonType(_GeometryType):
     demo = {"validation": {"system": "vn2000", "central_meridian": "105°00'", "area_unit": "ha"}}
 
     def field_class(self, spec: Spec) -> type[Field]:
-        return TextAreaField
+        return VerticesField
 
     def validators(self, spec: Spec) -> list[Check]:
         options: PolygonOptions = spec.validation
