@@ -42,7 +42,7 @@ from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from pydantic import Field as Limit
 from pyproj import CRS, Geod, Transformer
-from shapely.geometry import LineString, Polygon
+from shapely.geometry import LinearRing, LineString, Polygon
 from wtforms import Field, Form, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
@@ -306,6 +306,8 @@ def area_m2(system: System, vertices: Sequence[tuple[Decimal, Decimal]]) -> Deci
 def _crossing(points: list[tuple[float, float]]) -> tuple[int, int] | None:
     """The first two sides (by the index of their first vertex) that cross or touch, if any."""
     count = len(points)
+    if LinearRing(points).is_simple:
+        return None  # the pairwise search below only names what GEOS has found
     sides = [LineString([points[i], points[(i + 1) % count]]) for i in range(count)]
     for i in range(count):
         for j in range(i + 1, count):

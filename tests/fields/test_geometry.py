@@ -13,6 +13,8 @@ import pytest
 from bs4 import BeautifulSoup
 from flask_babel import force_locale
 from fpdf import FPDF
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from pyproj import Proj
 from werkzeug.datastructures import MultiDict
@@ -432,3 +434,44 @@ def test_the_drawing_goes_into_a_pdf(en, tmp_path):
     ).stdout
     for name in ("M1", "M2", "M3", "M4", "2302000", "501000", "Drawing of"):
         assert name in text
+
+
+# Whatever is typed, the answer is a stored polygon or a message: never another exception.
+
+COORDINATE = st.one_of(
+    st.integers(-(10**9), 10**9).map(str),
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+    st.sampled_from(["2300000", "500000", "2.300.000,5", "2,300,000.5", "1e6", "-0", "٣", "NaN", "--1"]),
+)
+LINE = st.one_of(
+    st.text(max_size=40),
+    st.tuples(
+        st.sampled_from(["", "M1 ", "<x> ", "1\t"]),
+        COORDINATE,
+        st.sampled_from([" ", "\t", ";", ","]),
+        COORDINATE,
+    ).map("".join),
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    lines=st.lists(LINE, max_size=8),
+    locale=st.sampled_from(["vi", "en"]),
+    system=st.sampled_from(["vn2000", "wgs84"]),
+)
+def test_any_text_is_read_or_refused_with_a_message(app, lines, locale, system):
+    options = spec(**({"system": "wgs84"} if system == "wgs84" else HANOI)).validation
+    with app.test_request_context(), force_locale(locale):
+        for reader in (read_polygon, read_point):
+            messages = []
+            try:
+                reader("\n".join(lines), options)
+            except Invalid as exc:
+                messages.append(str(exc.message))
+            assert all(messages)
