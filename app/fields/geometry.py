@@ -407,7 +407,7 @@ class VerticesField(_AsTyped, TextAreaField):
 
 
 class _GeometryType(FieldType):
-    input_attrs = {"autocomplete": "off", "spellcheck": "false"}
+    input_attrs = {"autocomplete": "off", "spellcheck": "false", "class": "coordinates"}
 
 
 @field_type
