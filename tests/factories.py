@@ -36,7 +36,7 @@ from app.signing.keys import from_pkcs12
 from app.signing.models import DossierSignature
 from app.storage import get_blobs
 from tests.files import sample_for
-from tests.journey import valid_pairs
+from tests.journey import step_pairs
 
 PROCEDURE = "T.000001"  # the test catalog's procedure with one field of every type
 
@@ -80,12 +80,10 @@ def step_answers(loaded: LoadedProcedure, overrides: dict[str, list[str]] | None
     for step in loaded.definition.form.steps:
         data: MultiDict = MultiDict()
         for spec in step.fields:
-            if spec.name in overrides:
-                for value in overrides[spec.name]:
-                    data.add(spec.name, value)
-            else:
-                for name, value in valid_pairs(spec, spec.name):
-                    data.add(name, value)
+            for value in overrides.get(spec.name, []):
+                data.add(spec.name, value)
+        for name, value in step_pairs(step, leave_out=overrides):
+            data.add(name, value)
         form = step_form_class(loaded, step.id)(formdata=data, meta={"csrf": False})
         assert form.validate_step(answers), form.errors
         given = form.step_answers(answers)

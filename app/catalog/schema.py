@@ -256,6 +256,18 @@ class Step(Strict):
             raise ValueError("step ids are lower_snake_case ASCII, starting with a letter")
         return v
 
+    @model_validator(mode="after")
+    def _step_references(self) -> Step:
+        """A field that refers to earlier questions of its step (a polygon's declared area)."""
+        problems = [
+            (f"fields[{index}].{path}", reason)
+            for index, field in enumerate(self.fields)
+            for path, reason in field.kind.step_problems(field, self.fields[:index])
+        ]
+        if problems:
+            raise Problems(problems)
+        return self
+
 
 class ApplicantMapping(Strict):
     """Which answers identify the applicant (chủ hồ sơ) on receipts and to back offices.

@@ -17,6 +17,7 @@ from fpdf.enums import XPos, YPos
 
 from app.catalog.loader import LoadedProcedure
 from app.clock import VIETNAM
+from app.documents.figures import draw_figure
 from app.dossiers.models import Dossier
 from app.forms.answers import sections
 from app.i18n import formal_day
@@ -125,6 +126,8 @@ def render(dossier: Dossier, procedure: LoadedProcedure, *, prepared: datetime |
         for row in part.rows:
             if row.group_rows is None:
                 pdf.pair(row.spec.label.vi, row.shown)
+                if row.figure is not None:
+                    draw_figure(pdf, row.figure)
                 continue
             pdf.pair(row.spec.label.vi, "" if row.group_rows else "—")
             for number, entry in enumerate(row.group_rows, 1):

@@ -8,7 +8,7 @@ declaration PDF, the Jinja macro that renders it, and a sample answer the tests 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 from flask_babel import lazy_gettext as _l
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from wtforms import Field, Form, StringField
 from wtforms.validators import StopValidation
 
+from app.fields.figures import Figure
 from app.texts import Localized, Text
 
 Answer = Any  # JSON-serialisable: str, int, list, dict, or None for no answer
@@ -137,6 +138,11 @@ class FieldType:
         if spec.fields:
             yield "fields", f"a {self.name} field takes no sub-fields"
 
+    def step_problems(self, spec: Spec, earlier: Sequence[Spec]) -> Iterator[Problem]:
+        """What is wrong with the definition's references to `earlier` questions of its step
+        (a polygon's declared area field, say); paths are inside the field's definition."""
+        return iter(())
+
     def validators(self, spec: Spec) -> list[Check]:
         """Type-specific checks, run after the emptiness check."""
         return []
@@ -167,6 +173,11 @@ class FieldType:
     def display(self, spec: Spec, value: Answer) -> str:
         """The answer as a person reads it, in the request's language ("" for no answer)."""
         return "" if value is None else str(value)
+
+    def figure(self, spec: Spec, value: Answer) -> Figure | None:
+        """A drawing of the answer, beside its text on the review page (SVG) and in the
+        declaration PDF; None for most types, and for no answer."""
+        return None
 
     def aria(self, field: Field, spec: Spec | None = None) -> dict[str, str]:
         """The attributes that tie an input to its hint, example and error (never a None value)."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from app.catalog.loader import LoadedProcedure
 from app.catalog.schema import FormField, Step
+from app.fields import Figure
 from app.fields.group import GroupType
 from app.forms.builder import answers_formdata, step_form_class
 from app.forms.fields import Answer, display
@@ -16,6 +17,7 @@ class Row:
     spec: FormField
     shown: str  # the answer as text ("" when not answered); empty for groups
     group_rows: list[list[tuple[str, str]]] | None  # (label, answer) per entry, for groups
+    figure: Figure | None = None  # a drawing of the answer (a polygon's shape), under its text
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,6 @@ def sections(procedure: LoadedProcedure, answers: dict[str, Answer]) -> list[Sec
             if isinstance(kind, GroupType):
                 rows.append(Row(spec, "", kind.rows(spec, value)))
             else:
-                rows.append(Row(spec, display(spec, value), None))
+                rows.append(Row(spec, display(spec, value), None, kind.figure(spec, value)))
         found.append(Section(step, index, rows, complete))
     return found

@@ -51,7 +51,7 @@ def no_none_attributes(html: str) -> BeautifulSoup:
 def test_the_registry_holds_every_type_the_catalogs_use():
     assert set(field_types()) == {
         "text", "textarea", "integer", "decimal", "date", "select", "radio", "checkboxes",
-        "email", "phone", "personal_id", "tax_code", "address", "group",
+        "email", "phone", "personal_id", "tax_code", "address", "group", "point", "polygon",
     }  # fmt: skip
 
 
@@ -79,6 +79,11 @@ def test_every_field_type_keeps_its_contract(app, name, locale):
         shown = kind.rows(spec, sample) if isinstance(kind, GroupType) else kind.display(spec, sample)
         assert shown, "the answer shows as something"
         assert kind.display(spec, None) == ""
+        assert kind.figure(spec, None) is None
+        drawing = kind.figure(spec, sample)
+        if drawing is not None:  # a drawing is escaped markup, its shape and a row per vertex
+            no_none_attributes(str(drawing.html()))
+            assert len(drawing.table) == len(drawing.outline) == len(drawing.names)
 
         doc = no_none_attributes(render_template_string(RENDER, form=form, spec=spec))
         assert doc.find(id="q-hint").get_text(strip=True) == spec.help.get(locale)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Container
 from datetime import date, timedelta
 from decimal import Decimal
 
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from app.catalog.schema import FormField, Procedure
+from app.catalog.schema import FormField, Procedure, Step
+from app.fields.geometry import UNITS
 from tests.conftest import csrf_token, page
 from tests.files import sample_for
 
@@ -66,6 +68,10 @@ def valid_pairs(spec: FormField, key: str) -> list[tuple[str, str]]:
                 (f"{key}-ward", "Phường Hoàn Kiếm"),
                 (f"{key}-province", "Hà Nội"),
             ]
+        case "point":  # the type's sample is in whole units: it reads the same in both languages
+            return [(key, " ".join(spec.kind.sample(spec)["coordinates"]))]
+        case "polygon":
+            return [(key, "\n".join(" ".join(v) for v in spec.kind.sample(spec)["vertices"]))]
         case "group":
             rows = max(spec.min_entries, 1)
             return [
@@ -75,6 +81,18 @@ def valid_pairs(spec: FormField, key: str) -> list[tuple[str, str]]:
                 for p in valid_pairs(sub, f"{key}-{i}-{sub.name}")
             ]
     raise AssertionError(spec.type)
+
+
+def step_pairs(step: Step, leave_out: Container[str] = ()) -> list[tuple[str, str]]:
+    """Valid answers for a step's fields (but those left out); a polygon's declared area is its
+    sample's, in whole units."""
+    pairs = [p for spec in step.fields if spec.name not in leave_out for p in valid_pairs(spec, spec.name)]
+    for spec in step.fields:
+        declared = spec.validation.area_field if spec.type == "polygon" else None
+        if declared:
+            area = Decimal(spec.kind.sample(spec)["area_m2"]) / UNITS[spec.validation.area_unit]
+            pairs = [(k, str(round(area)) if k == declared else v) for k, v in pairs]
+    return pairs
 
 
 def start(client, code: str):
@@ -90,9 +108,7 @@ def fill_steps(client, definition: Procedure, first_url: str) -> str:
     for step in definition.form.steps:
         form_page = client.get(url)
         assert form_page.status_code == 200, url
-        data = [("csrf_token", csrf_token(form_page)), ("action", "continue")]
-        for spec in step.fields:
-            data.extend(valid_pairs(spec, spec.name))
+        data = [("csrf_token", csrf_token(form_page)), ("action", "continue"), *step_pairs(step)]
         response = client.post(url, data=MultiDict(data))
         assert response.status_code == 302, page(response).select(".error-summary")
         url = response.headers["Location"]
@@ -171,9 +187,8 @@ def draft_over_http(server_url: str, definition: Procedure) -> tuple:
     for step in definition.form.steps:
         form = browser.get(url)
         data = MultiDict([("csrf_token", csrf_token(form)), ("action", "continue")])
-        for spec in step.fields:
-            for name, value in valid_pairs(spec, spec.name):
-                data.add(name, value)
+        for name, value in step_pairs(step):
+            data.add(name, value)
         url = browser.post(url, data=list(data.items(multi=True))).url
     documents = browser.get(url)
     for component in definition.components:
