@@ -18,6 +18,7 @@ from app import clock
 from app.catalog import LoadedProcedure, get_catalog
 from app.catalog.schema import Component, Procedure
 from app.dossiers.models import Dossier, DossierEvent, DossierSequence
+from app.dossiers.needs import applicant_kind, documents_needed
 from app.dossiers.status import Status, check_transition
 from app.extensions import db
 from app.forms.answers import Section, sections
@@ -113,14 +114,19 @@ class Completeness:
 
 
 def completeness(dossier: Dossier) -> Completeness:
-    """Whether every step passes its checks now and every required document is there."""
+    """Whether every step passes its checks now and every document required for the answers
+    (those of the chosen case; the authorisation when filed by an authorised person) is there."""
     loaded = procedure_of(dossier)
     given = {a.component_code for a in dossier.attachments}
-    missing = [c for c in loaded.definition.components if c.required and c.code not in given]
+    needed = documents_needed(loaded.definition, dossier.answers)
+    missing = [n.component for n in needed if n.required and n.component.code not in given]
     return Completeness(sections(loaded, dossier.answers), missing)
 
 
 def applicant_of(definition: Procedure, answers: dict[str, Any]) -> dict[str, str | None]:
+    """The applicant (chủ hồ sơ) as the answers name it, with its kind (citizen, business,
+    organisation, foreigner; None when the definition cannot tell)."""
+
     def first(names: list[str]) -> str | None:
         for name in names:
             value = answers.get(name)
@@ -137,4 +143,5 @@ def applicant_of(definition: Procedure, answers: dict[str, Any]) -> dict[str, st
         "address": first(m.address),
         "representative_name": first(m.representative_name),
         "representative_identifier": first(m.representative_identifier),
+        "kind": kind.value if (kind := applicant_kind(definition, answers)) else None,
     }

@@ -35,6 +35,7 @@ from app.catalog.schema import Component, Step
 from app.dossiers import records, services
 from app.dossiers.access import dossier_or_404, grant, secret_for
 from app.dossiers.models import Attachment, Dossier
+from app.dossiers.needs import documents_needed, facts_of
 from app.dossiers.status import Status
 from app.extensions import limiter
 from app.forms.builder import StepForm, answers_formdata, condition_texts, error_items, step_form_class
@@ -181,6 +182,8 @@ def _documents_page(
         p=loaded.definition,
         form=UploadForm(formdata=None),
         errors=errors,
+        # The documents of the chosen case, each required or not for the answers.
+        needed=documents_needed(loaded.definition, dossier.answers),
         by_component={
             c.code: [a for a in dossier.attachments if a.component_code == c.code]
             for c in loaded.definition.components
@@ -283,6 +286,7 @@ def review(public_id: str) -> Response | str | tuple[str, int]:
         dossier=dossier,
         p=loaded.definition,
         sections=state.sections,
+        facts=facts_of(loaded.definition, dossier.answers),
         invalid=state.invalid,
         missing=state.missing,
         form=form,
