@@ -327,6 +327,9 @@ class ApplicantMapping(Strict):
     representative_name: list[str] = []
     representative_identifier: list[str] = []
     kind: str | None = None
+    # The kind each option of `kind` stands for, where the option's value is not a kind itself
+    # (foreign_organisation: organisation).
+    kind_values: dict[str, ApplicantKind] = {}
     submitter: SubmitterMapping | None = None
     co_applicants: CoApplicants | None = None
 
@@ -513,14 +516,19 @@ def _applicant_problems(
             )
         else:
             allowed = {k.value for k in p.applicant_kinds}
+            options = [o.value for o in target.options or []]
             problems.extend(
-                (
-                    "form.applicant.kind",
-                    f"option {o.value!r} of {mapping.kind!r} is not one of applicant_kinds",
-                )
-                for o in target.options or []
-                if o.value not in allowed
+                ("form.applicant.kind", f"option {value!r} of {mapping.kind!r} is not one of applicant_kinds")
+                for value in options
+                if mapping.kind_values.get(value, value) not in allowed
             )
+            problems.extend(
+                (f"form.applicant.kind_values.{value}", f"{value!r} is not an option of {mapping.kind!r}")
+                for value in mapping.kind_values
+                if value not in options
+            )
+    elif mapping.kind_values:
+        problems.append(("form.applicant.kind_values", "is given without kind"))
     submitter = mapping.submitter
     if submitter is not None:
         where = "form.applicant.submitter"

@@ -45,8 +45,12 @@ def applicant_kind(definition: Procedure, answers: dict[str, Any]) -> ApplicantK
     definition cannot tell (a back office then guesses from the identifier)."""
     if len(definition.applicant_kinds) == 1:
         return definition.applicant_kinds[0]
-    field = definition.form.applicant.kind
-    value = answers.get(field) if field else None
+    mapping = definition.form.applicant
+    value = answers.get(mapping.kind) if mapping.kind else None
+    if not isinstance(value, str):
+        return None
+    if value in mapping.kind_values:
+        return mapping.kind_values[value]
     return ApplicantKind(value) if value in set(ApplicantKind) else None
 
 

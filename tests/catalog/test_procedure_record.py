@@ -254,6 +254,17 @@ def test_the_applicant_kind_comes_from_the_definition_or_the_answer():
     assert applicant_kind(loaded.definition, {}) == "business"
 
 
+def test_kind_values_name_options_of_the_kind_field():
+    text = TEXT.replace(
+        "    kind: organisation_kind\n",
+        "    kind: organisation_kind\n    kind_values: {cooperative: organisation}\n",
+    )
+    assert (
+        "x.yaml: form.applicant.kind_values.cooperative: "
+        "'cooperative' is not an option of 'organisation_kind'" in problems_of(text)
+    )
+
+
 def test_definitions_older_than_fee_codes_still_load():
     """Dossiers pinned to a definition written before issue 10 are read back: a fee with a name
     and an amount, no code and no kind, is a lệ phí with no code."""

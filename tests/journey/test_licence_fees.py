@@ -237,3 +237,38 @@ def test_the_due_date_follows_the_chosen_cases_time(make_app, tmp_path, citizen_
         received = dossier.received_at.astimezone(VIETNAM).date()
         assert dossier.due_on == get_calendar().due(received, 30, unit="calendar_days")
         assert build(dossier).manifest["procedure"]["case"]["processing_days"] == 30
+
+
+GENES = load_folder(CATALOG)["1.005114"].definition
+
+
+def test_a_foreigner_applies_and_the_commercial_case_sets_the_due_date(app, client, citizen_key):
+    """Cấp giấy phép tiếp cận nguồn gen: a foreign individual, product development (appraisal
+    90 days and the decision 15 more: 105, against 45 for non-commercial research)."""
+    client.get("/language/en")
+    overrides = {
+        "applicant_type": [("applicant_type", "foreign_individual")],
+        "access_purpose": [("access_purpose", "product_development")],
+    }
+    documents_url = fill(client, GENES, start(client, GENES.code), overrides)
+    attach_required(client, GENES, documents_url)
+    base = documents_url.removesuffix("/documents")
+    review = page(client.get(f"{base}/review"))
+    assert review.select_one(".case dd").get_text(strip=True) == "Commercial product development"
+    assert review.select_one(".processing-time dd").get_text(strip=True) == "105 working days"
+    assert (
+        "Foreigners"
+        in page(client.get(f"/procedures/{GENES.code}")).select_one("dd.applicant-kinds").get_text()
+    )
+    assert sign_with_pkcs12(client, base, *citizen_key).status_code == 302
+    assert submit(client, f"{base}/review").status_code == 302
+    with app.app_context():
+        dossier = db.session.scalars(
+            db.select(Dossier).where(Dossier.public_id == base.rsplit("/", 1)[-1])
+        ).one()
+        assert dossier.applicant_kind == "foreigner"
+        received = dossier.received_at.astimezone(VIETNAM).date()
+        assert dossier.due_on == get_calendar().due(received, 105)
+        manifest = build(dossier).manifest
+    assert manifest["applicant"]["kind"] == "foreigner"
+    assert manifest["procedure"]["case"]["code"] == "product_development"
