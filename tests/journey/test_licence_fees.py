@@ -20,7 +20,8 @@ from app.dossiers.calendar import get_calendar
 from app.dossiers.models import Dossier
 from app.extensions import db
 from tests.conftest import csrf_token, page
-from tests.journey import attach_required, required_on, sign_with_pkcs12, start, submit, valid_pairs
+from tests.files import sample_for
+from tests.journey import attach_required, required_on, sign_with_pkcs12, start, submit, upload, valid_pairs
 
 CATALOG = Path(PACKAGE_DIR / "catalog" / "procedures")
 CODE = "1.000793"
@@ -272,3 +273,41 @@ def test_a_foreigner_applies_and_the_commercial_case_sets_the_due_date(app, clie
         manifest = build(dossier).manifest
     assert manifest["applicant"]["kind"] == "foreigner"
     assert manifest["procedure"]["case"]["code"] == "product_development"
+
+
+def post_step(client, url: str, step, overrides) -> None:
+    form_page = client.get(url)
+    data = [("csrf_token", csrf_token(form_page)), ("action", "continue")]
+    for spec in step.fields:
+        data.extend(overrides.get(spec.name) or valid_pairs(spec, spec.name))
+    assert client.post(url, data=MultiDict(data)).status_code == 302
+
+
+def test_a_document_the_answers_no_longer_ask_must_go_before_signing(client):
+    client.get("/language/en")
+    documents_url = fill(client, LICENCE, start(client, CODE), AUTHORISED_AUCTION)
+    base = documents_url.removesuffix("/documents")
+    attach_required(client, LICENCE, documents_url)
+    assert not page(client.get(f"{base}/review")).select(".error-summary")
+    # Now filed by the representative, in an area not auctioned.
+    steps = {s.id: s for s in LICENCE.form.steps}
+    post_step(client, f"{base}/steps/organisation", steps["organisation"], {})
+    post_step(client, f"{base}/steps/exploration", steps["exploration"], {})
+    review = page(client.get(f"{base}/review"))
+    problems = [a.get_text(strip=True) for a in review.select(".error-summary li a")]
+    assert len(problems) == 2
+    assert all(p.endswith("your answers do not ask for this document") for p in problems)
+    assert review.select_one("a.button.disabled")  # signing waits
+    # Neither may be uploaded again; both are listed for removal.
+    name, content = sample_for(["pdf"])
+    assert upload(client, documents_url, "TP_DG", name, content).status_code == 404
+    documents = page(client.get(documents_url))
+    for form in documents.select("#unneeded form"):
+        assert (
+            client.post(
+                form["action"], data={"csrf_token": csrf_token(client.get(documents_url))}
+            ).status_code
+            == 302
+        )
+    assert not page(client.get(documents_url)).select("#unneeded")
+    assert not page(client.get(f"{base}/review")).select(".error-summary")
