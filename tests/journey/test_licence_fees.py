@@ -311,3 +311,69 @@ def test_a_document_the_answers_no_longer_ask_must_go_before_signing(client):
         )
     assert not page(client.get(documents_url)).select("#unneeded")
     assert not page(client.get(f"{base}/review")).select(".error-summary")
+
+
+PER_UNIT = """    per_unit:
+      field: plan_budget_million
+      amount: 1500
+      unit: {vi: triệu đồng dự toán, en: million đồng of budget}
+      minimum: 100000
+"""
+TIERS = """    tiers:
+      field: area_ha
+      unit: {vi: ha, en: ha}
+      bands:
+        - {below: 100, amount: 4000000}
+        - {up_to: 50000, amount: 10000000}
+        - {amount: 15000000}
+"""
+DECIDED = """  - code: PTD.DATD
+    kind: phi
+    name: {vi: Phí thẩm định đề án thăm dò, en: Exploration plan appraisal fee}
+    decided_later: true
+    when: {field: mineral, any_of: [gold, rare_earth]}
+legal_basis:
+"""
+
+
+def test_an_amount_per_unit_and_one_decided_later_are_shown_and_printed(make_app, tmp_path):
+    """Made-up amounts on the shipped licence, to drive the other fee shapes over HTTP."""
+    text = (CATALOG / "tham-do-khoang-san-cap-phep.yaml").read_text(encoding="utf-8")
+    assert TIERS in text
+    text = text.replace(TIERS, PER_UNIT).replace("legal_basis:\n", DECIDED, 1)
+    (tmp_path / "licence.yaml").write_text(text, "utf-8")
+    app = make_app(CATALOG_DIR=tmp_path)
+    client = app.test_client()
+    client.get("/language/en")
+    fees = page(client.get(f"/procedures/{CODE}")).select("dd.fees .fee")
+    assert "₫1,500 per million đồng of budget" in fees[0].get_text()
+    assert "Fee (phí): fixed later by the agency's decision" in fees[1].get_text(" ", strip=True)
+    definition = load_folder(tmp_path)[CODE].definition
+    overrides = {"mineral": [("mineral", "gold")], "plan_budget_million": [("plan_budget_million", "2500")]}
+    documents_url = fill(client, definition, start(client, CODE), overrides)
+    attach_required(client, definition, documents_url)
+    base = documents_url.removesuffix("/documents")
+    review = page(client.get(f"{base}/review"))
+    rows = [
+        [td.get_text(" ", strip=True) for td in tr.select("td")]
+        for tr in review.select("table.fees-due tbody tr")
+    ]
+    assert [r[1:] for r in rows] == [
+        ["Charge (lệ phí)", "2,500 × ₫1,500 per million đồng of budget", "₫3,750,000"],
+        ["Fee (phí)", "Fixed later by the agency's decision", "Fixed later"],
+    ]
+    assert review.select_one("table.fees-due .total").get_text(strip=True) == "₫3,750,000"
+    assert "amounts fixed later come on top" in review.select_one("table.fees-due tfoot").get_text()
+    text = pdf_text(client.get(f"{base}/declaration.pdf").data, tmp_path)
+    assert "3.750.000 đồng — 2.500 × 1.500 ₫ mỗi triệu đồng dự toán" in text
+    assert "Phí: Phí thẩm định đề án thăm dò (PTD.DATD): theo quyết định của cơ quan có thẩm quyền" in text
+    client.get("/language/vi")
+    review = page(client.get(f"{base}/review"))
+    assert review.select("table.fees-due td.amount")[1].get_text(strip=True) == "Xác định sau"
+
+
+def test_the_api_describes_fee_tiers_and_cases(client):
+    definition = client.get(f"/api/v1/procedures/{CODE}").get_json()["definition"]
+    assert definition["fees"][0]["tiers"]["bands"][0] == {"below": "100", "up_to": None, "amount": 4_000_000}
+    assert [c["code"] for c in definition["cases"]] == ["khong_dau_gia", "trung_dau_gia"]
+    assert definition["form"]["applicant"]["submitter"]["document"] == "TP_UQ"
