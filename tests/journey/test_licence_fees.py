@@ -377,3 +377,16 @@ def test_the_api_describes_fee_tiers_and_cases(client):
     assert definition["fees"][0]["tiers"]["bands"][0] == {"below": "100", "up_to": None, "amount": 4_000_000}
     assert [c["code"] for c in definition["cases"]] == ["khong_dau_gia", "trung_dau_gia"]
     assert definition["form"]["applicant"]["submitter"]["document"] == "TP_UQ"
+
+
+def test_the_factories_attach_what_the_answers_ask(app, citizen_key):
+    from tests.factories import SubmittedFactory
+
+    with app.test_request_context():
+        made = SubmittedFactory(
+            procedure=CODE,
+            key=citizen_key,
+            overrides={"exploration_case": ["trung_dau_gia"], "filed_by": ["representative"]},
+        )
+        assert {a.component_code for a in made.dossier.attachments} == {"TP2", "TP3", "TP4", "TP5", "TP_DG"}
+        assert made.dossier.code is not None
