@@ -82,7 +82,7 @@ def amount_of(fee: Fee, answers: dict[str, Any]) -> FeeDue:
         quantity = _number(answers.get(per.field))
         if quantity is None:
             return FeeDue(fee, None)
-        amount = int((quantity * per.amount).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        amount = max(0, int((quantity * per.amount).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
         if per.minimum is not None:
             amount = max(amount, per.minimum)
         if per.maximum is not None:

@@ -181,6 +181,9 @@ def test_an_amount_per_unit_is_rounded_and_kept_within_its_limits():
         20_000_000,  # 150,000,000 is above the maximum
     ]
     assert fees_due(definition, {"area_ha": "250.33"})[0].as_manifest()["basis"] == "per_unit"
+    # Whatever is stored, nothing is owed below zero and nothing unreadable is computed.
+    assert fees_due(definition, {"area_ha": "-5"})[0].amount == 100_000
+    assert [fees_due(definition, {"area_ha": v})[0].amount for v in ("NaN", "x", True, ["1"])] == [None] * 4
 
 
 def test_a_fee_is_due_only_when_its_condition_holds_and_one_decided_later_has_no_amount():
