@@ -26,6 +26,7 @@ from app.catalog.schema import Component, Procedure
 from app.dossiers import records
 from app.dossiers import services as dossiers
 from app.dossiers.models import Attachment, Dossier
+from app.dossiers.needs import documents_needed
 from app.dossiers.services import Started
 from app.forms.builder import step_form_class
 from app.journey import submission
@@ -131,9 +132,10 @@ class DraftFactory(factory.Factory):
         if answered:
             for _step, answers in step_answers(loaded, overrides):
                 _save_answers(made.dossier, answers)
-        if attached:
-            for component in loaded.definition.components:
-                if component.required:
+        if attached:  # what the answers ask: the chosen case's documents, the authorisation if any
+            for needed in documents_needed(loaded.definition, made.dossier.answers):
+                if needed.required:
+                    component = needed.component
                     _store(made.dossier, component, *sample_for(component.accepted_types))
         return made
 

@@ -24,6 +24,9 @@ from pydantic import (
     model_validator,
 )
 
+from app.catalog.cases import Case
+from app.catalog.fees import FEE_CODE, FeeKind, PerUnit, Tiers
+from app.catalog.record import CoApplicants, Filing, ProcessStep
 from app.fields import Options, field_types, kind_of
 from app.fields.base import FieldType as Kind
 from app.texts import Text as Text  # lives in app.texts (below the field types); re-exported
@@ -65,8 +68,10 @@ class Channel(StrEnum):
 
 
 class ApplicantKind(StrEnum):
-    CITIZEN = "citizen"  # LoaiDoiTuong 1
-    BUSINESS = "business"  # LoaiDoiTuong 2
+    CITIZEN = "citizen"  # công dân Việt Nam; LoaiDoiTuong 1
+    BUSINESS = "business"  # doanh nghiệp, hộ kinh doanh; LoaiDoiTuong 2
+    ORGANISATION = "organisation"  # cơ quan, tổ chức khác (hợp tác xã, tổ chức KH&CN…); LoaiDoiTuong 2
+    FOREIGNER = "foreigner"  # người nước ngoài, by passport; LoaiDoiTuong 1
 
 
 class Agency(Strict):
@@ -89,9 +94,40 @@ class ProcedureField(Strict):
 
 
 class Fee(Strict):
+    """Phí or lệ phí, with its code. Exactly one of: a fixed `amount` (VND), `tiers` by a number
+    answered in the form, an amount `per_unit` of such a number, or `decided_later` (fixed by
+    the agency's decision: the dossier owes it, the amount is not known at submission). Due
+    only `when` its condition holds, if one is given (app/dossiers/fees.py computes it)."""
+
+    code: Annotated[str, Field(pattern=FEE_CODE)] | None = None  # MaPhiLePhi; old definitions have none
+    kind: FeeKind = FeeKind.LE_PHI
     name: Text
-    amount: Annotated[int, Field(ge=0)]  # VND
+    amount: Annotated[int, Field(ge=0)] | None = None  # VND
+    tiers: Tiers | None = None
+    per_unit: PerUnit | None = None
+    decided_later: bool = False
+    when: Condition | None = None
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_basis(self) -> Fee:
+        given = [
+            self.amount is not None,
+            self.tiers is not None,
+            self.per_unit is not None,
+            self.decided_later,
+        ]
+        if sum(given) != 1:
+            raise ValueError("a fee needs exactly one of amount, tiers, per_unit, decided_later: true")
+        return self
+
+    @property
+    def basis(self) -> str:
+        if self.tiers is not None:
+            return "tiers"
+        if self.per_unit is not None:
+            return "per_unit"
+        return "decided_later" if self.decided_later else "fixed"
 
 
 class LegalBasis(Strict):
@@ -269,10 +305,29 @@ class Step(Strict):
         return self
 
 
+class SubmitterMapping(Strict):
+    """Người được ủy quyền: the dossier filed on the applicant's behalf, `when` the condition
+    holds; then the authorisation (giấy ủy quyền, component `document`) is required."""
+
+    when: Condition
+    name: list[str]
+    identifier: list[str] = []
+    phone: list[str] = []
+    document: str  # component code of the authorisation
+
+    @field_validator("name", "identifier", "phone", mode="before")
+    @classmethod
+    def _listify(cls, v: object) -> object:
+        return [v] if isinstance(v, str) else v
+
+
 class ApplicantMapping(Strict):
     """Which answers identify the applicant (chủ hồ sơ) on receipts and to back offices.
 
-    Each entry names one field, or several: the first one answered is used.
+    Each entry names one field, or several: the first one answered is used. `kind` names a
+    radio or select whose options are applicant kinds (for a procedure open to several);
+    `submitter` the authorised person who files for the applicant; `co_applicants` the other
+    members of a liên danh.
     """
 
     name: list[str]
@@ -283,6 +338,12 @@ class ApplicantMapping(Strict):
     # A business's legal representative, whose personal certificate may sign for it.
     representative_name: list[str] = []
     representative_identifier: list[str] = []
+    kind: str | None = None
+    # The kind each option of `kind` stands for, where the option's value is not a kind itself
+    # (foreign_organisation: organisation).
+    kind_values: dict[str, ApplicantKind] = {}
+    submitter: SubmitterMapping | None = None
+    co_applicants: CoApplicants | None = None
 
     @field_validator(
         "name",
@@ -322,6 +383,14 @@ class Procedure(Strict):
     components: Annotated[list[Component], Field(min_length=1)]
     results: Annotated[list[ResultDocument], Field(min_length=1)]
     form: Form
+    # The rest of the published record.
+    deciding_agency: Agency | None = None  # cơ quan có thẩm quyền quyết định, where not `agency`
+    process_steps: list[ProcessStep] = []  # trình tự thực hiện
+    filing: Filing | None = None
+    result_validity: Text | None = None  # thời hạn hiệu lực của kết quả
+    # Trường hợp: the answer to `case_field` picks one (app/catalog/cases.py).
+    cases: list[Case] = []
+    case_field: str | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Procedure:
@@ -348,10 +417,11 @@ class Procedure(Strict):
                 seen.setdefault(field.name, field)
         top_level = {n: f for n, f in seen.items() if f.type != "group"}
         mapping = self.form.applicant
-        for key in ApplicantMapping.model_fields:
+        for key in LISTED_ANSWERS:
             for index, ref in enumerate(getattr(mapping, key)):
                 if ref not in top_level:
                     problems.append((f"form.applicant.{key}[{index}]", f"names unknown field {ref!r}"))
+        problems.extend(_record_problems(self, seen))
         if problems:
             raise Problems(problems)
         return self
@@ -362,6 +432,148 @@ class Procedure(Strict):
                 if f.name == name:
                     return f
         raise KeyError(name)
+
+
+LISTED_ANSWERS = (
+    "name",
+    "identifier",
+    "email",
+    "phone",
+    "address",
+    "representative_name",
+    "representative_identifier",
+)
+NUMBER_TYPES = ("integer", "decimal")
+
+
+def _record_problems(p: Procedure, seen: dict[str, FormField]) -> list[tuple[str, str]]:
+    """Fees, cases, applicant kinds, the authorised submitter, co-applicants and the deciding
+    agency, checked against the form and the components, at paths in the file."""
+    problems: list[tuple[str, str]] = []
+    top = {n: f for n, f in seen.items() if f.type != "group"}
+    component_codes = {c.code: c for c in p.components}
+    fee_codes = [f.code for f in p.fees if f.code is not None]
+    for index, fee in enumerate(p.fees):
+        where = f"fees[{index}]"
+        if fee.code is not None and fee.code in fee_codes[: fee_codes.index(fee.code)]:
+            problems.append((f"{where}.code", f"fee code {fee.code!r} is given twice"))
+        for key, basis in (("tiers", fee.tiers), ("per_unit", fee.per_unit)):
+            if basis is None:
+                continue
+            target = top.get(basis.field)
+            if target is None:
+                problems.append((f"{where}.{key}.field", f"names unknown field {basis.field!r}"))
+            elif target.type not in NUMBER_TYPES:
+                problems.append(
+                    (f"{where}.{key}.field", f"{basis.field!r} is not an integer or decimal field")
+                )
+            problems.extend((f"{where}.{key}{path}", reason) for path, reason in basis.problems())
+        if fee.when is not None:
+            problems.extend(
+                (f"{where}.when{path}", reason) for path, reason in _condition_problems(fee.when, seen, [])
+            )
+    if p.deciding_agency is not None and p.deciding_agency.code == p.agency.code:
+        problems.append(("deciding_agency.code", "is the receiving agency: leave deciding_agency out"))
+    problems.extend(_case_problems(p, top, component_codes))
+    problems.extend(_applicant_problems(p, seen, top, component_codes))
+    return problems
+
+
+def _case_problems(
+    p: Procedure, top: dict[str, FormField], components: dict[str, Component]
+) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    if not p.cases:
+        if p.case_field is not None:
+            problems.append(("case_field", "is given without cases"))
+        return problems
+    codes = [c.code for c in p.cases]
+    for index, case in enumerate(p.cases):
+        if case.code in codes[:index]:
+            problems.append((f"cases[{index}].code", f"case code {case.code!r} is given twice"))
+        for c, code in enumerate(case.components):
+            if code not in components:
+                problems.append((f"cases[{index}].components[{c}]", f"names unknown component {code!r}"))
+    if p.case_field is None:
+        problems.append(("case_field", "cases need the field whose answer picks the case"))
+        return problems
+    target = top.get(p.case_field)
+    if target is None or target.type not in ("radio", "select"):
+        problems.append(("case_field", f"{p.case_field!r} is not a radio or select field of the form"))
+        return problems
+    if not target.required or target.show_if is not None:
+        problems.append(("case_field", f"{p.case_field!r} must be required and always shown"))
+    options = [o.value for o in target.options or []]
+    for index, code in enumerate(codes):
+        if code not in options:
+            problems.append((f"cases[{index}].code", f"{code!r} is not an option of {p.case_field!r}"))
+    problems.extend(
+        ("case_field", f"option {value!r} of {p.case_field!r} is no case")
+        for value in options
+        if value not in codes
+    )
+    return problems
+
+
+def _applicant_problems(
+    p: Procedure, seen: dict[str, FormField], top: dict[str, FormField], components: dict[str, Component]
+) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    mapping = p.form.applicant
+    if mapping.kind is not None:
+        target = top.get(mapping.kind)
+        if target is None or target.type not in ("radio", "select"):
+            problems.append(
+                ("form.applicant.kind", f"{mapping.kind!r} is not a radio or select field of the form")
+            )
+        else:
+            allowed = {k.value for k in p.applicant_kinds}
+            options = [o.value for o in target.options or []]
+            problems.extend(
+                ("form.applicant.kind", f"option {value!r} of {mapping.kind!r} is not one of applicant_kinds")
+                for value in options
+                if mapping.kind_values.get(value, value) not in allowed
+            )
+            problems.extend(
+                (f"form.applicant.kind_values.{value}", f"{value!r} is not an option of {mapping.kind!r}")
+                for value in mapping.kind_values
+                if value not in options
+            )
+    elif mapping.kind_values:
+        problems.append(("form.applicant.kind_values", "is given without kind"))
+    submitter = mapping.submitter
+    if submitter is not None:
+        where = "form.applicant.submitter"
+        problems.extend(
+            (f"{where}.when{path}", r) for path, r in _condition_problems(submitter.when, seen, [])
+        )
+        for key in ("name", "identifier", "phone"):
+            for index, ref in enumerate(getattr(submitter, key)):
+                if ref not in top:
+                    problems.append((f"{where}.{key}[{index}]", f"names unknown field {ref!r}"))
+        document = components.get(submitter.document)
+        if document is None:
+            problems.append((f"{where}.document", f"names unknown component {submitter.document!r}"))
+        elif document.required:
+            problems.append(
+                (
+                    f"{where}.document",
+                    f"{submitter.document!r} must be required: false (asked only when authorised)",
+                )
+            )
+    co = mapping.co_applicants
+    if co is not None:
+        where = "form.applicant.co_applicants"
+        group = seen.get(co.group)
+        if group is None or group.type != "group":
+            problems.append((f"{where}.group", f"{co.group!r} is not a repeatable group of the form"))
+        else:
+            inside = {f.name for f in group.fields or []}
+            for key in ("name", "identifier", "address"):
+                ref = getattr(co, key)
+                if ref is not None and ref not in inside:
+                    problems.append((f"{where}.{key}", f"{ref!r} is not a field of the group {co.group!r}"))
+    return problems
 
 
 def _condition_problems(

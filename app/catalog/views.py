@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, render_template, request
 
 from app.catalog import get_catalog
+from app.catalog.fees import kind_label
 from app.catalog.search import Filters
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
@@ -12,6 +13,7 @@ bp = Blueprint("catalog", __name__, template_folder="templates")
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.jinja_env.globals.update(fee_kind=kind_label)
 
 
 @bp.get("/")

@@ -3,16 +3,24 @@ dossier, its pinned procedure, its signature and (for a supplement) the suppleme
 
 from __future__ import annotations
 
+from typing import Any
+
+from app.catalog.cases import chosen_case, processing_time
+from app.catalog.schema import Procedure
+from app.dossiers.fees import FeeDue, fees_due
 from app.dossiers.models import Dossier
+from app.dossiers.needs import co_applicants_of, submitter_of
 from app.dossiers.records import procedure_of
 from app.dossiers.status import Status
 from app.packaging import package
 from app.packaging.inputs import (
     Applicant,
+    CaseFacts,
     DeclarationFacts,
     Fee,
     PackageFile,
     PackageInputs,
+    Person,
     ProcedureFacts,
     SupplementFacts,
 )
@@ -54,6 +62,28 @@ def _supplement_declaration(supplement: Supplement) -> DeclarationFacts:
     )
 
 
+def _fee(due: FeeDue) -> Fee:
+    entry = due.as_manifest()
+    return Fee(
+        name=entry["name"],
+        amount=entry["amount"],
+        code=entry["code"],
+        kind=entry["kind"],
+        basis=entry["basis"],
+        quantity=entry["quantity"],
+        unit=entry["unit"],
+        note=entry["note"],
+    )
+
+
+def _case(definition: Procedure, answers: dict[str, Any]) -> CaseFacts | None:
+    case = chosen_case(definition, answers)
+    if case is None:
+        return None
+    days, unit = processing_time(definition, answers)
+    return CaseFacts(code=case.code, name=case.name.vi, processing_days=days, processing_unit=unit)
+
+
 def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> PackageInputs:
     loaded = procedure_of(dossier)
     d = loaded.definition
@@ -65,8 +95,9 @@ def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> Package
         agency_name=d.agency.name.vi,
         field_code=d.field.code,
         field_name=d.field.name.vi,
-        fees=tuple(Fee(fee.name.vi, fee.amount) for fee in d.fees),
+        fees=tuple(_fee(due) for due in fees_due(d, dossier.answers)),
         component_names={c.code: c.name.vi for c in d.components},
+        case=_case(d, dossier.answers),
     )
     given = dossier.attachments if supplement is None else supplement.files
     files = tuple(
@@ -103,6 +134,9 @@ def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> Package
             identifier=dossier.applicant_identifier,
             email=dossier.applicant_email,
             phone=dossier.applicant_phone,
+            kind=dossier.applicant_kind,
+            submitter=Person(**submitter) if (submitter := submitter_of(d, dossier.answers)) else None,
+            co_applicants=tuple(Person(**p) for p in co_applicants_of(d, dossier.answers)),
         ),
         answers=dossier.answers,
         received_at=dossier.received_at,

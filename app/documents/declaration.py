@@ -15,10 +15,12 @@ from flask_babel import force_locale
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from app.catalog.fees import kind_label
 from app.catalog.loader import LoadedProcedure
 from app.clock import VIETNAM
 from app.documents.figures import draw_figure
 from app.dossiers.models import Dossier
+from app.dossiers.needs import facts_of
 from app.forms.answers import sections
 from app.i18n import formal_day
 
@@ -89,6 +91,10 @@ class Document(FPDF):
         self.ln(16)
 
 
+def _vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
 def prepared_on(dossier: Dossier) -> datetime:
     """The day of the last change to the answers or the documents, in Viet Nam."""
     # created_at comes from the database (server default): None until the row is flushed.
@@ -106,6 +112,9 @@ def render(dossier: Dossier, procedure: LoadedProcedure, *, prepared: datetime |
     day = prepared or prepared_on(dossier)
     with force_locale("vi"):
         parts = sections(procedure, dossier.answers)
+        facts = facts_of(d, dossier.answers)
+        explanations = [due.explanation() for due in facts.fees]
+        band_kinds = [kind_label(due.fee.kind) for due in facts.fees]
     pdf = Document(f"{d.code} · {d.name.vi}")
     pdf.set_title(f"Đơn đề nghị: {d.name.vi}")
     pdf.set_author(d.agency.name.vi)
@@ -136,7 +145,33 @@ def render(dossier: Dossier, procedure: LoadedProcedure, *, prepared: datetime |
                     pdf.pair(label, value, indent=16)
         pdf.ln(6)
 
-    pdf.line_of(f"{len(parts) + 1}. Thành phần hồ sơ kèm theo", 11.5, "B", "L", 3)
+    number = len(parts) + 1
+    if facts.case is not None or facts.submitter is not None or facts.co_applicants:
+        pdf.line_of(f"{number}. Trường hợp và người nộp hồ sơ", 11.5, "B", "L", 3)
+        if facts.case is not None:
+            pdf.pair("Trường hợp", facts.case.name.vi)
+            unit = "ngày" if facts.processing_unit == "calendar_days" else "ngày làm việc"
+            pdf.pair("Thời hạn giải quyết", f"{facts.processing_days} {unit}")
+        if facts.submitter is not None:
+            who = facts.submitter["name"] or ""
+            if facts.submitter["identifier"]:
+                who += f" ({facts.submitter['identifier']})"
+            pdf.pair("Người được ủy quyền nộp hồ sơ", who)
+        for index, person in enumerate(facts.co_applicants, 1):
+            who = (person["name"] or "") + (f" ({person['identifier']})" if person["identifier"] else "")
+            pdf.pair(f"Thành viên liên danh {index}", who)
+        pdf.ln(6)
+        number += 1
+    if facts.fees:
+        pdf.line_of(f"{number}. Phí, lệ phí phải nộp", 11.5, "B", "L", 3)
+        for due, how, kind in zip(facts.fees, explanations, band_kinds, strict=True):
+            code = f" ({due.fee.code})" if due.fee.code else ""
+            amount = "theo quyết định của cơ quan có thẩm quyền" if due.amount is None else _vnd(due.amount)
+            pdf.pair(f"{kind}: {due.fee.name.vi}{code}", f"{amount} — {how}")
+        pdf.pair("Tổng số tiền đã xác định", _vnd(facts.known_total))
+        pdf.ln(6)
+        number += 1
+    pdf.line_of(f"{number}. Thành phần hồ sơ kèm theo", 11.5, "B", "L", 3)
     names = {c.code: c.name.vi for c in d.components}
     if not dossier.attachments:
         pdf.line_of("Không có tệp đính kèm.")

@@ -32,6 +32,8 @@ class Dossier(Model):
     applicant_identifier: Mapped[str | None] = mapped_column(String(20))
     applicant_email: Mapped[str | None] = mapped_column(String(255))
     applicant_phone: Mapped[str | None] = mapped_column(String(20))
+    # citizen, business, organisation, foreigner (app.catalog.schema.ApplicantKind), at submission
+    applicant_kind: Mapped[str | None] = mapped_column(String(20))
     receipt_sha256: Mapped[str | None] = mapped_column(String(64))  # the sealed receipt PDF
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now(), onupdate=func.now())

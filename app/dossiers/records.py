@@ -6,7 +6,7 @@ DossierChanged)."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -17,7 +17,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import clock
 from app.catalog import LoadedProcedure, get_catalog
 from app.catalog.schema import Component, Procedure
-from app.dossiers.models import Dossier, DossierEvent, DossierSequence
+from app.dossiers.models import Attachment, Dossier, DossierEvent, DossierSequence
+from app.dossiers.needs import applicant_kind, documents_needed
 from app.dossiers.status import Status, check_transition
 from app.extensions import db
 from app.forms.answers import Section, sections
@@ -102,6 +103,9 @@ def next_code(agency_code: str, day: date) -> str:
 class Completeness:
     sections: list[Section]  # every step as shown to a person
     missing: list[Component]  # required components with no file
+    # Files given for a document these answers do not ask (another case's; the authorisation
+    # once the applicant files in person): to remove before signing.
+    unneeded: list[Attachment] = field(default_factory=list)
 
     @property
     def invalid(self) -> list[Section]:
@@ -109,18 +113,25 @@ class Completeness:
 
     @property
     def ok(self) -> bool:
-        return not self.invalid and not self.missing
+        return not self.invalid and not self.missing and not self.unneeded
 
 
 def completeness(dossier: Dossier) -> Completeness:
-    """Whether every step passes its checks now and every required document is there."""
+    """Whether every step passes its checks now and every document required for the answers
+    (those of the chosen case; the authorisation when filed by an authorised person) is there."""
     loaded = procedure_of(dossier)
     given = {a.component_code for a in dossier.attachments}
-    missing = [c for c in loaded.definition.components if c.required and c.code not in given]
-    return Completeness(sections(loaded, dossier.answers), missing)
+    needed = documents_needed(loaded.definition, dossier.answers)
+    missing = [n.component for n in needed if n.required and n.component.code not in given]
+    asked = {n.component.code for n in needed}
+    unneeded = [a for a in dossier.attachments if a.component_code not in asked]
+    return Completeness(sections(loaded, dossier.answers), missing, unneeded)
 
 
 def applicant_of(definition: Procedure, answers: dict[str, Any]) -> dict[str, str | None]:
+    """The applicant (chủ hồ sơ) as the answers name it, with its kind (citizen, business,
+    organisation, foreigner; None when the definition cannot tell)."""
+
     def first(names: list[str]) -> str | None:
         for name in names:
             value = answers.get(name)
@@ -137,4 +148,5 @@ def applicant_of(definition: Procedure, answers: dict[str, Any]) -> dict[str, st
         "address": first(m.address),
         "representative_name": first(m.representative_name),
         "representative_identifier": first(m.representative_identifier),
+        "kind": kind.value if (kind := applicant_kind(definition, answers)) else None,
     }

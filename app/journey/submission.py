@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
+from app.catalog.cases import processing_time
 from app.dossiers import records
 from app.dossiers.calendar import get_calendar
 from app.dossiers.models import Dossier
@@ -61,13 +62,13 @@ def submit(dossier: Dossier, *, tracking_url: Callable[[str], str]) -> None:
     applicant = records.applicant_of(definition, dossier.answers)
     dossier.code = records.next_code(definition.agency.code, received.date())
     dossier.received_at = received
-    dossier.due_on = calendar.due(
-        received.date(), definition.processing_days, unit=definition.processing_unit
-    )
+    days, unit = processing_time(definition, dossier.answers)  # the chosen case's (trường hợp)
+    dossier.due_on = calendar.due(received.date(), days, unit=unit)
     dossier.applicant_name = applicant["name"]
     dossier.applicant_identifier = applicant["identifier"]
     dossier.applicant_email = applicant["email"]
     dossier.applicant_phone = applicant["phone"]
+    dossier.applicant_kind = applicant["kind"]
     records.record(dossier, Status.NEW, actor="applicant", at=submitted)
     try:
         db.session.flush()  # a change made meanwhile in another window shows here

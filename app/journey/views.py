@@ -35,6 +35,7 @@ from app.catalog.schema import Component, Step
 from app.dossiers import records, services
 from app.dossiers.access import dossier_or_404, grant, secret_for
 from app.dossiers.models import Attachment, Dossier
+from app.dossiers.needs import documents_needed, facts_of
 from app.dossiers.status import Status
 from app.extensions import limiter
 from app.forms.builder import StepForm, answers_formdata, condition_texts, error_items, step_form_class
@@ -181,6 +182,11 @@ def _documents_page(
         p=loaded.definition,
         form=UploadForm(formdata=None),
         errors=errors,
+        # The documents of the chosen case, each required or not for the answers.
+        needed=(needed := documents_needed(loaded.definition, dossier.answers)),
+        unneeded=[
+            a for a in dossier.attachments if a.component_code not in {n.component.code for n in needed}
+        ],
         by_component={
             c.code: [a for a in dossier.attachments if a.component_code == c.code]
             for c in loaded.definition.components
@@ -201,6 +207,15 @@ def _component(loaded: LoadedProcedure, component_code: str) -> Component:
     return component
 
 
+def _asked(dossier: Dossier, loaded: LoadedProcedure, component_code: str) -> Component:
+    """A document the answers ask for (the chosen case's): no other may be uploaded."""
+    needed = documents_needed(loaded.definition, dossier.answers)
+    found = next((n.component for n in needed if n.component.code == component_code), None)
+    if found is None:
+        abort(404)
+    return found
+
+
 def _component_limit(public_id: str, component_code: str) -> int:
     _dossier, loaded = _draft(public_id)
     return _component(loaded, component_code).max_size_mb * MB
@@ -215,7 +230,7 @@ def _upload_expired(public_id: str, component_code: str) -> tuple[str, int]:
 @upload_limit(_component_limit, expired=_upload_expired)
 def upload(public_id: str, component_code: str) -> Response | tuple[str, int]:
     dossier, loaded = _draft(public_id)
-    component = _component(loaded, component_code)
+    component = _asked(dossier, loaded, component_code)
     file = UploadForm().file.data
     writer = writer_of(file)
     if writer is None:
@@ -283,8 +298,10 @@ def review(public_id: str) -> Response | str | tuple[str, int]:
         dossier=dossier,
         p=loaded.definition,
         sections=state.sections,
+        facts=facts_of(loaded.definition, dossier.answers),
         invalid=state.invalid,
         missing=state.missing,
+        unneeded=state.unneeded,
         form=form,
     ), status
 

@@ -15,8 +15,26 @@ BlobOpener = Callable[[str], AbstractContextManager[BinaryIO]]
 
 @dataclass(frozen=True)
 class Fee:
+    """A fee due for the dossier's answers (app/dossiers/fees.py), in Vietnamese."""
+
     name: str
-    amount: int
+    amount: int | None  # VND; None when the agency fixes it later by decision
+    code: str | None = None  # MaPhiLePhi
+    kind: str = "le_phi"  # "phi" or "le_phi"
+    basis: str = "fixed"  # fixed, tiers, per_unit, decided_later
+    quantity: str | None = None  # the declared number a tier or a per-unit amount came from
+    unit: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """Trường hợp: the case of the procedure the applicant picked."""
+
+    code: str
+    name: str
+    processing_days: int
+    processing_unit: str
 
 
 @dataclass(frozen=True)
@@ -32,6 +50,17 @@ class ProcedureFacts:
     fees: tuple[Fee, ...] = ()
     component_names: Mapping[str, str] = field(default_factory=dict)  # code → name
     agency_name: str = ""  # the receiving agency (DonViXuLy of the national record)
+    case: CaseFacts | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """An authorised submitter or a member of a liên danh."""
+
+    name: str | None = None
+    identifier: str | None = None
+    phone: str | None = None
+    address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +69,9 @@ class Applicant:
     identifier: str | None = None
     email: str | None = None
     phone: str | None = None
+    kind: str | None = None  # citizen, business, organisation, foreigner; None when not known
+    submitter: Person | None = None  # người được ủy quyền, when one files for the applicant
+    co_applicants: tuple[Person, ...] = ()  # the other members of a liên danh
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ def build(inputs: PackageInputs, *, manifest_json_sha256: str, signature_sha256:
         E.MaCoQuan(p.agency_code),
         E.ChuHoSo(inputs.applicant.name or ""),
         E.MaDoiTuong(inputs.applicant.identifier or ""),
+        E.LoaiChuHoSo(inputs.applicant.kind or ""),
         E.NgayTiepNhan(_when(inputs.received_at)),
         E.NgayHenTra(inputs.due_on.strftime("%Y%m%d") if inputs.due_on else ""),
         E.TaiLieuNop(
@@ -59,6 +60,17 @@ def build(inputs: PackageInputs, *, manifest_json_sha256: str, signature_sha256:
                     E.SHA256(a.sha256),
                 )
                 for a in inputs.files
+            ]
+        ),
+        E.DanhSachLePhi(
+            *[
+                E.LePhi(
+                    E.MaPhiLePhi(fee.code or ""),
+                    E.TenPhiLePhi(fee.name),
+                    E.LoaiPhiLePhi(fee.kind),
+                    E.Gia("" if fee.amount is None else str(fee.amount)),  # empty: fixed later by decision
+                )
+                for fee in p.fees
             ]
         ),
         *([E.LanBoSung(str(supplement))] if supplement else []),

@@ -21,7 +21,16 @@ from typing import Any, BinaryIO
 
 from app import clock
 from app.packaging import manifest
-from app.packaging.inputs import BlobOpener, DeclarationFacts, PackageFile, PackageInputs
+from app.packaging.inputs import (
+    Applicant,
+    BlobOpener,
+    CaseFacts,
+    DeclarationFacts,
+    Fee,
+    PackageFile,
+    PackageInputs,
+    Person,
+)
 from app.signing.keys import LoadedKeySigner
 
 EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -114,6 +123,51 @@ def _declaration(found: DeclarationFacts | None) -> dict[str, Any] | None:
     return listed
 
 
+def _fee(fee: Fee) -> dict[str, Any]:
+    return {
+        "code": fee.code,
+        "kind": fee.kind,
+        "name": fee.name,
+        "amount": fee.amount,
+        "basis": fee.basis,
+        "quantity": fee.quantity,
+        "unit": fee.unit,
+        "note": fee.note,
+    }
+
+
+def _case(case: CaseFacts | None) -> dict[str, Any] | None:
+    if case is None:
+        return None
+    return {
+        "code": case.code,
+        "name": case.name,
+        "processing_days": case.processing_days,
+        "processing_unit": case.processing_unit,
+    }
+
+
+def _person(person: Person) -> dict[str, Any]:
+    return {
+        "name": person.name,
+        "identifier": person.identifier,
+        "phone": person.phone,
+        "address": person.address,
+    }
+
+
+def _applicant(applicant: Applicant) -> dict[str, Any]:
+    return {
+        "name": applicant.name,
+        "identifier": applicant.identifier,
+        "email": applicant.email,
+        "phone": applicant.phone,
+        "kind": applicant.kind,
+        "submitter": _person(applicant.submitter) if applicant.submitter else None,
+        "co_applicants": [_person(p) for p in applicant.co_applicants],
+    }
+
+
 def _vietnam_time(moment: Any) -> str | None:
     return moment.astimezone(clock.VIETNAM).isoformat() if moment else None
 
@@ -139,14 +193,10 @@ def build(
             "agency_code": p.agency_code,
             "agency_name": p.agency_name,
             "field": {"code": p.field_code, "name": p.field_name},
-            "fees": [{"name": fee.name, "amount": fee.amount} for fee in p.fees],
+            "fees": [_fee(fee) for fee in p.fees],
+            "case": _case(p.case),
         },
-        "applicant": {
-            "name": inputs.applicant.name,
-            "identifier": inputs.applicant.identifier,
-            "email": inputs.applicant.email,
-            "phone": inputs.applicant.phone,
-        },
+        "applicant": _applicant(inputs.applicant),
         "answers": inputs.answers,
         "submitted_at": _vietnam_time(inputs.submitted_at),
         "received_at": _vietnam_time(inputs.received_at),

@@ -4,7 +4,8 @@ Vietnamese CA certificates carry the holder's identifiers in the subject: `CCCD:
 `CMND:…` or `HC:…` for a person, `MST:<tax code>` for an organisation. A citizen matches by
 personal identification number (the name, folded for diacritics, when the certificate has none);
 a business by its tax code in an organisation certificate, or by a personal certificate of the
-legal representative named in the form.
+legal representative named in the form. A dossier filed by an authorised person (người được ủy
+quyền) may also be signed with that person's own certificate.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ class Applicant:
     identifier: str | None
     representative_name: str | None = None
     representative_identifier: str | None = None
+    # Người được ủy quyền: the person filing for the applicant, who may sign in their own name.
+    submitter_name: str | None = None
+    submitter_identifier: str | None = None
 
     @property
     def is_business(self) -> bool:
@@ -86,4 +90,11 @@ def compare(verdict: Verdict, applicant: Applicant, *, policy: str) -> dict[str,
             )
     else:
         outcome, basis = _person(verdict, applicant.name, applicant.identifier, who="applicant")
+    if outcome != "match" and (applicant.submitter_name or applicant.submitter_identifier):
+        # Filed by an authorised person: their own certificate signs (the authorisation is attached).
+        proxy, proxy_basis = _person(
+            verdict, applicant.submitter_name, applicant.submitter_identifier, who="submitter"
+        )
+        if proxy == "match":
+            outcome, basis = proxy, proxy_basis
     return {"policy": policy, "outcome": outcome, "basis": basis}

@@ -18,6 +18,7 @@ from app import clock
 from app.documents.declaration import FIELD_NAME, Declaration, render
 from app.dossiers import records as dossiers
 from app.dossiers.models import Dossier
+from app.dossiers.needs import submitter_of
 from app.dossiers.status import Status
 from app.extensions import db
 from app.signing import declarations, get_signing, pades
@@ -45,12 +46,16 @@ def declaration_of(dossier: Dossier) -> Declaration:
 
 
 def applicant_of(dossier: Dossier) -> Applicant:
-    found = dossiers.applicant_of(dossiers.procedure_of(dossier).definition, dossier.answers)
+    definition = dossiers.procedure_of(dossier).definition
+    found = dossiers.applicant_of(definition, dossier.answers)
+    submitter = submitter_of(definition, dossier.answers) or {}
     return Applicant(
         name=found["name"],
         identifier=found["identifier"],
         representative_name=found["representative_name"],
         representative_identifier=found["representative_identifier"],
+        submitter_name=submitter.get("name"),
+        submitter_identifier=submitter.get("identifier"),
     )
 
 

@@ -69,7 +69,7 @@ def test_procedure_page_shows_what_is_needed(client):
     assert doc.select_one("form button.start")
     client.get("/language/vi")
     doc_vi = page(client.get("/procedures/1.004261"))
-    assert "1.400.000\xa0₫" in doc_vi.select("dl.facts dd")[3].get_text()
+    assert "1.400.000\xa0₫" in doc_vi.select_one("dl.facts dd.fees").get_text()
 
 
 def test_unknown_procedure_is_a_translated_404(client):

@@ -128,9 +128,19 @@ def upload(client, documents_url: str, component_code: str, name: str, content: 
     )
 
 
+def required_on(documents_page) -> set[str]:
+    """The components the documents page asks for the answers given (the chosen case's; the
+    authorisation when filed by an authorised person)."""
+    return {
+        section["id"].removeprefix("component-")
+        for section in page(documents_page).select("section.component[data-required=true]")
+    }
+
+
 def attach_required(client, definition: Procedure, documents_url: str) -> None:
+    required = required_on(client.get(documents_url))
     for component in definition.components:
-        if component.required:
+        if component.code in required:
             name, content = sample_for(component.accepted_types)
             response = upload(client, documents_url, component.code, name, content)
             assert response.status_code == 302, page(response).select(".error")
@@ -191,8 +201,9 @@ def draft_over_http(server_url: str, definition: Procedure) -> tuple:
             data.add(name, value)
         url = browser.post(url, data=list(data.items(multi=True))).url
     documents = browser.get(url)
+    required = required_on(documents)
     for component in definition.components:
-        if component.required:
+        if component.code in required:
             name, content = sample_for(component.accepted_types)
             browser.post(
                 f"{url}/{component.code}",

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from app.catalog.cases import processing_time
 from app.catalog.loader import load_folder
 from app.clock import VIETNAM
 from app.config import PACKAGE_DIR
 from app.dossiers.calendar import get_calendar
 from app.dossiers.models import Dossier
+from app.dossiers.needs import documents_needed
 from app.dossiers.status import Status
 from app.extensions import db
 from tests.conftest import page
@@ -38,7 +40,10 @@ def test_each_procedure_submits_end_to_end(app, client, procedure, locale, citiz
         dossier = db.session.scalars(db.select(Dossier).where(Dossier.code == code)).one()
         submitted = next(e.at for e in dossier.events if e.to_status == Status.NEW)
         received = get_calendar().received(submitted).astimezone(VIETNAM).date()
-        due = get_calendar().due(received, definition.processing_days, unit=definition.processing_unit)
+        # The chosen case's processing time and documents (issue 10 §4).
+        days, unit = processing_time(definition, dossier.answers)
+        due = get_calendar().due(received, days, unit=unit)
+        required = [n for n in documents_needed(definition, dossier.answers) if n.required]
     assert code.split("-")[1] == received.strftime("%y%m%d")
     assert doc.select_one("h1").get_text(strip=True) == (
         "Receipt and appointment for the result"
@@ -48,4 +53,4 @@ def test_each_procedure_submits_end_to_end(app, client, procedure, locale, citiz
     assert definition.name.get(locale) in doc.get_text()
     assert doc.select_one(".due").get_text(strip=True) == due.strftime("%d/%m/%Y")  # in both languages
     received = doc.select(".received-documents li .meta")
-    assert len(received) == sum(1 for c in definition.components if c.required)
+    assert len(received) == len(required)

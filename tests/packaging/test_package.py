@@ -15,6 +15,7 @@ from app.packaging.inputs import (
     Fee,
     PackageFile,
     PackageInputs,
+    Person,
     ProcedureFacts,
     SupplementFacts,
 )
@@ -40,10 +41,19 @@ def _inputs(blobs: BlobStore, supplement: SupplementFacts | None = None) -> Pack
             agency_code="000.00.99.G09",
             field_code="MT",
             field_name="Môi trường",
-            fees=(Fee("Lệ phí", 150_000),),
+            fees=(
+                Fee("Lệ phí", 150_000, code="LP01"),
+                Fee("Phí thẩm định", None, code="PTD", kind="phi", basis="decided_later"),
+            ),
             component_names={"GP": "Giấy phép", "BANG": "Bảng kê"},
         ),
-        applicant=Applicant(name="Nguyễn Thị Thu Hà", identifier="001099012345", email="ha@example.vn"),
+        applicant=Applicant(
+            name="Nguyễn Thị Thu Hà",
+            identifier="001099012345",
+            email="ha@example.vn",
+            kind="citizen",
+            submitter=Person(name="Trần Văn Nam", identifier="001088001234"),
+        ),
         answers={"ho_ten": "Nguyễn Thị Thu Hà", "so_luong": 2},
         received_at=RECEIVED,
         due_on=date(2026, 12, 8),
@@ -88,7 +98,19 @@ def test_a_package_is_written_from_plain_inputs(tmp_path):
     assert package.code == "000.00.99.G09-261201-0007"
     assert manifest["kind"] == "submission"
     assert manifest["received_at"] == "2026-12-01T09:30:00+07:00"
-    assert manifest["procedure"]["fees"] == [{"name": "Lệ phí", "amount": 150_000}]
+    # The fee shape the back offices read (issue 10 §3, §4): code, kind, name, amount (None: decided later).
+    assert [
+        {k: f[k] for k in ("code", "kind", "name", "amount", "basis")} for f in manifest["procedure"]["fees"]
+    ] == [
+        {"code": "LP01", "kind": "le_phi", "name": "Lệ phí", "amount": 150_000, "basis": "fixed"},
+        {"code": "PTD", "kind": "phi", "name": "Phí thẩm định", "amount": None, "basis": "decided_later"},
+    ]
+    assert manifest["applicant"]["kind"] == "citizen"
+    assert manifest["applicant"]["submitter"]["name"] == "Trần Văn Nam"
+    assert manifest["applicant"]["co_applicants"] == []
+    assert manifest["procedure"]["case"] is None
+    assert [e.findtext(f"{{{NAMESPACE}}}Gia") for e in xml.iter(f"{{{NAMESPACE}}}LePhi")] == ["150000", ""]
+    assert xml.findtext(f"{{{NAMESPACE}}}LoaiChuHoSo") == "citizen"
     assert manifest["declaration"]["certificate_issuer"] == "CN=Demo CA"
     assert [f["component_name"] for f in manifest["files"]] == ["Giấy phép", "Bảng kê"]
     assert xml.findtext(f"{{{NAMESPACE}}}MaHoSo") == "000.00.99.G09-261201-0007"

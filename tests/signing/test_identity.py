@@ -63,3 +63,23 @@ def test_a_branch_tax_code_matches_however_it_is_written():
 
 def test_names_fold_without_diacritics_case_or_spacing():
     assert fold("  Đặng   Thị  Ánh ") == fold("DANG THI ANH") == "dang thi anh"
+
+
+def test_an_authorised_person_may_sign_with_their_own_certificate():
+    """Người được ủy quyền (issue 10 §4): the dossier is filed, and signed, by the person the
+    applicant authorised; anyone else still does not match."""
+    proxy = replace(BUSINESS, submitter_name="Trần Văn Nam", submitter_identifier="001088001234")
+    assert (
+        compare(signer("Trần Văn Nam", "CCCD:001088001234"), proxy, policy="warn")["basis"] == "submitter_id"
+    )
+    assert (
+        compare(signer("Trần Văn Nam", "CCCD:001088001234"), BUSINESS, policy="warn")["outcome"] == "mismatch"
+    )
+    assert compare(signer("Lê Thị Khác", f"CCCD:{CCCD}"), proxy, policy="warn") == {
+        "policy": "warn",
+        "outcome": "mismatch",
+        "basis": "representative_id",
+    }
+    assert compare(signer("Phạm Minh Khôi", "CCCD:079190005678"), proxy, policy="warn")["basis"] == (
+        "representative_id"
+    )
