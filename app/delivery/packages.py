@@ -1,10 +1,12 @@
 """A dossier's package, read from the database: the plain inputs app/packaging takes, from the
-dossier, its pinned procedure, its signature and (for a supplement) the supplement. Reads only."""
+dossier, its pinned procedure, its signature and (for a supplement) the supplement, or (for a
+withdrawal) the applicant's request in the dossier's history. Reads only."""
 
 from __future__ import annotations
 
 from app.dossiers.models import Dossier
 from app.dossiers.records import procedure_of
+from app.dossiers.status import Status
 from app.packaging import package
 from app.packaging.inputs import (
     Applicant,
@@ -14,6 +16,7 @@ from app.packaging.inputs import (
     PackageInputs,
     ProcedureFacts,
     SupplementFacts,
+    WithdrawalFacts,
 )
 from app.signing import get_signing
 from app.signing.providers import SealProvider
@@ -53,7 +56,16 @@ def _supplement_declaration(supplement: Supplement) -> DeclarationFacts:
     )
 
 
-def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> PackageInputs:
+def _withdrawal(dossier: Dossier) -> WithdrawalFacts:
+    asked = [e for e in dossier.events if e.to_status == Status.WITHDRAWN]
+    if not asked:  # queued with the withdrawal itself, never before
+        raise ValueError(f"dossier {dossier.code} was not withdrawn")
+    return WithdrawalFacts(requested_at=asked[-1].at, reason=asked[-1].note)
+
+
+def inputs_of(
+    dossier: Dossier, supplement: Supplement | None = None, *, withdrawal: bool = False
+) -> PackageInputs:
     loaded = procedure_of(dossier)
     d = loaded.definition
     procedure = ProcedureFacts(
@@ -67,6 +79,9 @@ def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> Package
         component_names={c.code: c.name.vi for c in d.components},
     )
     given = dossier.attachments if supplement is None else supplement.files
+    withdrawn = _withdrawal(dossier) if withdrawal else None
+    if withdrawn is not None:
+        given = []
     files = tuple(
         PackageFile(
             component_code=a.component_code,
@@ -78,7 +93,9 @@ def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> Package
         )
         for a in given
     )
-    if supplement is None:
+    if withdrawn is not None:
+        declaration, sealed_at, facts = None, withdrawn.requested_at, None
+    elif supplement is None:
         declaration = _declaration(dossier)
         sealed_at = dossier.received_at or dossier.created_at
         facts = None
@@ -109,12 +126,17 @@ def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> Package
         declaration=declaration,
         sealed_at=sealed_at,
         supplement=facts,
+        withdrawal=withdrawn,
     )
 
 
-def build(dossier: Dossier, supplement: Supplement | None = None) -> package.DossierPackage:
-    """The package of a submitted, signed dossier, or of one of its supplements; sealed with
-    the portal's seal when one is configured."""
+def build(
+    dossier: Dossier, supplement: Supplement | None = None, *, withdrawal: bool = False
+) -> package.DossierPackage:
+    """The package of a submitted, signed dossier, of one of its supplements, or of the
+    applicant's request to withdraw it; sealed with the portal's seal when one is configured."""
     seal = get_signing().provider("seal")
     signer = seal.signer() if isinstance(seal, SealProvider) and seal.configured else None
-    return package.build(inputs_of(dossier, supplement), open_blob=get_blobs().open, seal=signer)
+    return package.build(
+        inputs_of(dossier, supplement, withdrawal=withdrawal), open_blob=get_blobs().open, seal=signer
+    )
