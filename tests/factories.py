@@ -2,8 +2,9 @@
 that no row is ever in a state the services cannot reach.
 
 Each factory runs inside the caller's request context (``with app.test_request_context():``:
-the answers pass through the real WTForms step forms) and returns what the services return. A browser is given a dossier the way a person is,
-through its resume link: ``client.get(resume_url(made))``.
+the answers pass through the real WTForms step forms) and returns what the services return. A
+browser is given a dossier the way a person is, through its resume link:
+``client.get(resume_url(made))``.
 
     with app.test_request_context():
         made = SubmittedFactory(key=citizen_key)
@@ -71,7 +72,8 @@ def _submit(dossier: Dossier) -> None:
 def _accept(dossier: Dossier, promised_on: str | None) -> None:
     """The back office the dossier went to accepts it (status event 2): the receipt is sealed."""
     backoffice = outbox.sent_to(dossier)
-    assert backoffice is not None and dossier.code is not None
+    assert backoffice is not None
+    assert dossier.code is not None
     body = {"event_id": f"accept-{dossier.code}", "dossier_code": dossier.code, "sequence": 1, "status": 2}
     if promised_on is not None:
         body["promised_on"] = promised_on

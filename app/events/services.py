@@ -187,7 +187,7 @@ def apply(backoffice: str, raw: Any) -> Answer:
         results.attach(dossier, checked)
         if wanted == Status.SUPPLEMENT_REQUESTED and current != wanted:
             supplements.request(dossier, event.note)
-        if wanted == Status.ACCEPTED:
+        if wanted == Status.ACCEPTED and current != wanted:  # an extension keeps its receipt
             db.session.flush()  # a concurrent change shows here, before the seal is made
             _issue_receipt(dossier)
         commit()
@@ -223,7 +223,8 @@ def _promised(event: EventBody, current: Status, wanted: Status, dossier: Dossie
         raise _Refused(400, "invalid event: an apology comes with a new promised date (promised_on)")
     if wanted == Status.REFUSED and not (event.note or "").strip():
         raise _Refused(400, "invalid event: a refusal (status 3) must give its reason in note")
-    if wanted == Status.ACCEPTED and any(e.to_status == Status.ACCEPTED for e in dossier.events):
+    accepted_before = any(e.to_status == Status.ACCEPTED for e in dossier.events)
+    if wanted == Status.ACCEPTED and current != Status.ACCEPTED and accepted_before:
         raise _Refused(409, "not allowed: the dossier was accepted already (its receipt is issued)")
     if event.promised_on is None:
         return None

@@ -11,7 +11,9 @@ from typing import Any
 from tests.backoffice.fixtures import SECRET
 
 
-def post_event(client, body: dict, *, secret: str = SECRET, name: str = "filesystem", stamp: int | None = None):
+def post_event(
+    client, body: dict, *, secret: str = SECRET, name: str = "filesystem", stamp: int | None = None
+):
     raw = json.dumps(body).encode()
     stamp = int(time.time()) if stamp is None else stamp
     signature = hmac.new(secret.encode(), f"{stamp}.".encode() + raw, hashlib.sha256).hexdigest()
