@@ -6,7 +6,10 @@
 It is what an integrator's one-stop-shop system must do, at its smallest: check the HMAC of each
 request, verify each package with the same rules as `flask package verify`, keep each dossier
 once (the dossier code is the idempotency key), give it a receipt number, and answer with a
-reference. Its state is an SQLite file in the data folder, so it survives being restarted.
+reference. A withdrawal package (`<code>-RUT`, the applicant asks to withdraw, status 7) is kept
+the same way and marks the dossier it names withdrawn, with the applicant's reason; one for a
+dossier it never received is refused (422). Its state is an SQLite file in the data folder, so
+it survives being restarted.
 
 The key is used as the IETF Idempotency-Key draft says (docs/delivery.md): the same key and the
 same package again get the original answer (200, the same reference); a key whose first request
@@ -44,6 +47,7 @@ import tempfile
 import threading
 import time
 import uuid
+import zipfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -67,6 +71,7 @@ create table if not exists events (code text not null, sequence integer not null
     primary key (code, sequence));
 create table if not exists in_progress (code text primary key, package_sha256 text not null,
     started_at text not null);
+create table if not exists withdrawals (code text primary key, requested_at text not null, reason text);
 """
 RETRY_IN_PROGRESS = "1"  # seconds: a package is checked in well under that
 
@@ -224,7 +229,26 @@ def create_app(data: Path) -> Flask:
             answer = jsonify(title=f"the package is {report.key}, not {code}")
             answer.status_code = 422
             return answer
+        sealed = manifest_of(package)  # its kind is the sealed one, whatever the header says
+        if (sealed.get("kind") == "withdrawal") != (kind == "withdrawal"):
+            answer = jsonify(title=f"{code} is sent as a {kind} but is a {sealed.get('kind')}")
+            answer.status_code = 422
+            return answer
+        withdrawal = sealed if kind == "withdrawal" else None
         connection.execute("begin immediate")
+        if withdrawal is not None:
+            known = connection.execute(
+                "select 1 from dossiers where code = ? and kind = 'submission'", (report.code,)
+            ).fetchone()
+            if known is None:
+                connection.execute("rollback")
+                answer = jsonify(title=f"no dossier {report.code} to withdraw")
+                answer.status_code = 422
+                return answer
+            connection.execute(
+                "insert or replace into withdrawals values (?, ?, ?)",
+                (report.code, withdrawal["requested_at"], withdrawal.get("reason")),
+            )
         number = connection.execute("select coalesce(max(receipt_number), 0) + 1 from dossiers").fetchone()[0]
         connection.execute(
             "insert into dossiers values (?, ?, ?, ?, ?, 0)",
@@ -232,6 +256,14 @@ def create_app(data: Path) -> Flask:
         )
         connection.execute("commit")
         return number, sha
+
+    def manifest_of(package: IO[bytes]) -> dict[str, Any]:
+        """manifest.json of a package that verified (its seal covers it)."""
+        package.seek(0)
+        with zipfile.ZipFile(package) as archive:
+            data: dict[str, Any] = json.loads(archive.read("manifest.json"))
+        package.seek(0)
+        return data
 
     @app.post("/packages")
     def packages() -> Response:
@@ -255,9 +287,11 @@ def create_app(data: Path) -> Flask:
     def dossiers() -> Response:
         connection = database(data)
         rows = connection.execute(
-            "select code, receipt_number, deliveries, kind from dossiers order by receipt_number"
+            "select d.code, d.receipt_number, d.deliveries, d.kind, w.requested_at, w.reason from dossiers d"
+            " left join withdrawals w on w.code = d.code and d.kind = 'submission' order by d.receipt_number"
         )
-        found = [dict(zip(("code", "receipt_number", "deliveries", "kind"), r, strict=True)) for r in rows]
+        names = ("code", "receipt_number", "deliveries", "kind", "withdrawn_at", "withdrawal_reason")
+        found = [dict(zip(names, r, strict=True)) for r in rows]
         connection.close()
         return jsonify(found)
 
