@@ -154,12 +154,18 @@ def render(
     pdf.alias_nb_pages()
     pdf.add_page()
     with force_locale(locale):
+        # The receiving unit on the left, the national motto on the right, side by side.
         top = pdf.get_y()
-        pdf.line_of(f.agency.upper(), 10, "B", "L", 0)
-        pdf.line_of(_("RECEPTION AND RESULT DESK"), 9, "B", "L", 0)
+        half = (pdf.w - pdf.l_margin - pdf.r_margin) / 2 - 6
+        pdf.set_font("NotoSans", "B", 10)
+        pdf.multi_cell(half, 14, f.agency.upper(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("NotoSans", "B", 9)
+        pdf.multi_cell(half, 13, _("RECEPTION AND RESULT DESK"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        left_bottom = pdf.get_y()
         pdf.set_y(top)
         pdf.line_of("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 10, "B", "R", 0)
-        pdf.line_of("Độc lập - Tự do - Hạnh phúc", 10, "B", "R", 14)
+        pdf.line_of("Độc lập - Tự do - Hạnh phúc", 10, "B", "R", 0)
+        pdf.set_y(max(left_bottom, pdf.get_y()) + 14)
         pdf.line_of(TITLE_VI, 14, "B", "C", 0)
         if locale != "vi":
             pdf.line_of(_("Receipt of the dossier and appointment for the result"), 11, "B", "C", 0)
