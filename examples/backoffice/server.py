@@ -2,6 +2,7 @@
 
     python examples/backoffice/server.py serve --port 8600 --data /tmp/backoffice
     python examples/backoffice/server.py event <dossier code> <status 1-10> [--note …] [--result signed.pdf]
+        [--promised-on YYYY-MM-DD] [--apology …]      (the promised date; an extension's apology)
 
 It is what an integrator's one-stop-shop system must do, at its smallest: check the HMAC of each
 request, verify each package with the same rules as `flask package verify`, keep each dossier
@@ -306,9 +307,18 @@ def result_of(path: Path) -> dict[str, str]:
     return {"file_name": path.name, "content": base64.b64encode(path.read_bytes()).decode()}
 
 
-def post_event(data: Path, code: str, status: int, note: str | None, results: list[Path]) -> None:
+def post_event(
+    data: Path,
+    code: str,
+    status: int,
+    note: str | None,
+    results: list[Path],
+    promised_on: str | None = None,
+    apology: str | None = None,
+) -> None:
     """Post the next status event of a dossier to the portal, signed like the portal expects;
-    with status 10, the result documents (PDFs the agency has signed)."""
+    with status 10, the result documents (PDFs the agency has signed); with `promised_on`, the
+    promised date (on acceptance, after a supplement, or with `apology` for an extension)."""
     connection = database(data)
     sequence = connection.execute("select coalesce(max(sequence), 0) + 1 from events where code = ?", (code,))
     number = sequence.fetchone()[0]
@@ -320,6 +330,8 @@ def post_event(data: Path, code: str, status: int, note: str | None, results: li
             "status": status,
             "note": note,
             **({"results": [result_of(path) for path in results]} if results else {}),
+            **({"promised_on": promised_on} if promised_on else {}),
+            **({"apology": apology} if apology else {}),
         }
     ).encode()
     stamp = str(int(time.time()))
@@ -366,6 +378,8 @@ def main(argv: list[str] | None = None) -> None:
     event.add_argument(
         "--result", type=Path, action="append", default=[], help="signed result PDF (status 10)"
     )
+    event.add_argument("--promised-on", help="the promised date, YYYY-MM-DD (NgayHenTra)")
+    event.add_argument("--apology", help="an extension's apology (with --promised-on, the same status)")
     args = parser.parse_args(argv)
     if args.command == "serve":
         tls = tls_context()
@@ -374,7 +388,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"reference back office on {scheme}://127.0.0.1:{server.server_port}", flush=True)
         server.serve_forever()
     else:
-        post_event(args.data, args.code, args.status, args.note, args.result)
+        post_event(args.data, args.code, args.status, args.note, args.result, args.promised_on, args.apology)
 
 
 if __name__ == "__main__":
