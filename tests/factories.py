@@ -2,9 +2,9 @@
 that no row is ever in a state the services cannot reach.
 
 Each factory runs inside the caller's request context (``with app.test_request_context():``:
-the answers pass through the real WTForms step forms, and the receipt's link is built with
-url_for) and returns what the services return. A browser is given a dossier the way a person is,
-through its resume link: ``client.get(resume_url(made))``.
+the answers pass through the real WTForms step forms) and returns what the services return. A
+browser is given a dossier the way a person is, through its resume link:
+``client.get(resume_url(made))``.
 
     with app.test_request_context():
         made = SubmittedFactory(key=citizen_key)
@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import factory
-from flask import Flask, url_for
+from flask import Flask
 from werkzeug.datastructures import MultiDict
 
 from app.attachments import services as attachments
@@ -28,6 +28,7 @@ from app.dossiers import services as dossiers
 from app.dossiers.models import Attachment, Dossier
 from app.dossiers.needs import documents_needed
 from app.dossiers.services import Started
+from app.events import services as events
 from app.forms.builder import step_form_class
 from app.journey import submission
 from app.outbox import queue as outbox
@@ -66,7 +67,19 @@ def _sign(dossier: Dossier, key: tuple[bytes, str]) -> None:
 
 
 def _submit(dossier: Dossier) -> None:
-    submission.submit(dossier, tracking_url=lambda code: url_for("track.track", code=code, _external=True))
+    submission.submit(dossier)
+
+
+def _accept(dossier: Dossier, promised_on: str | None) -> None:
+    """The back office the dossier went to accepts it (status event 2): the receipt is sealed."""
+    backoffice = outbox.sent_to(dossier)
+    assert backoffice is not None
+    assert dossier.code is not None
+    body = {"event_id": f"accept-{dossier.code}", "dossier_code": dossier.code, "sequence": 1, "status": 2}
+    if promised_on is not None:
+        body["promised_on"] = promised_on
+    answer = events.apply(backoffice, body)
+    assert answer.status == 200, answer.title
 
 
 # What the services need that a person would type or pick.
@@ -154,12 +167,25 @@ class SignedFactory(DraftFactory):
 
 
 class SubmittedFactory(SignedFactory):
-    """A signed dossier, submitted: its code, due date, queued delivery and sealed receipt."""
+    """A signed dossier, submitted: its code, expected date and queued delivery."""
 
     @classmethod
     def _make(cls, **kwargs: Any) -> Started:
         made = super()._make(**kwargs)
         _submit(made.dossier)
+        return made
+
+
+class AcceptedFactory(SubmittedFactory):
+    """A submitted dossier its back office accepted (first status event, 2): its promised date
+    (`promised_on`, "YYYY-MM-DD", else the calendar's) and its sealed receipt."""
+
+    promised_on: str | None = None
+
+    @classmethod
+    def _make(cls, *, promised_on: str | None = None, **kwargs: Any) -> Started:
+        made = super()._make(**kwargs)
+        _accept(made.dossier, promised_on)
         return made
 
 

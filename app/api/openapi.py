@@ -195,7 +195,11 @@ def document() -> dict[str, Any]:
                     "description": (
                         "Authenticated by an HMAC over the timestamp and the exact body bytes. "
                         "`sequence` counts a dossier's events from 1; a replay changes nothing. "
-                        "Types are strict: a number in a string, a float or a boolean is refused."
+                        "Types are strict: a number in a string, a float or a boolean is refused. "
+                        "`promised_on` (YYYY-MM-DD) sets the promised date (NgayHenTra) on "
+                        "acceptance (2), after a supplement (5 → 4), or on an extension: the "
+                        "current status again with `promised_on` and `apology`. A refusal at "
+                        "reception (3) gives its reason in `note`. See docs/status-transitions.md."
                     ),
                     "parameters": _EVENT_HEADERS,
                     "requestBody": _body("EventBody"),
@@ -210,6 +214,10 @@ def document() -> dict[str, Any]:
                         ),
                         "413": _problem("The body is larger than 28 MB"),
                         "422": _problem("A result document has no valid, trusted agency signature"),
+                        "503": _problem(
+                            "The acceptance's receipt could not be sealed: nothing was applied, "
+                            "send the event again later"
+                        ),
                     },
                 }
             },

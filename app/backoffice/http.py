@@ -2,8 +2,9 @@
 
     POST <url>
     Content-Type: application/zip            (or multipart/form-data, field "package")
-    Idempotency-Key: <dossier code>          the same dossier twice is one dossier
-    X-OpenDVC-Package: submission
+    Idempotency-Key: <dossier code>          the same dossier twice is one dossier; `<code>-BS<n>`
+                                             for a supplement, `<code>-RUT` for a withdrawal
+    X-OpenDVC-Package: submission | supplement | withdrawal
     X-OpenDVC-Timestamp: <unix seconds>
     X-OpenDVC-Signature: <hex HMAC-SHA256 of "<timestamp>." + body, with the shared secret>
 

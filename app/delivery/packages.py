@@ -1,5 +1,6 @@
 """A dossier's package, read from the database: the plain inputs app/packaging takes, from the
-dossier, its pinned procedure, its signature and (for a supplement) the supplement. Reads only."""
+dossier, its pinned procedure, its signature and (for a supplement) the supplement, or (for a
+withdrawal) the applicant's request in the dossier's history. Reads only."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from app.packaging.inputs import (
     Person,
     ProcedureFacts,
     SupplementFacts,
+    WithdrawalFacts,
 )
 from app.signing import get_signing
 from app.signing.providers import SealProvider
@@ -84,7 +86,16 @@ def _case(definition: Procedure, answers: dict[str, Any]) -> CaseFacts | None:
     return CaseFacts(code=case.code, name=case.name.vi, processing_days=days, processing_unit=unit)
 
 
-def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> PackageInputs:
+def _withdrawal(dossier: Dossier) -> WithdrawalFacts:
+    asked = [e for e in dossier.events if e.to_status == Status.WITHDRAWN]
+    if not asked:  # queued with the withdrawal itself, never before
+        raise ValueError(f"dossier {dossier.code} was not withdrawn")
+    return WithdrawalFacts(requested_at=asked[-1].at, reason=asked[-1].note)
+
+
+def inputs_of(
+    dossier: Dossier, supplement: Supplement | None = None, *, withdrawal: bool = False
+) -> PackageInputs:
     loaded = procedure_of(dossier)
     d = loaded.definition
     procedure = ProcedureFacts(
@@ -100,6 +111,9 @@ def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> Package
         case=_case(d, dossier.answers),
     )
     given = dossier.attachments if supplement is None else supplement.files
+    withdrawn = _withdrawal(dossier) if withdrawal else None
+    if withdrawn is not None:
+        given = []
     files = tuple(
         PackageFile(
             component_code=a.component_code,
@@ -111,7 +125,9 @@ def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> Package
         )
         for a in given
     )
-    if supplement is None:
+    if withdrawn is not None:
+        declaration, sealed_at, facts = None, withdrawn.requested_at, None
+    elif supplement is None:
         declaration = _declaration(dossier)
         sealed_at = dossier.received_at or dossier.created_at
         facts = None
@@ -146,12 +162,17 @@ def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> Package
         sealed_at=sealed_at,
         supplement=facts,
         submitted_at=next((e.at for e in dossier.events if e.to_status == Status.NEW), None),
+        withdrawal=withdrawn,
     )
 
 
-def build(dossier: Dossier, supplement: Supplement | None = None) -> package.DossierPackage:
-    """The package of a submitted, signed dossier, or of one of its supplements; sealed with
-    the portal's seal when one is configured."""
+def build(
+    dossier: Dossier, supplement: Supplement | None = None, *, withdrawal: bool = False
+) -> package.DossierPackage:
+    """The package of a submitted, signed dossier, of one of its supplements, or of the
+    applicant's request to withdraw it; sealed with the portal's seal when one is configured."""
     seal = get_signing().provider("seal")
     signer = seal.signer() if isinstance(seal, SealProvider) and seal.configured else None
-    return package.build(inputs_of(dossier, supplement), open_blob=get_blobs().open, seal=signer)
+    return package.build(
+        inputs_of(dossier, supplement, withdrawal=withdrawal), open_blob=get_blobs().open, seal=signer
+    )

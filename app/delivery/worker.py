@@ -139,7 +139,7 @@ def deliver(message_id: int, until: datetime, outcome: Outcome) -> None:
     refused = False
     try:
         supplement = db.session.get(Supplement, message.supplement_id) if message.supplement_id else None
-        package = build(dossier, supplement)
+        package = build(dossier, supplement, withdrawal=message.kind == "withdrawal")
         reference = get_backoffices()[message.adapter].submit(package=package).reference
     except DeliveryFailed as exc:
         error, refused, asked = str(exc), isinstance(exc, DeliveryRefused), exc.retry_after

@@ -27,6 +27,8 @@ class Dossier(Model):
     locale: Mapped[str] = mapped_column(String(8), default="vi")
     code: Mapped[str | None] = mapped_column(String(40), unique=True)  # mã hồ sơ, once submitted
     received_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # Before acceptance the date the applicant may expect (ngày dự kiến); from acceptance on the
+    # promised date (ngày hẹn trả), the agency's when it sent one; its changes are in `events`.
     due_on: Mapped[date | None] = mapped_column(Date)
     applicant_name: Mapped[str | None] = mapped_column(String(255))
     applicant_identifier: Mapped[str | None] = mapped_column(String(20))
@@ -34,7 +36,7 @@ class Dossier(Model):
     applicant_phone: Mapped[str | None] = mapped_column(String(20))
     # citizen, business, organisation, foreigner (app.catalog.schema.ApplicantKind), at submission
     applicant_kind: Mapped[str | None] = mapped_column(String(20))
-    receipt_sha256: Mapped[str | None] = mapped_column(String(64))  # the sealed receipt PDF
+    receipt_sha256: Mapped[str | None] = mapped_column(String(64))  # sealed receipt PDF, at acceptance
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now(), onupdate=func.now())
     # Answers or documents last changed (not the state): the declaration's date comes from it.
@@ -67,6 +69,10 @@ class DossierEvent(Model):
     to_status: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(32))  # applicant, system, backoffice
     note: Mapped[str | None] = mapped_column(Text)
+    # The promised date (NgayHenTra) this event set: on acceptance, after a supplement, or on an
+    # extension (then from_status == to_status, and `apology` is the agency's apology).
+    promised_on: Mapped[date | None] = mapped_column(Date)
+    apology: Mapped[str | None] = mapped_column(Text)
 
     dossier: Mapped[Dossier] = relationship(back_populates="events")
 

@@ -53,13 +53,54 @@ def procedure_of(dossier: Dossier) -> LoadedProcedure:
     return loaded
 
 
-def record(dossier: Dossier, to: Status, *, actor: str, note: str | None = None, at: datetime) -> None:
-    """A transition, checked against the state machine, with its history row."""
+def record(
+    dossier: Dossier,
+    to: Status,
+    *,
+    actor: str,
+    note: str | None = None,
+    at: datetime,
+    promised_on: date | None = None,
+    apology: str | None = None,
+) -> None:
+    """A transition, checked against the state machine, with its history row. With
+    `promised_on` the dossier's promised date changes, and the row keeps it."""
     current = Status(dossier.status) if dossier.status else None
     if current is not None:
         check_transition(current, to)
     dossier.status = to
-    dossier.events.append(DossierEvent(at=at, from_status=current, to_status=to, actor=actor, note=note))
+    if promised_on is not None:
+        dossier.due_on = promised_on
+    dossier.events.append(
+        DossierEvent(
+            at=at,
+            from_status=current,
+            to_status=to,
+            actor=actor,
+            note=note,
+            promised_on=promised_on,
+            apology=apology,
+        )
+    )
+
+
+def extend(
+    dossier: Dossier, promised_on: date, *, actor: str, apology: str, note: str | None = None, at: datetime
+) -> None:
+    """An extension (gia hạn): the state stays, the promised date moves, the apology is kept."""
+    current = Status(dossier.status)
+    dossier.due_on = promised_on
+    dossier.events.append(
+        DossierEvent(
+            at=at,
+            from_status=current,
+            to_status=current,
+            actor=actor,
+            note=note,
+            promised_on=promised_on,
+            apology=apology,
+        )
+    )
 
 
 def reopen_if_signed(dossier: Dossier) -> None:

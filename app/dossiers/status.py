@@ -65,13 +65,22 @@ LABELS = {
     Status.RESULT_RETURNED: _l("Result returned"),
 }
 
-# Which state may follow which. Signing (next step of the journey) slots in between DRAFT and NEW.
+# Which state may follow which (docs/status-transitions.md is this table, with who sends each).
+# Signing (next step of the journey) slots in between DRAFT and NEW. At reception (NEW) the agency
+# accepts, refuses with its reason, or asks for supplements first; a supplement asked at
+# reception is followed by the acceptance (5 → 2). Fees are asked after acceptance (2 → 6, 4 → 6).
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.DRAFT: frozenset({Status.SIGNED, Status.NEW}),
     Status.SIGNED: frozenset({Status.DRAFT, Status.NEW}),
-    Status.NEW: frozenset({Status.ACCEPTED, Status.REFUSED, Status.WITHDRAWN}),
+    Status.NEW: frozenset({Status.ACCEPTED, Status.REFUSED, Status.SUPPLEMENT_REQUESTED, Status.WITHDRAWN}),
     Status.ACCEPTED: frozenset(
-        {Status.PROCESSING, Status.SUPPLEMENT_REQUESTED, Status.WITHDRAWN, Status.STOPPED}
+        {
+            Status.PROCESSING,
+            Status.SUPPLEMENT_REQUESTED,
+            Status.PAYMENT_REQUESTED,
+            Status.WITHDRAWN,
+            Status.STOPPED,
+        }
     ),
     Status.PROCESSING: frozenset(
         {
@@ -82,13 +91,26 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
             Status.STOPPED,
         }
     ),
-    Status.SUPPLEMENT_REQUESTED: frozenset({Status.PROCESSING, Status.WITHDRAWN, Status.STOPPED}),
+    Status.SUPPLEMENT_REQUESTED: frozenset(
+        {Status.ACCEPTED, Status.PROCESSING, Status.WITHDRAWN, Status.STOPPED}
+    ),
     Status.PAYMENT_REQUESTED: frozenset({Status.PROCESSING, Status.WITHDRAWN, Status.STOPPED}),
     Status.FINISHED: frozenset({Status.RESULT_RETURNED}),
     Status.REFUSED: frozenset(),
     Status.WITHDRAWN: frozenset(),
     Status.STOPPED: frozenset(),
     Status.RESULT_RETURNED: frozenset(),
+}
+
+# States in which the agency may move the promised date (NgayHenTra) by an extension: an event
+# with the dossier's current status again, a new `promised_on` and the agency's apology.
+EXTENDABLE = frozenset(
+    {Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEMENT_REQUESTED, Status.PAYMENT_REQUESTED}
+)
+# States from which the applicant may ask to withdraw from the tracking page (status 7).
+WITHDRAWABLE = frozenset(s for s, following in TRANSITIONS.items() if Status.WITHDRAWN in following) - {
+    Status.DRAFT,
+    Status.SIGNED,
 }
 
 

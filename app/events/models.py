@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model, UTCDateTime
@@ -25,4 +25,6 @@ class StatusEventRecord(Model):
     sequence: Mapped[int] = mapped_column(Integer)
     status_code: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
+    promised_on: Mapped[date | None] = mapped_column(Date)  # NgayHenTra, when the event set one
+    apology: Mapped[str | None] = mapped_column(Text)  # with an extension of the promised date
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())

@@ -1,19 +1,53 @@
 """What the applicant's page of a submitted dossier shows: its delivery to the back office and
-the reference there, the results returned, the supplements asked for. Reads only."""
+the reference there, the results returned, the supplements asked for, the promised date and its
+history. Reads only."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
 
 from app.catalog.schema import Procedure
 from app.dossiers.models import Dossier
 from app.dossiers.records import procedure_of
+from app.dossiers.status import Status
 from app.outbox import queue as outbox
 from app.outbox.models import OutboxMessage
 from app.results import services as results
 from app.results.models import ResultDocument
 from app.supplements import services as supplements
 from app.supplements.models import Supplement
+
+
+@dataclass(frozen=True)
+class PromisedDate:
+    """One date the applicant was given: expected at submission, promised at acceptance, moved
+    after a supplement, or extended (with the agency's apology)."""
+
+    at: datetime
+    on: date
+    kind: Literal["expected", "accepted", "changed", "extended"]
+    apology: str | None
+    note: str | None
+
+
+def promised_dates(dossier: Dossier) -> list[PromisedDate]:
+    """The dossier's dates, oldest first."""
+    found = []
+    for e in dossier.events:
+        if e.promised_on is None:
+            continue
+        if e.to_status == Status.NEW:
+            kind: Literal["expected", "accepted", "changed", "extended"] = "expected"
+        elif e.from_status == e.to_status:
+            kind = "extended"
+        elif e.to_status == Status.ACCEPTED:
+            kind = "accepted"
+        else:
+            kind = "changed"
+        found.append(PromisedDate(e.at, e.promised_on, kind, e.apology, e.note))
+    return found
 
 
 @dataclass(frozen=True)
@@ -25,6 +59,7 @@ class Overview:
     results: list[ResultDocument]
     supplements: list[Supplement]
     open_supplement: Supplement | None
+    promised: list[PromisedDate]
 
 
 def of(dossier: Dossier) -> Overview:
@@ -36,4 +71,5 @@ def of(dossier: Dossier) -> Overview:
         results=results.results_of(dossier),
         supplements=supplements.of(dossier),
         open_supplement=supplements.open_for(dossier),
+        promised=promised_dates(dossier),
     )

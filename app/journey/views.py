@@ -25,13 +25,14 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
-from wtforms import StringField
-from wtforms.validators import InputRequired, Length
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
 from app.attachments import services as attachments
 from app.catalog import get_catalog
 from app.catalog.loader import LoadedProcedure
 from app.catalog.schema import Component, Step
+from app.documents import receipt as receipt_document
 from app.dossiers import records, services
 from app.dossiers.access import dossier_or_404, grant, secret_for
 from app.dossiers.models import Attachment, Dossier
@@ -40,7 +41,7 @@ from app.dossiers.status import Status
 from app.extensions import limiter
 from app.forms.builder import StepForm, answers_formdata, condition_texts, error_items, step_form_class
 from app.i18n import current_locale
-from app.journey import overview, submission
+from app.journey import overview, submission, withdrawal
 from app.results import services as results
 from app.signing import services as signing
 from app.storage import get_blobs
@@ -57,6 +58,17 @@ class UploadForm(FlaskForm):
 
 class SubmitForm(FlaskForm):
     pass
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason (optional)"),
+        [Optional(), Length(max=2000, message=_l("Write at most %(max)d characters"))],
+    )
+    confirm = BooleanField(
+        _l("I ask the agency to withdraw this dossier; it will not be processed further"),
+        [InputRequired(_l("Confirm that you want to withdraw the dossier"))],
+    )
 
 
 @track_bp.post("/procedures/<code>/start")
@@ -280,16 +292,13 @@ def review(public_id: str) -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         if state.ok:
             try:
-                submission.submit(dossier, tracking_url=_tracking_url)
+                submission.submit(dossier)
             except submission.NotSigned:
                 return redirect(url_for("sign.sign", public_id=public_id))
             except submission.DossierChanged:
                 flash(_("This dossier was changed in another window. Check it and submit again."))
                 return redirect(url_for("apply.review", public_id=public_id))
-            except submission.ReceiptFailed as refusal:
-                flash(str(refusal.message))
-                return redirect(url_for("apply.review", public_id=public_id))
-            return redirect(url_for("apply.receipt", public_id=public_id))
+            return redirect(url_for("apply.acknowledgement", public_id=public_id))
         status = 400
     return render_template(
         "apply/review.html",
@@ -306,18 +315,24 @@ def review(public_id: str) -> Response | str | tuple[str, int]:
     ), status
 
 
-@bp.get("/receipt")
-def receipt(public_id: str) -> str:
+@bp.get("/acknowledgement")
+def acknowledgement(public_id: str) -> str:
+    """At submission: what was sent, the code, that the agency will check it, the date the
+    result may be expected. The receipt with its promised date comes at acceptance."""
     dossier = dossier_or_404(public_id)
     if dossier.code is None:
         abort(404)
     loaded = records.procedure_of(dossier)
     secret = secret_for(dossier)
     link = url_for("track.resume", secret=secret, _external=True)
+    names = {c.code: c.name for c in loaded.definition.components}
     return render_template(
-        "apply/receipt.html",
+        "apply/acknowledgement.html",
         dossier=dossier,
         p=loaded.definition,
+        names=names,
+        signed=signing.current_signature(dossier) is not None,
+        submitted_at=next((e.at for e in dossier.events if e.to_status == Status.NEW), None),
         link=link,
         secret=secret,
         qr=segno.make(link, error="m").svg_data_uri(scale=3, border=2),
@@ -329,10 +344,41 @@ def _tracking_url(code: str) -> str:
     return url_for("track.track", code=code, _external=True)
 
 
+RECEIPT_LAYOUTS = ("a4", "kiosk")
+
+
+@bp.get("/receipt")
+def receipt(public_id: str) -> str:
+    """The receipt issued at acceptance, as a page to print: on A4, or `?layout=kiosk` for the
+    kiosk's 80 mm thermal printer. The sealed PDF is the document of record."""
+    dossier = dossier_or_404(public_id)
+    if dossier.receipt_sha256 is None:  # issued when the agency accepts the dossier
+        abort(404)
+    layout = request.args.get("layout", "a4")
+    if layout not in RECEIPT_LAYOUTS:
+        abort(404)
+    loaded = records.procedure_of(dossier)
+    tracking = _tracking_url(dossier.code or "")
+    facts = receipt_document.facts(
+        dossier,
+        loaded,
+        tracking,
+        signed=signing.current_signature(dossier) is not None,
+        locale=current_locale(),
+    )
+    return render_template(
+        "apply/receipt.html",
+        dossier=dossier,
+        facts=facts,
+        layout=layout,
+        qr=segno.make(tracking, error="m").svg_data_uri(scale=3, border=2),
+    )
+
+
 @bp.get("/receipt.pdf")
 def receipt_pdf(public_id: str) -> Response:
     dossier = dossier_or_404(public_id)
-    if dossier.receipt_sha256 is None:  # issued at submission; a GET never makes one
+    if dossier.receipt_sha256 is None:  # issued at acceptance; a GET never makes one
         abort(404)
     return send_file(
         get_blobs().path(dossier.receipt_sha256),
@@ -353,7 +399,41 @@ def dossier(public_id: str) -> str:
         results=found.results,
         supplements=found.supplements,
         open_supplement=found.open_supplement,
+        promised=found.promised,
+        withdrawable=withdrawal.may_withdraw(found.dossier),
     )
+
+
+@bp.route("/withdraw", methods=["GET", "POST"])
+def withdraw(public_id: str) -> Response | str | tuple[str, int]:
+    """The applicant asks to withdraw the dossier (status 7): a confirmation, then the request
+    goes to the agency through the outbox."""
+    dossier = dossier_or_404(public_id)
+    if not withdrawal.may_withdraw(dossier):
+        flash(_("This dossier can no longer be withdrawn."))
+        return redirect(url_for("apply.dossier", public_id=public_id))
+    form = WithdrawForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                withdrawal.withdraw(dossier, form.reason.data)
+            except (withdrawal.DossierChanged, withdrawal.NotWithdrawable):
+                flash(_("This dossier changed meanwhile. Check its status and try again."))
+                return redirect(url_for("apply.dossier", public_id=public_id))
+            flash(_("Your request to withdraw the dossier has been sent to the agency."))
+            return redirect(url_for("apply.dossier", public_id=public_id))
+        status = 400
+    summary = [(f.id, str(f.label.text), f.errors[0]) for f in (form.reason, form.confirm) if f.errors]
+    if form.csrf_token.errors:
+        summary.append(("", "", str(EXPIRED)))
+    return render_template(
+        "apply/withdraw.html",
+        dossier=dossier,
+        p=records.procedure_of(dossier).definition,
+        form=form,
+        summary=summary,
+    ), status
 
 
 @bp.get("/results/<int:number>")

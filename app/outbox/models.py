@@ -19,7 +19,7 @@ class OutboxMessage(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # submission, supplement
+    kind: Mapped[str] = mapped_column(String(32))  # submission, supplement, withdrawal
     supplement_id: Mapped[int | None] = mapped_column(ForeignKey("supplements.id", ondelete="CASCADE"))
     idempotency_key: Mapped[str] = mapped_column(String(64))
     adapter: Mapped[str] = mapped_column(String(64))

@@ -54,6 +54,15 @@ def enqueue_supplement(dossier: Dossier, *, supplement_id: int, number: int) -> 
     )
 
 
+def enqueue_withdrawal(dossier: Dossier) -> OutboxMessage:
+    """The applicant's request to withdraw (trạng thái 7), for the back office that has the
+    dossier; keyed `<code>-RUT`. Delivered after the dossier's earlier messages."""
+    adapter = sent_to(dossier)
+    if adapter is None or dossier.code is None:
+        raise ValueError(f"dossier {dossier.public_id} was never queued for a back office")
+    return _pending(dossier, kind="withdrawal", key=f"{dossier.code}-RUT", adapter=adapter)
+
+
 def sent_to(dossier: Dossier) -> str | None:
     """The back office the dossier was submitted to."""
     return db.session.scalar(
@@ -64,7 +73,7 @@ def sent_to(dossier: Dossier) -> str | None:
 
 
 def delivery_of(dossier: Dossier) -> OutboxMessage | None:
-    """The dossier's latest message (its submission, or its latest supplement)."""
+    """The dossier's latest message (its submission, its latest supplement or its withdrawal)."""
     return db.session.scalar(
         select(OutboxMessage)
         .where(OutboxMessage.dossier_id == dossier.id)

@@ -111,6 +111,14 @@ class SupplementFacts:
 
 
 @dataclass(frozen=True)
+class WithdrawalFacts:
+    """The applicant's request to withdraw the dossier (trạng thái 7)."""
+
+    requested_at: datetime
+    reason: str | None
+
+
+@dataclass(frozen=True)
 class PackageInputs:
     dossier_code: str
     procedure: ProcedureFacts
@@ -123,14 +131,20 @@ class PackageInputs:
     sealed_at: datetime  # the seal's signing time: the package's own moment, for the same bytes
     supplement: SupplementFacts | None = None
     submitted_at: datetime | None = None  # when the applicant sent it; received_at may be later
+    withdrawal: WithdrawalFacts | None = None
 
     @property
     def kind(self) -> str:
+        if self.withdrawal is not None:
+            return "withdrawal"
         return "submission" if self.supplement is None else "supplement"
 
     @property
     def key(self) -> str:
-        """The idempotency key: the dossier code, or `<dossier code>-BS<n>` for a supplement."""
+        """The idempotency key: the dossier code, `<dossier code>-BS<n>` for a supplement,
+        `<dossier code>-RUT` for a withdrawal."""
+        if self.withdrawal is not None:
+            return f"{self.dossier_code}-RUT"
         if self.supplement is None:
             return self.dossier_code
         return f"{self.dossier_code}-BS{self.supplement.number}"

@@ -34,10 +34,12 @@ def _when(moment: datetime | None) -> str:
 
 
 def build(inputs: PackageInputs, *, manifest_json_sha256: str, signature_sha256: str | None = None) -> bytes:
-    """The manifest of a dossier's package, or of one of its supplements' (its files, LanBoSung)."""
+    """The manifest of a dossier's package, of one of its supplements' (its files, LanBoSung),
+    or of a request to withdraw it (RutHoSo)."""
     p = inputs.procedure
     names = p.component_names
     supplement = inputs.supplement.number if inputs.supplement is not None else None
+    withdrawal = inputs.withdrawal
     root = E.HoSo(
         E.MaHoSo(inputs.dossier_code or ""),
         E.MaTTHC(p.code),
@@ -74,6 +76,11 @@ def build(inputs: PackageInputs, *, manifest_json_sha256: str, signature_sha256:
             ]
         ),
         *([E.LanBoSung(str(supplement))] if supplement else []),
+        *(
+            [E.RutHoSo(E.ThoiDiemYeuCau(_when(withdrawal.requested_at)), E.LyDo(withdrawal.reason or ""))]
+            if withdrawal is not None
+            else []
+        ),
         E.DonDeNghiDaKy(E.SHA256(signature_sha256 or "")),
         E.ManifestJSON(E.SHA256(manifest_json_sha256)),  # the seal covers manifest.json too
     )

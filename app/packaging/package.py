@@ -57,7 +57,8 @@ class DossierPackage:
     entries: tuple[Entry, ...]
     open_blob: BlobOpener
     manifest: dict[str, Any]  # what manifest.json holds, for adapters that speak another dialect
-    kind: str = "submission"  # or "supplement"; `code` is then `<dossier code>-BS<n>`
+    # or "supplement" (`code` is then `<dossier code>-BS<n>`), or "withdrawal" (`<code>-RUT`)
+    kind: str = "submission"
 
     def write_zip(self, out: BinaryIO) -> None:
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
@@ -175,8 +176,9 @@ def _vietnam_time(moment: Any) -> str | None:
 def build(
     inputs: PackageInputs, *, open_blob: BlobOpener, seal: LoadedKeySigner | None = None
 ) -> DossierPackage:
-    """The package of a submitted, signed dossier, or of one of its supplements (its files and
-    its signed supplement declaration, keyed `<code>-BS<n>`). Sealed when `seal` is given."""
+    """The package of a submitted, signed dossier, of one of its supplements (its files and
+    its signed supplement declaration, keyed `<code>-BS<n>`), or of the applicant's request to
+    withdraw it (no files, keyed `<code>-RUT`). Sealed when `seal` is given."""
     p = inputs.procedure
     entries, files = _file_entries(inputs.files, p.component_names)
     declaration = _declaration(inputs.declaration)
@@ -204,6 +206,11 @@ def build(
         "declaration": declaration,
         "files": files,
     }
+    if inputs.withdrawal is not None:
+        # The applicant asks to withdraw (trạng thái 7): no files, the request and its reason.
+        data["status"] = 7
+        data["requested_at"] = _vietnam_time(inputs.withdrawal.requested_at)
+        data["reason"] = inputs.withdrawal.reason
     if inputs.supplement is not None:
         data["supplement"] = {
             "number": inputs.supplement.number,

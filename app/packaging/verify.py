@@ -40,7 +40,7 @@ MAX_MANIFEST = 16 * 1024 * 1024
 @dataclass
 class Report:
     code: str | None = None
-    key: str | None = None  # the dossier code, or `<dossier code>-BS<n>` for a supplement
+    key: str | None = None  # the dossier code, `<code>-BS<n>` for a supplement, `<code>-RUT`
     problems: list[str] = field(default_factory=list)
     sealed_by: str | None = None
     signed_by: str | None = None
@@ -110,6 +110,7 @@ def _sealed_essentials(root: etree._Element) -> tuple[str | None, dict[str, str]
         "manifest_json": root.findtext(f"{n}ManifestJSON/{n}SHA256") or "",
         "declaration": root.findtext(f"{n}DonDeNghiDaKy/{n}SHA256") or "",
         "supplement": root.findtext(f"{n}LanBoSung") or "",
+        "withdrawal": "yes" if root.find(f"{n}RutHoSo") is not None else "",
         "files": json.dumps(
             [[t.findtext(f"{n}SHA256"), t.findtext(f"{n}KichThuoc")] for t in root.iter(f"{n}TepDinhKem")]
         ),
@@ -193,9 +194,14 @@ def verify(
             return report
         report.code = manifest.get("dossier_code")
         supplement = (manifest.get("supplement") or {}).get("number")
+        withdrawal = manifest.get("kind") == "withdrawal"
         report.key = f"{report.code}-BS{supplement}" if supplement else report.code
+        if withdrawal:
+            report.key = f"{report.code}-RUT"
         if str(supplement or "") != sealed["supplement"]:
             problems.append("manifest.xml and manifest.json disagree on the supplement")
+        if ("yes" if withdrawal else "") != sealed["withdrawal"]:
+            problems.append("manifest.xml and manifest.json disagree on the withdrawal")
         if report.code != sealed["code"]:
             problems.append("manifest.xml and manifest.json name different dossiers")
         files = manifest.get("files") or []

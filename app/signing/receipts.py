@@ -1,5 +1,6 @@
-"""The sealed receipt, made once per dossier at submission and kept in the blob store. Runs in
-the caller's transaction, never commits: the submission keeps it, or keeps nothing."""
+"""The sealed receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả), made once per dossier when the
+agency accepts it (status 2) and kept in the blob store. Runs in the caller's transaction, never
+commits: the acceptance keeps it, or keeps nothing."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ from app.dossiers import records as dossiers
 from app.dossiers.models import Dossier
 from app.signing import get_signing, pades
 from app.signing.providers import SealProvider
+from app.signing.services import current_signature
 from app.storage import get_blobs
 
 
 def issue(dossier: Dossier, *, tracking_url: str) -> str:
-    """Render and seal the receipt of a numbered dossier, store it, and note its sha256 on the
-    dossier. Raises whatever sealing raises (a seal key that fails, an unreachable timestamp
-    authority)."""
-    pdf, box = receipt.render(dossier, dossiers.procedure_of(dossier), tracking_url)
+    """Render and seal the receipt of an accepted dossier (its promised date set), store it,
+    and note its sha256 on the dossier. Raises whatever sealing raises (a seal key that fails,
+    an unreachable timestamp authority)."""
+    signed = current_signature(dossier) is not None
+    pdf, box = receipt.render(dossier, dossiers.procedure_of(dossier), tracking_url, signed=signed)
     signing = get_signing()
     seal = signing.provider("seal")
     if isinstance(seal, SealProvider) and seal.configured:

@@ -2,11 +2,15 @@
 
     python examples/backoffice/server.py serve --port 8600 --data /tmp/backoffice
     python examples/backoffice/server.py event <dossier code> <status 1-10> [--note …] [--result signed.pdf]
+        [--promised-on YYYY-MM-DD] [--apology …]      (the promised date; an extension's apology)
 
 It is what an integrator's one-stop-shop system must do, at its smallest: check the HMAC of each
 request, verify each package with the same rules as `flask package verify`, keep each dossier
 once (the dossier code is the idempotency key), give it a receipt number, and answer with a
-reference. Its state is an SQLite file in the data folder, so it survives being restarted.
+reference. A withdrawal package (`<code>-RUT`, the applicant asks to withdraw, status 7) is kept
+the same way and marks the dossier it names withdrawn, with the applicant's reason; one for a
+dossier it never received is refused (422). Its state is an SQLite file in the data folder, so
+it survives being restarted.
 
 The key is used as the IETF Idempotency-Key draft says (docs/delivery.md): the same key and the
 same package again get the original answer (200, the same reference); a key whose first request
@@ -52,6 +56,7 @@ import tempfile
 import threading
 import time
 import uuid
+import zipfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -77,6 +82,7 @@ create table if not exists in_progress (code text primary key, package_sha256 te
     started_at text not null);
 create table if not exists national_records (code text primary key, service text not null,
     body text not null);
+create table if not exists withdrawals (code text primary key, requested_at text not null, reason text);
 """
 RETRY_IN_PROGRESS = "1"  # seconds: a package is checked in well under that
 
@@ -226,6 +232,7 @@ def create_app(data: Path) -> Flask:
     ) -> tuple[int, str] | Response:
         """Verify a package no one has sent before under its key (`check`: a zip package, not a
         national record alone), and keep it."""
+        withdrawal = None
         if check:
             report = verify(
                 package, trust_roots=roots, context=ValidationContext(trust_roots=roots, allow_fetching=False)
@@ -238,7 +245,26 @@ def create_app(data: Path) -> Flask:
                 answer = jsonify(title=f"the package is {report.key}, not {code}")
                 answer.status_code = 422
                 return answer
+            sealed = manifest_of(package)  # its kind is the sealed one, whatever the header says
+            if (sealed.get("kind") == "withdrawal") != (kind == "withdrawal"):
+                answer = jsonify(title=f"{code} is sent as a {kind} but is a {sealed.get('kind')}")
+                answer.status_code = 422
+                return answer
+            withdrawal = sealed if kind == "withdrawal" else None
         connection.execute("begin immediate")
+        if withdrawal is not None:
+            known = connection.execute(
+                "select 1 from dossiers where code = ? and kind = 'submission'", (report.code,)
+            ).fetchone()
+            if known is None:
+                connection.execute("rollback")
+                answer = jsonify(title=f"no dossier {report.code} to withdraw")
+                answer.status_code = 422
+                return answer
+            connection.execute(
+                "insert or replace into withdrawals values (?, ?, ?)",
+                (report.code, withdrawal["requested_at"], withdrawal.get("reason")),
+            )
         number = connection.execute("select coalesce(max(receipt_number), 0) + 1 from dossiers").fetchone()[0]
         connection.execute(
             "insert into dossiers values (?, ?, ?, ?, ?, 0)",
@@ -246,6 +272,14 @@ def create_app(data: Path) -> Flask:
         )
         connection.execute("commit")
         return number, sha
+
+    def manifest_of(package: IO[bytes]) -> dict[str, Any]:
+        """manifest.json of a package that verified (its seal covers it)."""
+        package.seek(0)
+        with zipfile.ZipFile(package) as archive:
+            data: dict[str, Any] = json.loads(archive.read("manifest.json"))
+        package.seek(0)
+        return data
 
     @app.post("/packages")
     def packages() -> Response:
@@ -302,9 +336,11 @@ def create_app(data: Path) -> Flask:
     def dossiers() -> Response:
         connection = database(data)
         rows = connection.execute(
-            "select code, receipt_number, deliveries, kind from dossiers order by receipt_number"
+            "select d.code, d.receipt_number, d.deliveries, d.kind, w.requested_at, w.reason from dossiers d"
+            " left join withdrawals w on w.code = d.code and d.kind = 'submission' order by d.receipt_number"
         )
-        found = [dict(zip(("code", "receipt_number", "deliveries", "kind"), r, strict=True)) for r in rows]
+        names = ("code", "receipt_number", "deliveries", "kind", "withdrawn_at", "withdrawal_reason")
+        found = [dict(zip(names, r, strict=True)) for r in rows]
         connection.close()
         return jsonify(found)
 
@@ -332,9 +368,18 @@ def result_of(path: Path) -> dict[str, str]:
     return {"file_name": path.name, "content": base64.b64encode(path.read_bytes()).decode()}
 
 
-def post_event(data: Path, code: str, status: int, note: str | None, results: list[Path]) -> None:
+def post_event(
+    data: Path,
+    code: str,
+    status: int,
+    note: str | None,
+    results: list[Path],
+    promised_on: str | None = None,
+    apology: str | None = None,
+) -> None:
     """Post the next status event of a dossier to the portal, signed like the portal expects;
-    with status 10, the result documents (PDFs the agency has signed)."""
+    with status 10, the result documents (PDFs the agency has signed); with `promised_on`, the
+    promised date (on acceptance, after a supplement, or with `apology` for an extension)."""
     connection = database(data)
     sequence = connection.execute("select coalesce(max(sequence), 0) + 1 from events where code = ?", (code,))
     number = sequence.fetchone()[0]
@@ -346,6 +391,8 @@ def post_event(data: Path, code: str, status: int, note: str | None, results: li
             "status": status,
             "note": note,
             **({"results": [result_of(path) for path in results]} if results else {}),
+            **({"promised_on": promised_on} if promised_on else {}),
+            **({"apology": apology} if apology else {}),
         }
     ).encode()
     stamp = str(int(time.time()))
@@ -392,6 +439,8 @@ def main(argv: list[str] | None = None) -> None:
     event.add_argument(
         "--result", type=Path, action="append", default=[], help="signed result PDF (status 10)"
     )
+    event.add_argument("--promised-on", help="the promised date, YYYY-MM-DD (NgayHenTra)")
+    event.add_argument("--apology", help="an extension's apology (with --promised-on, the same status)")
     args = parser.parse_args(argv)
     if args.command == "serve":
         tls = tls_context()
@@ -400,7 +449,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"reference back office on {scheme}://127.0.0.1:{server.server_port}", flush=True)
         server.serve_forever()
     else:
-        post_event(args.data, args.code, args.status, args.note, args.result)
+        post_event(args.data, args.code, args.status, args.note, args.result, args.promised_on, args.apology)
 
 
 if __name__ == "__main__":

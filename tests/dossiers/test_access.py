@@ -10,7 +10,16 @@ def test_a_stranger_sees_nothing_of_a_draft(test_app, test_client):
     step_url = start(test_client, "T.000001")
     base = step_url.rsplit("/steps/", 1)[0]
     stranger = test_app.test_client()
-    for path in ("/steps/basics", "/documents", "/review", "/status", "/receipt", "/"):
+    for path in (
+        "/steps/basics",
+        "/documents",
+        "/review",
+        "/status",
+        "/receipt",
+        "/acknowledgement",
+        "/withdraw",
+        "/",
+    ):
         response = stranger.get(base + path)
         assert response.status_code == 404, path
         assert "T.000001" not in response.text

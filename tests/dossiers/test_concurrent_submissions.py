@@ -51,7 +51,7 @@ def test_fifty_concurrent_submissions_get_fifty_codes(live_server, citizen_key, 
         start.wait()
         response = browser.post(url, data={"csrf_token": token})
         assert response.status_code == 200, response.text[:500]
-        assert response.url.endswith("/receipt")
+        assert response.url.endswith("/acknowledgement")
         return page(response).select_one(".dossier-code").get_text(strip=True)
 
     with ThreadPoolExecutor(APPLICANTS) as pool:

@@ -172,7 +172,7 @@ def submit(client, review_url: str):
 
 def apply(client, definition: Procedure, signature: tuple[bytes, str]):
     """Start, fill every step, attach every required document, sign with `signature` (a PKCS#12
-    file and its passphrase), submit: the receipt response."""
+    file and its passphrase), submit: the acknowledgement of submission's response."""
     documents_url = fill_steps(client, definition, start(client, definition.code))
     assert documents_url.endswith("/documents")
     attach_required(client, definition, documents_url)
@@ -214,7 +214,7 @@ def draft_over_http(server_url: str, definition: Procedure) -> tuple:
 
 
 def submitted(app, definition: Procedure, signature: tuple[bytes, str]) -> str:
-    """Apply through the web with a fresh client; the dossier code on the receipt."""
+    """Apply through the web with a fresh client; the dossier code on the acknowledgement."""
     from bs4 import BeautifulSoup
 
     client = app.test_client()

@@ -12,7 +12,9 @@ from sqlalchemy import func, select, text
 from app.catalog.loader import load_folder
 from app.dossiers.models import Attachment, Dossier
 from app.extensions import db
-from tests.conftest import TEST_CATALOG
+from tests.backoffice.fixtures import SECRET
+from tests.conftest import TEST_CATALOG, page
+from tests.events import accept
 from tests.journey import apply, attach_required, fill_steps, start
 
 DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
@@ -51,11 +53,13 @@ def _dossier_gets(app: Flask, public_id: str) -> list[str]:
 
 
 def test_reading_every_dossier_page_changes_nothing(make_app, citizen_key):
-    app = make_app(CATALOG_DIR=TEST_CATALOG)
+    app = make_app(CATALOG_DIR=TEST_CATALOG, BACKOFFICE_SECRETS={"filesystem": SECRET})
     client = app.test_client()
     client.get("/language/en")
-    submitted = apply(client, DEFINITION, citizen_key)  # one dossier submitted, with its receipt
+    submitted = apply(client, DEFINITION, citizen_key)  # one dossier submitted, then accepted
     submitted_id = submitted.request.path.split("/")[2]
+    code = page(submitted).select_one(".dossier-code").get_text(strip=True)
+    assert accept(client, code).json["title"] == "applied"  # its receipt is sealed
     documents = fill_steps(client, DEFINITION, start(client, DEFINITION.code))  # and a draft
     attach_required(client, DEFINITION, documents)
     draft_id = documents.split("/")[2]
@@ -68,5 +72,6 @@ def test_reading_every_dossier_page_changes_nothing(make_app, citizen_key):
                 answered[url] = response.status_code
     assert _snapshot(app) == before, answered
     assert answered[f"/dossiers/{submitted_id}/receipt.pdf"] == 200
+    assert answered[f"/dossiers/{submitted_id}/receipt"] == 200
     assert answered[f"/dossiers/{draft_id}/receipt.pdf"] == 404
     assert len(answered) >= 20

@@ -29,9 +29,9 @@ SHIPPED = sorted(
 def test_each_procedure_submits_end_to_end(app, client, procedure, locale, citizen_key):
     definition = procedure.definition
     client.get(f"/language/{locale}")
-    receipt = apply(client, definition, citizen_key)
-    assert receipt.status_code == 200
-    doc = page(receipt)
+    acknowledgement = apply(client, definition, citizen_key)
+    assert acknowledgement.status_code == 200
+    doc = page(acknowledgement)
     assert doc.html["lang"] == locale
     code = doc.select_one(".dossier-code").get_text(strip=True)
     assert re.fullmatch(rf"{re.escape(definition.agency.code)}-\d{{6}}-\d{{4}}", code)
@@ -46,11 +46,15 @@ def test_each_procedure_submits_end_to_end(app, client, procedure, locale, citiz
         required = [n for n in documents_needed(definition, dossier.answers) if n.required]
     assert code.split("-")[1] == received.strftime("%y%m%d")
     assert doc.select_one("h1").get_text(strip=True) == (
-        "Receipt and appointment for the result"
-        if locale == "en"
-        else "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"
+        "Acknowledgement of submission" if locale == "en" else "Xác nhận đã nộp hồ sơ"
     )
     assert definition.name.get(locale) in doc.get_text()
-    assert doc.select_one(".due").get_text(strip=True) == due.strftime("%d/%m/%Y")  # in both languages
-    received = doc.select(".received-documents li .meta")
-    assert len(received) == len(required)
+    # The date is expected only, and says so: the agency promises one when it accepts the dossier.
+    expected = doc.select_one(".expected")
+    assert expected.get_text(" ", strip=True).startswith(due.strftime("%d/%m/%Y"))  # in both languages
+    assert expected.select_one(".meta")
+    assert doc.select_one(".checking") is not None  # the agency will check it
+    sent = doc.select(".sent-documents li .meta")
+    assert len(sent) == len(required)
+    assert len(doc.select(".sent-documents li")) == len(sent) + 1  # and the signed declaration
+    assert doc.select_one("a.receipt-pdf") is None  # no receipt before acceptance

@@ -141,7 +141,7 @@ def test_an_incomplete_dossier_is_not_submitted(test_app, test_client, citizen_k
     review = test_client.get(base_of(url) + "/review")
     response = test_client.post(base_of(url) + "/review", data={"csrf_token": csrf_token(review)})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/receipt")
+    assert response.headers["Location"].endswith("/acknowledgement")
 
 
 def test_a_dossier_keeps_the_definition_it_was_started_with(make_app, tmp_path):

@@ -7,10 +7,12 @@ import base64
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
 
 import pytest
 from fpdf import FPDF
 
+from app.clock import VIETNAM
 from app.delivery.worker import deliver_due
 from app.dossiers.models import Dossier
 from app.extensions import db
@@ -136,7 +138,17 @@ def test_the_reference_back_office_posts_statuses_and_the_result(
         "REFERENCE_TRUST_ROOTS": str(pki.root_pem),
         "REFERENCE_PORTAL_URL": server.url,
     }
-    for status, extra in [("2", []), ("4", []), ("9", []), ("10", ["--result", str(licence_pdf)])]:
+    today = datetime.now(VIETNAM).date()
+    promised, extended = today + timedelta(days=30), today + timedelta(days=40)
+    apology = "Xin lỗi ông/bà vì phải gia hạn để lấy ý kiến liên ngành."
+    events = [
+        ("2", ["--promised-on", promised.isoformat()]),  # the receipt carries the promised date
+        ("4", []),
+        ("4", ["--promised-on", extended.isoformat(), "--apology", apology]),  # an extension
+        ("9", []),
+        ("10", ["--result", str(licence_pdf)]),
+    ]
+    for status, extra in events:
         done = subprocess.run(
             [sys.executable, str(SERVER), "--data", str(reference.data), "event", code, status, *extra],
             env=env,
@@ -148,4 +160,6 @@ def test_the_reference_back_office_posts_statuses_and_the_result(
         assert "200 applied" in done.stdout
     doc = page(client.get(status_url))
     assert doc.select_one(".status strong").get_text(strip=True) == "Result returned"
+    assert doc.select_one(".promised-on strong").get_text(strip=True) == f"{extended:%d/%m/%Y}"
+    assert apology in doc.select_one(".promised-history .promised-extended").get_text()
     assert doc.select_one(".result-code").get_text(strip=True) == f"{code}-KQ1"

@@ -121,8 +121,8 @@ def extra_page(writer: IncrementalPdfFileWriter) -> None:
     writer.insert_page(_page_with(writer, b"Trang them: cam ket khac"))
 
 
-def _annotate(writer: IncrementalPdfFileWriter, annotation: generic.Reference) -> None:
-    page = writer.root["/Pages"]["/Kids"][0].get_object()
+def _annotate(writer: IncrementalPdfFileWriter, annotation: generic.Reference, *, page_index: int = 0) -> None:
+    page = writer.root["/Pages"]["/Kids"][page_index].get_object()
     annots = page.get("/Annots", ArrayObject())
     annots.append(annotation)
     page[pdf_name("/Annots")] = annots
@@ -222,7 +222,7 @@ def _signature_field_with_widget(
         )
     )
     field.get_object()[pdf_name("/Kids")] = ArrayObject([widget])
-    _annotate(writer, widget)
+    _annotate(writer, widget, page_index=-1)  # the page its /P names
     writer.root[pdf_name("/AcroForm")] = DictionaryObject({pdf_name("/Fields"): ArrayObject([field])})
     writer.update_root()
 
@@ -245,7 +245,7 @@ def widget_over_the_text(writer: IncrementalPdfFileWriter) -> None:
     )
     _signature_field_with_widget(
         writer,
-        (60, 450, 540, 750),
+        (60, 500, 540, 800),  # up to the last page's first line, however long the declaration
         V=generic.NullObject(),
         AP=DictionaryObject({pdf_name("/N"): appearance}),
     )

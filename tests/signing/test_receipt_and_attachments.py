@@ -13,7 +13,9 @@ from app.extensions import db
 from app.signing import get_signing
 from app.signing.validation import validate
 from tests import files
+from tests.backoffice.fixtures import SECRET
 from tests.conftest import TEST_CATALOG, page
+from tests.events import accept
 from tests.journey import apply, start, upload
 from tests.journey.test_steps import base_of
 from tests.pki import PASSPHRASE
@@ -21,9 +23,14 @@ from tests.signing.conftest import sign_elsewhere
 from tests.signing.verifiers import pdfsig
 
 
-def test_the_receipt_is_sealed_by_the_portal(test_app, test_client, citizen_key, tmp_path):
-    receipt = apply(test_client, load_folder(TEST_CATALOG)["T.000001"].definition, citizen_key)
-    code = page(receipt).select_one(".dossier-code").get_text(strip=True)
+def test_the_receipt_is_sealed_by_the_portal(make_app, citizen_key, tmp_path):
+    test_app = make_app(CATALOG_DIR=TEST_CATALOG, BACKOFFICE_SECRETS={"filesystem": SECRET})
+    test_client = test_app.test_client()
+    acknowledgement = apply(test_client, load_folder(TEST_CATALOG)["T.000001"].definition, citizen_key)
+    code = page(acknowledgement).select_one(".dossier-code").get_text(strip=True)
+    assert accept(test_client, code).json["title"] == "applied"  # the receipt comes at acceptance
+    status_url = page(acknowledgement).select_one('a[href$="/status"]')["href"]
+    receipt = test_client.get(status_url)
     response = test_client.get(page(receipt).select_one("a.receipt-pdf")["href"])
     assert response.mimetype == "application/pdf"
     pdf = response.data
@@ -79,40 +86,30 @@ def test_an_unsigned_attachment_shows_no_signature(test_client):
     assert signatures_shown(test_client, documents) == []
 
 
-def test_a_timestamp_authority_down_at_submission_loses_nothing(make_app, citizen_key):
-    """Sealing fails (the TSA does not answer): nothing is submitted, the applicant is told, and
-    the signed dossier goes in once the TSA answers again."""
-    app = make_app(CATALOG_DIR=TEST_CATALOG)
+def test_a_timestamp_authority_down_at_acceptance_loses_nothing(make_app, citizen_key):
+    """Sealing fails (the TSA does not answer): the acceptance is refused as a whole (503, the
+    back office sends it again), and it goes in once the TSA answers again."""
+    app = make_app(CATALOG_DIR=TEST_CATALOG, BACKOFFICE_SECRETS={"filesystem": SECRET})
     client = app.test_client()
     client.get("/language/en")
     from pyhanko.sign.timestamps import HTTPTimeStamper
 
     from app.signing import get_signing
+    from app.signing.pades import Level
 
     with app.app_context():
         signing = get_signing()
+    acknowledgement = page(apply(client, load_folder(TEST_CATALOG)["T.000001"].definition, citizen_key))
+    code = acknowledgement.select_one(".dossier-code").get_text(strip=True)
     # Only now: the applicant's own signature is B-B; the receipt's seal would need the TSA.
-    definition = load_folder(TEST_CATALOG)["T.000001"].definition
-    from tests.journey import attach_required, fill_steps, sign_with_pkcs12, submit
-
-    documents = fill_steps(client, definition, start(client, "T.000001"))
-    attach_required(client, definition, documents)
-    base = documents.removesuffix("/documents")
-    assert sign_with_pkcs12(client, base, *citizen_key).status_code == 302
     signing.timestamper = HTTPTimeStamper("http://127.0.0.1:9/tsa", timeout=1)
-    from app.signing.pades import Level
-
     signing.level = Level.B_T
-    response = submit(client, base + "/review")
-    assert response.status_code == 302
-    refused = page(client.get(response.headers["Location"]))
-    assert "its receipt could not be sealed" in refused.get_text(" ", strip=True)
-    assert not refused.select(".dossier-code")
+    assert accept(client, code).status_code == 503
     with app.app_context():
         dossier = db.session.scalar(select(Dossier))
-        assert (dossier.status, dossier.code, dossier.receipt_sha256) == (Status.SIGNED, None, None)
+        assert (dossier.status, dossier.receipt_sha256) == (Status.NEW, None)
     signing.timestamper, signing.level = None, Level.B_B  # the TSA is back (the seal needs none)
-    response = submit(client, base + "/review")
-    assert response.status_code == 302
-    receipt = page(client.get(response.headers["Location"]))
-    assert receipt.select_one(".dossier-code").get_text(strip=True)
+    assert accept(client, code).json["title"] == "applied"
+    with app.app_context():
+        dossier = db.session.scalar(select(Dossier))
+        assert (dossier.status, bool(dossier.receipt_sha256)) == (Status.ACCEPTED, True)

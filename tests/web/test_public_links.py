@@ -11,7 +11,9 @@ from werkzeug.routing import Rule
 
 from app.catalog.loader import load_folder
 from tests import qr
+from tests.backoffice.fixtures import SECRET
 from tests.conftest import TEST_CATALOG, csrf_token, page
+from tests.events import accept
 from tests.journey import apply, attach_required, fill_steps, start
 
 PUBLIC = "https://dichvucong.example.vn"
@@ -21,7 +23,12 @@ FORGED = ({"Host": "evil.example"}, {"Host": "evil.example:5000"}, {"Host": "loc
 
 @pytest.fixture
 def public_app(make_app):
-    return make_app(CATALOG_DIR=TEST_CATALOG, PUBLIC_URL=PUBLIC, ALLOWED_HOSTS="intranet.example.vn")
+    return make_app(
+        CATALOG_DIR=TEST_CATALOG,
+        PUBLIC_URL=PUBLIC,
+        ALLOWED_HOSTS="intranet.example.vn",
+        BACKOFFICE_SECRETS={"filesystem": SECRET},
+    )
 
 
 def on_public_address(url: str) -> bool:
@@ -76,7 +83,7 @@ def test_the_resume_link_follows_the_public_address(public_app):
     assert urlsplit(link).path.startswith("/resume/")
 
 
-def test_the_receipt_s_link_and_qr_code_follow_the_public_address(public_app, citizen_key):
+def test_the_acknowledgement_s_link_and_qr_code_follow_the_public_address(public_app, citizen_key):
     client = forging(public_app.test_client())
     receipt = page(apply(client, DEFINITION, citizen_key))
     link = receipt.select_one("a[href*='/resume/']")
@@ -88,9 +95,11 @@ def test_the_receipt_s_link_and_qr_code_follow_the_public_address(public_app, ci
 
 def test_the_printed_receipt_s_qr_code_follows_the_public_address(public_app, citizen_key):
     client = forging(public_app.test_client())
-    receipt = page(apply(client, DEFINITION, citizen_key))
-    code = receipt.select_one(".dossier-code").get_text(strip=True)
-    pdf_link = receipt.select_one("a[href$='/receipt.pdf']")["href"]
+    acknowledgement = page(apply(client, DEFINITION, citizen_key))
+    code = acknowledgement.select_one(".dossier-code").get_text(strip=True)
+    assert accept(client, code).json["title"] == "applied"  # sealed at acceptance, by the events API
+    status = page(client.get(acknowledgement.select_one("a[href$='/status']")["href"]))
+    pdf_link = status.select_one("a[href$='/receipt.pdf']")["href"]
     with client.get(pdf_link, headers={"Host": "localhost:8080"}) as pdf:
         assert pdf.status_code == 200
         assert qr.in_pdf(pdf.data) == [f"{PUBLIC}/track?code={code}"]

@@ -1,0 +1,40 @@
+"""The applicant asks to withdraw a submitted dossier (trạng thái 7, công dân yêu cầu rút hồ sơ).
+One transaction (commits): the dossier becomes WITHDRAWN with the reason in its history, and the
+request is queued in the outbox for the back office that has the dossier (kind "withdrawal",
+key `<code>-RUT`), delivered after the dossier's earlier messages."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import clock
+from app.dossiers import records
+from app.dossiers.models import Dossier
+from app.dossiers.records import DossierChanged
+from app.dossiers.status import WITHDRAWABLE, Status
+from app.extensions import db
+from app.outbox.queue import enqueue_withdrawal
+
+__all__ = ["DossierChanged", "NotWithdrawable", "may_withdraw", "withdraw"]
+
+
+class NotWithdrawable(Exception):
+    """The dossier's state does not allow a withdrawal (drafts, decided or closed dossiers)."""
+
+
+def may_withdraw(dossier: Dossier) -> bool:
+    return dossier.code is not None and Status(dossier.status) in WITHDRAWABLE
+
+
+def withdraw(dossier: Dossier, reason: str | None) -> None:
+    if not may_withdraw(dossier):
+        raise NotWithdrawable()
+    note = (reason or "").strip() or None
+    records.record(dossier, Status.WITHDRAWN, actor="applicant", note=note, at=clock.now())
+    try:
+        db.session.flush()  # an event the back office posted meanwhile shows here
+    except StaleDataError:
+        db.session.rollback()
+        raise DossierChanged() from None
+    enqueue_withdrawal(dossier)
+    records.commit()
