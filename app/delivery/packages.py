@@ -3,8 +3,11 @@ dossier, its pinned procedure, its signature and (for a supplement) the suppleme
 
 from __future__ import annotations
 
+from flask_babel import force_locale
+
 from app.dossiers.models import Dossier
 from app.dossiers.records import procedure_of
+from app.forms.components import slots
 from app.packaging import package
 from app.packaging.inputs import (
     Applicant,
@@ -13,6 +16,7 @@ from app.packaging.inputs import (
     PackageFile,
     PackageInputs,
     ProcedureFacts,
+    RequiredDocument,
     SupplementFacts,
 )
 from app.signing import get_signing
@@ -67,6 +71,9 @@ def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> Package
         component_names={c.code: c.name.vi for c in d.components},
     )
     given = dossier.attachments if supplement is None else supplement.files
+    with force_locale("vi"):  # entry labels, as the agency reads them
+        wanted = slots(d, dossier.answers)
+    labels = {(s.code, s.entry): s.entry_label for s in wanted}
     files = tuple(
         PackageFile(
             component_code=a.component_code,
@@ -75,8 +82,13 @@ def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> Package
             size=a.size,
             sha256=a.sha256,
             signatures=tuple(getattr(a, "signatures", None) or ()),
+            entry=getattr(a, "entry", None),
+            entry_label=labels.get((a.component_code, getattr(a, "entry", None))),
         )
         for a in given
+    )
+    documents = tuple(
+        RequiredDocument(s.code, s.component.name.vi, s.required, s.entry, s.entry_label) for s in wanted
     )
     if supplement is None:
         declaration = _declaration(dossier)
@@ -109,6 +121,7 @@ def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> Package
         declaration=declaration,
         sealed_at=sealed_at,
         supplement=facts,
+        documents=documents if supplement is None else (),
     )
 
 

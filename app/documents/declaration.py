@@ -19,6 +19,7 @@ from app.catalog.loader import LoadedProcedure
 from app.clock import VIETNAM
 from app.dossiers.models import Dossier
 from app.forms.answers import sections
+from app.forms.components import slots
 from app.i18n import formal_day
 
 FONTS = Path(__file__).parent / "fonts"
@@ -105,6 +106,7 @@ def render(dossier: Dossier, procedure: LoadedProcedure, *, prepared: datetime |
     day = prepared or prepared_on(dossier)
     with force_locale("vi"):
         parts = sections(procedure, dossier.answers)
+        wanted = slots(d, dossier.answers)
     pdf = Document(f"{d.code} · {d.name.vi}")
     pdf.set_title(f"Đơn đề nghị: {d.name.vi}")
     pdf.set_author(d.agency.name.vi)
@@ -139,7 +141,9 @@ def render(dossier: Dossier, procedure: LoadedProcedure, *, prepared: datetime |
         pdf.line_of("Không có tệp đính kèm.")
     for number, a in enumerate(dossier.attachments, 1):
         size = f"{a.size:,}".replace(",", ".")  # Vietnamese thousands separator
-        pdf.line_of(f"{number}. {names.get(a.component_code, a.component_code)}: {a.filename} ({size} byte)")
+        slot = next((s for s in wanted if s.holds(a)), None)  # a document per entry names its entry
+        name = slot.name("vi") if slot is not None else names.get(a.component_code, a.component_code)
+        pdf.line_of(f"{number}. {name}: {a.filename} ({size} byte)")
         pdf.line_of(f"SHA-256: {a.sha256}", 8.5, "", "L", 4)
     pdf.ln(8)
     pdf.line_of(

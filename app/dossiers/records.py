@@ -6,7 +6,7 @@ DossierChanged)."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -16,11 +16,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
 from app.catalog import LoadedProcedure, get_catalog
-from app.catalog.schema import Component, Procedure
-from app.dossiers.models import Dossier, DossierEvent, DossierSequence
+from app.catalog.schema import Procedure
+from app.dossiers.models import Attachment, Dossier, DossierEvent, DossierSequence
 from app.dossiers.status import Status, check_transition
 from app.extensions import db
 from app.forms.answers import Section, sections
+from app.forms.components import Slot, slots, stray
 from app.forms.fields import display
 
 EDITABLE = (Status.DRAFT, Status.SIGNED)
@@ -101,7 +102,8 @@ def next_code(agency_code: str, day: date) -> str:
 @dataclass(frozen=True)
 class Completeness:
     sections: list[Section]  # every step as shown to a person
-    missing: list[Component]  # required components with no file
+    missing: list[Slot]  # documents these answers require, with no file
+    stray: list[Attachment] = field(default_factory=list)  # files of entries gone from the answers
 
     @property
     def invalid(self) -> list[Section]:
@@ -109,15 +111,17 @@ class Completeness:
 
     @property
     def ok(self) -> bool:
-        return not self.invalid and not self.missing
+        return not self.invalid and not self.missing and not self.stray
 
 
 def completeness(dossier: Dossier) -> Completeness:
-    """Whether every step passes its checks now and every required document is there."""
+    """Whether every step passes its checks now, every document these answers require is there
+    (one per entry for a document per entry) and no file is left from an entry that is gone."""
     loaded = procedure_of(dossier)
-    given = {a.component_code for a in dossier.attachments}
-    missing = [c for c in loaded.definition.components if c.required and c.code not in given]
-    return Completeness(sections(loaded, dossier.answers), missing)
+    wanted = slots(loaded.definition, dossier.answers)
+    missing = [s for s in wanted if s.required and not any(s.holds(a) for a in dossier.attachments)]
+    left = cast(list[Attachment], stray(loaded.definition, dossier.answers, dossier.attachments))
+    return Completeness(sections(loaded, dossier.answers), missing, left)
 
 
 def applicant_of(definition: Procedure, answers: dict[str, Any]) -> dict[str, str | None]:

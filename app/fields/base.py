@@ -54,6 +54,8 @@ class Spec(Protocol):
     def add_label(self) -> Text | None: ...
     @property
     def show_if(self) -> Any: ...
+    @property
+    def rules(self) -> Any: ...
 
 
 def lazy_text(text: Text) -> str:
@@ -136,6 +138,8 @@ class FieldType:
             yield "options", f"a {self.name} field takes no options"
         if spec.fields:
             yield "fields", f"a {self.name} field takes no sub-fields"
+        if spec.rules:
+            yield "rules", "only a group takes rules (a step's rules compare its fields)"
 
     def validators(self, spec: Spec) -> list[Check]:
         """Type-specific checks, run after the emptiness check."""
@@ -159,6 +163,11 @@ class FieldType:
     def answer(self, field: Field) -> Answer:
         """The stored answer of a validated field (None for no answer)."""
         return field.data
+
+    def reading(self, field: Field) -> Answer:
+        """The answer as far as a condition needs it, from input not yet checked (None when it
+        cannot be read): what shows or hides the questions that depend on it."""
+        return None
 
     def formdata(self, spec: Spec, key: str, value: Answer) -> Pairs:
         """The form input, in the request's language, that gives back `value` (to refill a step)."""

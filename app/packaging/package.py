@@ -92,6 +92,7 @@ def _file_entries(files: tuple[PackageFile, ...], names: Any) -> tuple[list[Entr
                 "sha256": a.sha256,
                 "signatures": list(a.signatures),
             }
+            | ({"entry": a.entry, "entry_label": a.entry_label} if a.entry is not None else {})
         )
     return entries, listed
 
@@ -152,6 +153,12 @@ def build(
         "declaration": declaration,
         "files": files,
     }
+    if inputs.supplement is None:
+        data["documents"] = [
+            {"code": d.code, "name": d.name, "required": d.required}
+            | ({"entry": d.entry, "entry_label": d.entry_label} if d.entry is not None else {})
+            for d in inputs.documents
+        ]
     if inputs.supplement is not None:
         data["supplement"] = {
             "number": inputs.supplement.number,
