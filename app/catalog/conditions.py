@@ -38,7 +38,7 @@ Problem = tuple[str, str]  # (path inside the condition, reason)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
 
 
 class Condition(_Strict):
