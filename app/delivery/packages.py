@@ -7,6 +7,7 @@ from flask_babel import force_locale
 
 from app.dossiers.models import Dossier
 from app.dossiers.records import procedure_of
+from app.forms.answers import shown_answers
 from app.forms.components import slots
 from app.packaging import package
 from app.packaging.inputs import (
@@ -114,7 +115,7 @@ def inputs_of(dossier: Dossier, supplement: Supplement | None = None) -> Package
             email=dossier.applicant_email,
             phone=dossier.applicant_phone,
         ),
-        answers=dossier.answers,
+        answers=shown_answers(d, dossier.answers),
         received_at=dossier.received_at,
         due_on=dossier.due_on,
         files=files,

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from app.catalog.conditions import condition_holds
 from app.catalog.schema import Component, Procedure
 from app.fields.group import GroupType
+from app.forms.answers import shown_answers
 from app.forms.fields import Answer
 
 
@@ -54,7 +55,8 @@ class Slot:
 
 
 def slots(definition: Procedure, answers: dict[str, Answer]) -> list[Slot]:
-    """Every slot, in the order of the definition's components."""
+    """Every slot, in the order of the definition's components, for the answers shown."""
+    answers = shown_answers(definition, answers)
     found = []
     for component in definition.components:
         if component.per_entry_of is None:
