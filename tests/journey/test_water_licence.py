@@ -324,6 +324,10 @@ def test_a_per_well_document_follows_its_well_and_one_left_behind_blocks_submiss
     review = client.get(f"{base}/review")
     asks = [a.get_text(" ", strip=True) for a in page(review).select("#error-summary li a")]
     assert "Remove 0.pdf: its entry is no longer in your answers" in asks
+    refused = client.post(f"{base}/review", data={"csrf_token": csrf_token(client.get(documents_url))})
+    assert refused.status_code == 400  # not submitted with a file left over
+    assert stored(app).code is None
+    assert client.get(f"{base}/sign").headers["Location"].endswith("/review")  # nor signed
     remove = documents.select_one("#stray-files form")
     assert (
         client.post(remove["action"], data={"csrf_token": csrf_token(client.get(documents_url))}).status_code
