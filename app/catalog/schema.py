@@ -336,12 +336,11 @@ class Procedure(Strict):
                     problems.extend(_group_problems(field, where))
             for r, rule in enumerate(step.rules):
                 step_fields = {n: x for n, x in seen.items() if x.type != "group"}
-                problems.extend(
-                    _at(
-                        f"form.steps[{s}].rules[{r}]",
-                        rule_problems(rule, _finder(step_fields), "defined by then"),
-                    )
-                )
+                found = rule_problems(rule, _finder(step_fields), "defined by then")
+                own = {f.name for f in step.fields}
+                if not found and rule.field not in own and rule.other not in own:
+                    found = [(".field", "a step's rule compares at least one answer of that step")]
+                problems.extend(_at(f"form.steps[{s}].rules[{r}]", found))
         for index, component in enumerate(self.components):
             problems.extend(_component_problems(component, f"components[{index}]", seen))
         top_level = {n: f for n, f in seen.items() if f.type != "group"}

@@ -63,8 +63,10 @@ class StepForm(FlaskForm):
             lookup[name] = checked[name] = spec.kind.answer(self[name]) if ok else None
             valid = valid and ok
         for rule in self.step.rules:
-            if rule.broken(lookup) and rule.field in self.specs:
-                field = self[rule.field]
+            # Shown on its field, or on the other one when the field is an earlier step's.
+            where = rule.field if rule.field in self.specs else rule.other
+            if rule.broken(lookup) and where in self.specs:
+                field = self[where]
                 field.errors = [*field.errors, str(Localized(rule.message))]
                 valid = False
         self.checked_answers = checked

@@ -118,6 +118,12 @@ CASES = [
         lambda d: _set(d["form"]["steps"][0], "rules", [{**d["form"]["steps"][1]["rules"][0]}]),
         "form.steps[0].rules[0].field: refers to 'requested_flow', which is not defined by then",
     ),
+    (  # a step's rule about earlier steps only: nothing on the page to show it on
+        lambda d: _set(
+            d["form"]["steps"][2], "rules", [{**d["form"]["steps"][1]["rules"][0], "lte": "design_capacity"}]
+        ),
+        "form.steps[2].rules[0].field: a step's rule compares at least one answer of that step",
+    ),
     (
         lambda d: _set(_field(d, "wells", "wells")["rules"][0], "lte", "well_code"),
         "form.steps[2].fields[0].rules[0].lte: 'well_code' is not an integer, decimal or date field",
