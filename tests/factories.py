@@ -26,10 +26,10 @@ from app.catalog.schema import Component, Procedure
 from app.dossiers import records
 from app.dossiers import services as dossiers
 from app.dossiers.models import Attachment, Dossier
-from app.dossiers.needs import documents_needed
 from app.dossiers.services import Started
 from app.events import services as events
 from app.forms.builder import step_form_class
+from app.forms.components import slots
 from app.journey import submission
 from app.outbox import queue as outbox
 from app.outbox.models import OutboxMessage
@@ -55,10 +55,12 @@ def _save_answers(dossier: Dossier, answers: dict[str, Any]) -> None:
     dossiers.save_answers(dossier, answers)
 
 
-def _store(dossier: Dossier, component: Component, filename: str, content: bytes) -> Attachment:
+def _store(
+    dossier: Dossier, component: Component, filename: str, content: bytes, entry: int | None = None
+) -> Attachment:
     writer = get_blobs().writer(len(content))
     writer.write(content)
-    return attachments.store(dossier, component, writer, filename)
+    return attachments.store(dossier, component, writer, filename, entry=entry)
 
 
 def _sign(dossier: Dossier, key: tuple[bytes, str]) -> None:
@@ -145,11 +147,11 @@ class DraftFactory(factory.Factory):
         if answered:
             for _step, answers in step_answers(loaded, overrides):
                 _save_answers(made.dossier, answers)
-        if attached:  # what the answers ask: the chosen case's documents, the authorisation if any
-            for needed in documents_needed(loaded.definition, made.dossier.answers):
-                if needed.required:
-                    component = needed.component
-                    _store(made.dossier, component, *sample_for(component.accepted_types))
+        if attached:  # what these answers require: one per entry for a document per entry
+            for slot in slots(loaded.definition, made.dossier.answers):
+                if slot.required:
+                    name, content = sample_for(slot.component.accepted_types)
+                    _store(made.dossier, slot.component, name, content, slot.entry)
         return made
 
 

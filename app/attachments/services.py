@@ -164,12 +164,25 @@ def attachment_of(dossier: Dossier, attachment_id: int) -> Attachment | None:
     return found if found is not None and found.dossier_id == dossier.id else None
 
 
-def store(dossier: Dossier, component: Component, writer: BlobWriter, filename: str | None) -> Attachment:
-    """Check one upload; keep it (one transaction) or refuse it leaving nothing behind."""
+def store(
+    dossier: Dossier,
+    component: Component,
+    writer: BlobWriter,
+    filename: str | None,
+    *,
+    entry: int | None = None,
+) -> Attachment:
+    """Check one upload; keep it (one transaction) or refuse it leaving nothing behind. `entry`
+    is the group entry a document per entry is given for (its position, from 0)."""
     if Status(dossier.status) not in EDITABLE:
         writer.discard()
         raise UploadRefused(_l("This dossier can no longer be changed"), 409)
-    given = [a for a in dossier.attachments if a.component_code == component.code]
+    if (component.per_entry_of is None) != (entry is None) or (
+        entry is not None and not 0 <= entry < len(dossier.answers.get(component.per_entry_of or "") or [])
+    ):
+        writer.discard()
+        raise UploadRefused(_l("Choose the entry this document is for"), 400)
+    given = [a for a in dossier.attachments if a.component_code == component.code and a.entry == entry]
     kept = keep(
         writer,
         component,
@@ -180,6 +193,7 @@ def store(dossier: Dossier, component: Component, writer: BlobWriter, filename: 
     )
     attachment = Attachment(
         component_code=component.code,
+        entry=entry,
         filename=clean_filename(filename),
         media_type=kept.media_type,
         size=writer.size,

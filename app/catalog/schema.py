@@ -9,6 +9,7 @@ English (`vi`, `en`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -25,6 +26,8 @@ from pydantic import (
 )
 
 from app.catalog.cases import Case
+from app.catalog.conditions import Condition as Condition  # re-exported: definitions' condition language
+from app.catalog.conditions import Problem, Rule, Target, condition_problems, rule_problems
 from app.catalog.fees import FEE_CODE, FeeKind, PerUnit, Tiers
 from app.catalog.record import CoApplicants, Filing, ProcessStep
 from app.fields import Options, field_types, kind_of
@@ -153,6 +156,10 @@ class Component(Strict):
     copies: Annotated[int, Field(ge=1)] = 1  # số lượng bản
     original: bool = False  # bản chính (True) or bản sao (False)
     sample: SampleForm | None = None
+    # Required only when this holds (the component is optional otherwise).
+    required_when: Condition | None = None
+    # One upload slot for each entry of this repeatable group (a diploma per staff member).
+    per_entry_of: str | None = None
 
     @field_validator("accepted_types")
     @classmethod
@@ -162,6 +169,12 @@ class Component(Strict):
             raise ValueError(f"unknown file types {unknown}; known: {sorted(FILE_KINDS)}")
         return v
 
+    @model_validator(mode="after")
+    def _required_when(self) -> Component:
+        if self.required_when is not None and not self.required:
+            raise Problems([("required", "a component with required_when is required only when it holds")])
+        return self
+
 
 class ResultDocument(Strict):
     name: Text
@@ -170,22 +183,6 @@ class ResultDocument(Strict):
 class Option(Strict):
     value: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
     label: Text
-
-
-class Condition(Strict):
-    """Show a field only when another answer matches."""
-
-    field: str
-    equals: str | None = None
-    any_of: list[str] | None = None
-    checked: str | None = None  # for a checkboxes field: this value is ticked
-
-    @model_validator(mode="after")
-    def _one_test(self) -> Condition:
-        given = [x for x in (self.equals, self.any_of, self.checked) if x is not None]
-        if len(given) != 1:
-            raise ValueError("a condition needs exactly one of equals, any_of, checked")
-        return self
 
 
 # What `validation:` may say depends on the field's type (each type's options schema).
@@ -232,6 +229,7 @@ class FormField(Strict):
     min_entries: Annotated[int, Field(ge=0, le=50)] = 1
     max_entries: Annotated[int, Field(ge=1, le=200)] = 20
     add_label: Text | None = None
+    rules: list[Rule] = []  # checked on each entry of a group
 
     @field_validator("name")
     @classmethod
@@ -284,6 +282,7 @@ class Step(Strict):
     title: Text
     intro: Text | None = None
     fields: Annotated[list[FormField], Field(min_length=1)]
+    rules: list[Rule] = []  # across this step's answers (and earlier steps')
 
     @field_validator("id")
     @classmethod
@@ -411,10 +410,20 @@ class Procedure(Strict):
                     problems.append((f"{where}.name", f"field {field.name!r} is defined twice"))
                 if field.show_if is not None:
                     problems.extend(
-                        (f"{where}.show_if{path}", reason)
-                        for path, reason in _condition_problems(field.show_if, seen, step.fields)
+                        _at(f"{where}.show_if", _checked(field.show_if, seen, "defined before it"))
                     )
                 seen.setdefault(field.name, field)
+                if field.type == "group":
+                    problems.extend(_group_problems(field, where))
+            for r, rule in enumerate(step.rules):
+                step_fields = {n: x for n, x in seen.items() if x.type != "group"}
+                found = rule_problems(rule, _finder(step_fields), "defined by then")
+                own = {f.name for f in step.fields}
+                if not found and rule.field not in own and rule.other not in own:
+                    found = [(".field", "a step's rule compares at least one answer of that step")]
+                problems.extend(_at(f"form.steps[{s}].rules[{r}]", found))
+        for index, component in enumerate(self.components):
+            problems.extend(_component_problems(component, f"components[{index}]", seen))
         top_level = {n: f for n, f in seen.items() if f.type != "group"}
         mapping = self.form.applicant
         for key in LISTED_ANSWERS:
@@ -470,7 +479,8 @@ def _record_problems(p: Procedure, seen: dict[str, FormField]) -> list[tuple[str
             problems.extend((f"{where}.{key}{path}", reason) for path, reason in basis.problems())
         if fee.when is not None:
             problems.extend(
-                (f"{where}.when{path}", reason) for path, reason in _condition_problems(fee.when, seen, [])
+                (f"{where}.when{path}", reason)
+                for path, reason in _checked(fee.when, seen, "a field of the form")
             )
     if p.deciding_agency is not None and p.deciding_agency.code == p.agency.code:
         problems.append(("deciding_agency.code", "is the receiving agency: leave deciding_agency out"))
@@ -545,7 +555,7 @@ def _applicant_problems(
     if submitter is not None:
         where = "form.applicant.submitter"
         problems.extend(
-            (f"{where}.when{path}", r) for path, r in _condition_problems(submitter.when, seen, [])
+            (f"{where}.when{path}", r) for path, r in _checked(submitter.when, seen, "a field of the form")
         )
         for key in ("name", "identifier", "phone"):
             for index, ref in enumerate(getattr(submitter, key)):
@@ -576,23 +586,58 @@ def _applicant_problems(
     return problems
 
 
-def _condition_problems(
-    cond: Condition, earlier: dict[str, FormField], same_step: list[FormField]
-) -> list[tuple[str, str]]:
-    """What is wrong with a condition, at paths inside it ("" for the condition itself)."""
-    target = earlier.get(cond.field) or next((f for f in same_step if f.name == cond.field), None)
-    if target is None:
-        return [(".field", f"refers to {cond.field!r}, which is not defined before it")]
-    if target.type not in ("select", "radio", "checkboxes"):
-        return [(".field", f"{cond.field!r} is not a select, radio or checkboxes field")]
-    allowed = {o.value for o in target.options or []}
-    if cond.equals is not None:
-        wanted = [(".equals", cond.equals)]
-    elif cond.any_of is not None:
-        wanted = [(f".any_of[{i}]", v) for i, v in enumerate(cond.any_of)]
-    else:
-        wanted = [(".checked", cond.checked or "")]
-    problems = [(path, f"{v!r} is not an option of {cond.field!r}") for path, v in wanted if v not in allowed]
-    if cond.checked is not None and target.type != "checkboxes":
-        problems.append((".checked", f"{cond.field!r} is not a checkboxes field"))
+def _at(where: str, problems: list[Problem]) -> list[Problem]:
+    return [(f"{where}{path}", reason) for path, reason in problems]
+
+
+def _finder(fields: dict[str, FormField]) -> Callable[[str], Target | None]:
+    def find(name: str) -> Target | None:
+        spec = fields.get(name)
+        if spec is None:
+            return None
+        return Target(spec.type, [o.value for o in spec.options or []])
+
+    return find
+
+
+def _checked(cond: Condition, fields: dict[str, FormField], where: str) -> list[Problem]:
+    return condition_problems(cond, _finder(fields), where)
+
+
+def _group_problems(group: FormField, where: str) -> list[Problem]:
+    """Conditions and rules inside a group test the sibling questions of the same entry."""
+    problems: list[Problem] = []
+    before: dict[str, FormField] = {}
+    for index, sub in enumerate(group.fields or []):
+        at = f"{where}.fields[{index}]"
+        if sub.show_if is not None:
+            problems.extend(
+                _at(f"{at}.show_if", _checked(sub.show_if, before, "a sibling before it in the group"))
+            )
+        before.setdefault(sub.name, sub)
+        if sub.type == "group":
+            problems.extend(_group_problems(sub, at))
+    siblings = {n: x for n, x in before.items() if x.type != "group"}
+    for r, rule in enumerate(group.rules):
+        problems.extend(
+            _at(f"{where}.rules[{r}]", rule_problems(rule, _finder(siblings), "a field of the group"))
+        )
+    return problems
+
+
+def _component_problems(component: Component, where: str, fields: dict[str, FormField]) -> list[Problem]:
+    problems: list[Problem] = []
+    known = {n: x for n, x in fields.items() if x.type != "group"}
+    if component.per_entry_of is not None:
+        group = fields.get(component.per_entry_of)
+        if group is None or group.type != "group":
+            problems.append(
+                (f"{where}.per_entry_of", f"{component.per_entry_of!r} is not a repeatable group")
+            )
+        else:  # a condition on a document per entry may also test the entry's own answers
+            known |= {sub.name: sub for sub in group.fields or [] if sub.type != "group"}
+    if component.required_when is not None:
+        problems.extend(
+            _at(f"{where}.required_when", _checked(component.required_when, known, "a field of the form"))
+        )
     return problems

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import force_locale
+
 from app.catalog.cases import chosen_case, processing_time
 from app.catalog.schema import Procedure
 from app.dossiers.fees import FeeDue, fees_due
@@ -13,6 +15,8 @@ from app.dossiers.models import Dossier
 from app.dossiers.needs import co_applicants_of, submitter_of
 from app.dossiers.records import procedure_of
 from app.dossiers.status import Status
+from app.forms.answers import shown_answers
+from app.forms.components import slots
 from app.packaging import package
 from app.packaging.inputs import (
     Applicant,
@@ -23,6 +27,7 @@ from app.packaging.inputs import (
     PackageInputs,
     Person,
     ProcedureFacts,
+    RequiredDocument,
     SupplementFacts,
     WithdrawalFacts,
 )
@@ -114,6 +119,9 @@ def inputs_of(
     withdrawn = _withdrawal(dossier) if withdrawal else None
     if withdrawn is not None:
         given = []
+    with force_locale("vi"):  # entry labels, as the agency reads them
+        wanted = slots(d, dossier.answers)
+    labels = {(s.code, s.entry): s.entry_label for s in wanted}
     files = tuple(
         PackageFile(
             component_code=a.component_code,
@@ -122,8 +130,13 @@ def inputs_of(
             size=a.size,
             sha256=a.sha256,
             signatures=tuple(getattr(a, "signatures", None) or ()),
+            entry=getattr(a, "entry", None),
+            entry_label=labels.get((a.component_code, getattr(a, "entry", None))),
         )
         for a in given
+    )
+    documents = tuple(
+        RequiredDocument(s.code, s.component.name.vi, s.required, s.entry, s.entry_label) for s in wanted
     )
     if withdrawn is not None:
         declaration, sealed_at, facts = None, withdrawn.requested_at, None
@@ -154,7 +167,7 @@ def inputs_of(
             submitter=Person(**submitter) if (submitter := submitter_of(d, dossier.answers)) else None,
             co_applicants=tuple(Person(**p) for p in co_applicants_of(d, dossier.answers)),
         ),
-        answers=dossier.answers,
+        answers=shown_answers(d, dossier.answers),
         received_at=dossier.received_at,
         due_on=dossier.due_on,
         files=files,
@@ -163,6 +176,7 @@ def inputs_of(
         supplement=facts,
         submitted_at=next((e.at for e in dossier.events if e.to_status == Status.NEW), None),
         withdrawal=withdrawn,
+        documents=documents if supplement is None and withdrawn is None else (),
     )
 
 

@@ -22,6 +22,7 @@ from app.documents.figures import draw_figure
 from app.dossiers.models import Dossier
 from app.dossiers.needs import facts_of
 from app.forms.answers import sections
+from app.forms.components import slots
 from app.i18n import formal_day
 
 FONTS = Path(__file__).parent / "fonts"
@@ -115,6 +116,7 @@ def render(dossier: Dossier, procedure: LoadedProcedure, *, prepared: datetime |
         facts = facts_of(d, dossier.answers)
         explanations = [due.explanation() for due in facts.fees]
         band_kinds = [kind_label(due.fee.kind) for due in facts.fees]
+        wanted = slots(d, dossier.answers)
     pdf = Document(f"{d.code} · {d.name.vi}")
     pdf.set_title(f"Đơn đề nghị: {d.name.vi}")
     pdf.set_author(d.agency.name.vi)
@@ -177,7 +179,9 @@ def render(dossier: Dossier, procedure: LoadedProcedure, *, prepared: datetime |
         pdf.line_of("Không có tệp đính kèm.")
     for number, a in enumerate(dossier.attachments, 1):
         size = f"{a.size:,}".replace(",", ".")  # Vietnamese thousands separator
-        pdf.line_of(f"{number}. {names.get(a.component_code, a.component_code)}: {a.filename} ({size} byte)")
+        slot = next((s for s in wanted if s.holds(a)), None)  # a document per entry names its entry
+        name = slot.name("vi") if slot is not None else names.get(a.component_code, a.component_code)
+        pdf.line_of(f"{number}. {name}: {a.filename} ({size} byte)")
         pdf.line_of(f"SHA-256: {a.sha256}", 8.5, "", "L", 4)
     pdf.ln(8)
     pdf.line_of(

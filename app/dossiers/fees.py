@@ -2,7 +2,7 @@
 computed from them (a tier, an amount per unit) or left to the agency's decision (None).
 
 Here, above app.forms, because a fee's `when:` is a condition on the answers and conditions are
-evaluated by app.forms.builder.condition_holds, the one evaluation the form uses too."""
+evaluated by app.catalog.conditions.condition_holds, the one evaluation the form uses too."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from app.catalog.conditions import condition_holds
 from app.catalog.fees import Band
 from app.catalog.schema import Fee, Procedure
 from app.fields.numbers import shown
-from app.forms.builder import condition_holds
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,9 @@ class Attachment(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
     component_code: Mapped[str] = mapped_column(String(32))
+    # For a component given once per entry of a repeatable group (per_entry_of): the entry's
+    # position, 0 for the first; None otherwise, or once its entry is gone from the answers.
+    entry: Mapped[int | None] = mapped_column(Integer)
     filename: Mapped[str] = mapped_column(String(255))
     media_type: Mapped[str] = mapped_column(String(127))
     size: Mapped[int] = mapped_column(BigInteger)

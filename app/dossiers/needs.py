@@ -6,38 +6,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.catalog.cases import Case, Unit, case_components, chosen_case, processing_time
+from app.catalog.cases import Case, Unit, chosen_case, processing_time
 from app.catalog.schema import ApplicantKind, Component, Procedure
 from app.dossiers.fees import FeeDue, fees_due, total
-from app.forms.builder import condition_holds
+from app.forms.components import authorised, slots
 from app.forms.fields import display
 
 
 @dataclass(frozen=True)
 class Needed:
     component: Component
-    required: bool  # for these answers
-
-
-def authorised(definition: Procedure, answers: dict[str, Any]) -> bool:
-    """Whether the dossier is filed by a person authorised by the applicant."""
-    submitter = definition.form.applicant.submitter
-    return submitter is not None and condition_holds(submitter.when, answers)
+    required: bool  # for these answers (in one entry at least, for a document per entry)
 
 
 def documents_needed(definition: Procedure, answers: dict[str, Any]) -> list[Needed]:
-    """The documents asked for these answers (those of the chosen case), each required or not:
-    the authorisation is required when the dossier is filed by an authorised person."""
-    submitter = definition.form.applicant.submitter
-    by_proxy = authorised(definition, answers)
-    found = []
-    for component in case_components(definition, chosen_case(definition, answers)):
-        if submitter is not None and component.code == submitter.document:
-            if by_proxy:
-                found.append(Needed(component, True))
-            continue  # not asked when the applicant files in person
-        found.append(Needed(component, component.required))
-    return found
+    """The documents asked for these answers, once each, in the definition's order (the slots
+    of app/forms/components.py, a document per entry counted once)."""
+    found: dict[str, Needed] = {}
+    for slot in slots(definition, answers):
+        before = found.get(slot.code)
+        found[slot.code] = Needed(slot.component, slot.required or (before is not None and before.required))
+    return list(found.values())
 
 
 def applicant_kind(definition: Procedure, answers: dict[str, Any]) -> ApplicantKind | None:

@@ -16,12 +16,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
 from app.catalog import LoadedProcedure, get_catalog
-from app.catalog.schema import Component, Procedure
+from app.catalog.schema import Procedure
 from app.dossiers.models import Attachment, Dossier, DossierEvent, DossierSequence
-from app.dossiers.needs import applicant_kind, documents_needed
+from app.dossiers.needs import applicant_kind
 from app.dossiers.status import Status, check_transition
 from app.extensions import db
 from app.forms.answers import Section, sections
+from app.forms.components import Slot, slots, stray
 from app.forms.fields import display
 
 EDITABLE = (Status.DRAFT, Status.SIGNED)
@@ -143,10 +144,10 @@ def next_code(agency_code: str, day: date) -> str:
 @dataclass(frozen=True)
 class Completeness:
     sections: list[Section]  # every step as shown to a person
-    missing: list[Component]  # required components with no file
-    # Files given for a document these answers do not ask (another case's; the authorisation
-    # once the applicant files in person): to remove before signing.
-    unneeded: list[Attachment] = field(default_factory=list)
+    missing: list[Slot]  # documents these answers require, with no file
+    # Files no slot holds: of an entry gone from the answers, or of a document these answers do
+    # not ask (another case's; the authorisation once the applicant files in person).
+    stray: list[Attachment] = field(default_factory=list)
 
     @property
     def invalid(self) -> list[Section]:
@@ -154,19 +155,18 @@ class Completeness:
 
     @property
     def ok(self) -> bool:
-        return not self.invalid and not self.missing and not self.unneeded
+        return not self.invalid and not self.missing and not self.stray
 
 
 def completeness(dossier: Dossier) -> Completeness:
-    """Whether every step passes its checks now and every document required for the answers
-    (those of the chosen case; the authorisation when filed by an authorised person) is there."""
+    """Whether every step passes its checks now, every document these answers require is there
+    (the chosen case's, one per entry for a document per entry, the authorisation when filed by
+    an authorised person) and no file is left that they do not ask."""
     loaded = procedure_of(dossier)
-    given = {a.component_code for a in dossier.attachments}
-    needed = documents_needed(loaded.definition, dossier.answers)
-    missing = [n.component for n in needed if n.required and n.component.code not in given]
-    asked = {n.component.code for n in needed}
-    unneeded = [a for a in dossier.attachments if a.component_code not in asked]
-    return Completeness(sections(loaded, dossier.answers), missing, unneeded)
+    wanted = slots(loaded.definition, dossier.answers)
+    missing = [s for s in wanted if s.required and not any(s.holds(a) for a in dossier.attachments)]
+    left = cast(list[Attachment], stray(loaded.definition, dossier.answers, dossier.attachments))
+    return Completeness(sections(loaded, dossier.answers), missing, left)
 
 
 def applicant_of(definition: Procedure, answers: dict[str, Any]) -> dict[str, str | None]:

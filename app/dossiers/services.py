@@ -13,8 +13,17 @@ from sqlalchemy import CursorResult, delete
 
 from app import clock
 from app.catalog import LoadedProcedure, get_catalog
+from app.dossiers.entries import follow_entries
 from app.dossiers.models import Dossier
-from app.dossiers.records import EDITABLE, DossierChanged, commit, hash_secret, record, reopen_if_signed
+from app.dossiers.records import (
+    EDITABLE,
+    DossierChanged,
+    commit,
+    hash_secret,
+    procedure_of,
+    record,
+    reopen_if_signed,
+)
 from app.dossiers.status import Status
 from app.extensions import db
 
@@ -49,6 +58,7 @@ def save_answers(dossier: Dossier, answers: dict[str, Any]) -> None:
     if any(dossier.answers.get(k) != v for k, v in answers.items()):
         reopen_if_signed(dossier)
         dossier.content_changed_at = clock.now()
+        follow_entries(procedure_of(dossier).definition, dossier, answers)
     dossier.answers = {**dossier.answers, **answers}
     commit()
 

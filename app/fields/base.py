@@ -55,6 +55,8 @@ class Spec(Protocol):
     def add_label(self) -> Text | None: ...
     @property
     def show_if(self) -> Any: ...
+    @property
+    def rules(self) -> Any: ...
 
 
 def lazy_text(text: Text) -> str:
@@ -137,6 +139,8 @@ class FieldType:
             yield "options", f"a {self.name} field takes no options"
         if spec.fields:
             yield "fields", f"a {self.name} field takes no sub-fields"
+        if spec.rules:
+            yield "rules", "only a group takes rules (a step's rules compare its fields)"
 
     def step_problems(self, spec: Spec, earlier: Sequence[Spec]) -> Iterator[Problem]:
         """What is wrong with the definition's references to `earlier` questions of its step
@@ -165,6 +169,11 @@ class FieldType:
     def answer(self, field: Field) -> Answer:
         """The stored answer of a validated field (None for no answer)."""
         return field.data
+
+    def reading(self, field: Field) -> Answer:
+        """The answer as far as a condition needs it, from input not yet checked (None when it
+        cannot be read): what shows or hides the questions that depend on it."""
+        return None
 
     def formdata(self, spec: Spec, key: str, value: Answer) -> Pairs:
         """The form input, in the request's language, that gives back `value` (to refill a step)."""

@@ -57,6 +57,9 @@ class ChoiceType(FieldType):
         labels = {o.value: o.label.get(current_locale()) for o in spec.options or []}
         return labels.get(value, "") if value is not None else ""
 
+    def reading(self, field: Field) -> Any:
+        return field.data
+
     def sample(self, spec: Spec) -> Any:
         return spec.options[0].value
 

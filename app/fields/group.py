@@ -22,14 +22,16 @@ else:
 
 
 class GroupList(RowList):
-    """A repeatable group. Entirely blank rows are dropped before validation."""
+    """A repeatable group. Entirely blank rows are dropped before validation. In each entry, a
+    question whose condition (`show_if`, on its siblings) does not hold is neither checked nor
+    kept, and the group's rules are checked across the entry's answers."""
 
     def __init__(self, *args: Any, spec: Spec, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.spec = spec
 
     def validate(self, form: BaseForm, extra_validators: Any = ()) -> bool:
-        self.entries = [e for e in self.entries if not _row_blank(e)]
+        self.entries = [e for e in self.entries if not blank(e)]
         for index, entry in enumerate(self.entries):  # keep names in step with positions
             entry.name = entry.id = f"{self.name}-{index}"
         self.errors = []
@@ -42,14 +44,58 @@ class GroupList(RowList):
             return False
         valid = True
         for entry in self.entries:
-            if not entry.validate(form):
+            if not _validate_entry(self.spec, entry, form):
                 valid = False
                 self.errors.append(entry.errors)
         return valid
 
 
-def _row_blank(entry: WTFormField[Form]) -> bool:
-    return all(is_blank(sub.data) for sub in entry.form)
+def entry_shown(spec: Spec, entry: WTFormField[Form]) -> list[str]:
+    """The sub-questions of an entry whose conditions hold, from its input (checked or not)."""
+    lookup: dict[str, Any] = {}
+    shown = []
+    checked = getattr(entry, "checked_answers", None)
+    for sub in spec.fields or []:
+        field = entry.form[sub.name]
+        if sub.show_if is not None and not sub.show_if.holds(lookup):
+            lookup[sub.name] = None
+            continue
+        shown.append(sub.name)
+        lookup[sub.name] = checked[sub.name] if checked is not None else kind_of(sub.type).reading(field)
+    return shown
+
+
+def _validate_entry(spec: Spec, entry: WTFormField[Form], form: BaseForm) -> bool:
+    lookup: dict[str, Any] = {}
+    valid = True
+    entry.form._errors = None  # type: ignore[attr-defined]  # WTForms caches a form's errors
+    for sub in spec.fields or []:
+        field = entry.form[sub.name]
+        if sub.show_if is not None and not sub.show_if.holds(lookup):
+            field.errors = []
+            lookup[sub.name] = None
+            continue
+        ok = field.validate(entry.form)
+        lookup[sub.name] = kind_of(sub.type).answer(field) if ok else None
+        valid = valid and ok
+    for rule in spec.rules or []:
+        if rule.broken(lookup):
+            field = entry.form[rule.field]
+            field.errors = [*field.errors, str(Localized(rule.message))]
+            valid = False
+    entry.checked_answers = lookup  # type: ignore[attr-defined]
+    return valid
+
+
+def blank(entry: WTFormField[Form]) -> bool:
+    """Whether nothing was typed in an entry (nor in the entries of a group inside it)."""
+    for sub in entry.form:
+        if isinstance(sub, GroupList):
+            if not all(blank(inner) for inner in sub.entries):
+                return False
+        elif not is_blank(sub.data):
+            return False
+    return True
 
 
 @field_type
@@ -76,12 +122,8 @@ class GroupType(FieldType):
             return
         names = [sub.name for sub in spec.fields]
         for index, sub in enumerate(spec.fields):
-            if sub.type == "group":
-                yield f"fields[{index}].type", "groups do not nest"
             if sub.name in names[:index]:
                 yield f"fields[{index}].name", f"field {sub.name!r} is defined twice in this group"
-            if sub.show_if is not None:
-                yield f"fields[{index}].show_if", "conditions inside groups are not supported"
         if spec.min_entries > spec.max_entries:
             yield (
                 "min_entries",
@@ -103,7 +145,11 @@ class GroupType(FieldType):
     def answer(self, field: Field) -> Any:
         assert isinstance(field, GroupList)  # what build() made
         subs = {sub.name: kind_of(sub.type) for sub in field.spec.fields or []}
-        return [{name: subs[name].answer(entry[name]) for name in subs} for entry in field.entries]
+        found = []
+        for entry in field.entries:
+            shown = set(entry_shown(field.spec, entry))
+            found.append({name: subs[name].answer(entry[name]) if name in shown else None for name in subs})
+        return found
 
     def formdata(self, spec: Spec, key: str, value: Any) -> list[tuple[str, str]]:
         pairs: list[tuple[str, str]] = []
@@ -113,18 +159,33 @@ class GroupType(FieldType):
         return pairs
 
     def display(self, spec: Spec, value: Any) -> str:
-        return ""  # shown as a table of entries: see rows()
+        """Each entry on one line: how a group inside a group reads (a top-level one: rows())."""
+        return "; ".join(
+            f"{number}. " + ", ".join(f"{label}: {shown}" for label, shown in row if shown)
+            for number, row in enumerate(self.rows(spec, value), 1)
+        )
 
     def rows(self, spec: Spec, value: Any) -> list[list[tuple[str, str]]]:
-        """(label, answer) of each sub-field, for each entry."""
+        """(label, answer) of each sub-field shown in that entry, for each entry."""
         return [
             [
                 (str(Localized(sub.label)), kind_of(sub.type).display(sub, row.get(sub.name)))
                 for sub in spec.fields or []
+                if sub.show_if is None or sub.show_if.holds(row)
             ]
             for row in value or []
         ]
 
+    def entry_label(self, spec: Spec, value: Any, index: int) -> str:
+        """How one entry is named to a person: "Well 2: GK-02" (its first answer)."""
+        rows = self.rows(spec, value)
+        first = next((shown for _label, shown in rows[index] if shown), "") if index < len(rows) else ""
+        name = str(_l("%(group)s %(num)d", group=Localized(spec.label), num=index + 1))
+        return f"{name}: {first}" if first else name
+
     def sample(self, spec: Spec) -> list[dict[str, Any]]:
-        row = {sub.name: kind_of(sub.type).sample(sub) for sub in spec.fields or []}
+        row: dict[str, Any] = {}
+        for sub in spec.fields or []:
+            shown = sub.show_if is None or sub.show_if.holds(row)
+            row[sub.name] = kind_of(sub.type).sample(sub) if shown else None
         return [dict(row) for _ in range(max(spec.min_entries, 1))]

@@ -16,6 +16,7 @@ from babel.numbers import NumberFormatError, parse_decimal
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from pydantic import Field as Limit
+from wtforms import Field
 
 from app.fields.base import Check, Convert, FieldType, Invalid, Options, Problem, Spec, field_type
 from app.i18n import current_locale
@@ -76,6 +77,17 @@ def _bounds(options: NumberOptions, value: Decimal) -> None:
         raise Invalid(_l("Enter a number of at most %(num)s", num=shown(Decimal(_plain(options.max)))))
 
 
+def _reading(data: Any, *, whole: bool) -> Decimal | None:
+    if isinstance(data, int | Decimal):  # already checked
+        return Decimal(data)
+    if not isinstance(data, str) or not data.strip():
+        return None
+    try:
+        return read(data, whole=whole)
+    except Invalid:
+        return None
+
+
 def _middle(options: NumberOptions) -> Decimal:
     low = Decimal(str(options.min)) if options.min is not None else Decimal(1)
     high = Decimal(str(options.max)) if options.max is not None else low + 100
@@ -97,6 +109,9 @@ class IntegerType(FieldType):
             return int(value)
 
         return [Convert(parse)]
+
+    def reading(self, field: Field) -> Any:
+        return _reading(field.data, whole=True)
 
     def formdata(self, spec: Spec, key: str, value: Any) -> list[tuple[str, str]]:
         return [] if value is None else [(key, shown(int(value)))]
@@ -127,6 +142,9 @@ class DecimalType(FieldType):
             return str(value)
 
         return [Convert(parse)]
+
+    def reading(self, field: Field) -> Any:
+        return _reading(field.data, whole=False)
 
     def formdata(self, spec: Spec, key: str, value: Any) -> list[tuple[str, str]]:
         return [] if value is None else [(key, shown(Decimal(value)))]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.catalog.conditions import condition_holds
 from app.catalog.loader import LoadedProcedure
-from app.catalog.schema import FormField, Step
+from app.catalog.schema import FormField, Procedure, Step
 from app.fields import Figure
 from app.fields.group import GroupType
 from app.forms.builder import answers_formdata, step_form_class
@@ -26,6 +27,31 @@ class Section:
     index: int
     rows: list[Row]
     complete: bool  # every visible answer passes its checks now
+
+
+def shown_answers(definition: Procedure, answers: dict[str, Answer]) -> dict[str, Answer]:
+    """The answers with those of questions now hidden by their conditions taken out (None),
+    in entries of groups too: an answer kept from before an earlier step changed is not sent."""
+    kept = dict(answers)
+    for step in definition.form.steps:
+        for spec in step.fields:
+            if spec.name in kept:
+                kept[spec.name] = _shown(spec, kept.get(spec.name), kept)
+    return kept
+
+
+def _shown(spec: FormField, value: Answer, lookup: dict[str, Answer]) -> Answer:
+    if not condition_holds(spec.show_if, lookup):
+        return None
+    if spec.type != "group" or not isinstance(value, list):
+        return value
+    rows = []
+    for row in value:
+        entry: dict[str, Answer] = {}
+        for sub in spec.fields or []:
+            entry[sub.name] = _shown(sub, row.get(sub.name) if isinstance(row, dict) else None, entry)
+        rows.append(entry)
+    return rows
 
 
 def sections(procedure: LoadedProcedure, answers: dict[str, Answer]) -> list[Section]:

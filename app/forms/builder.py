@@ -9,9 +9,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
+from app.catalog.conditions import COMPARISONS, Condition
+from app.catalog.conditions import condition_holds as condition_holds  # re-exported: callers above forms
 from app.catalog.loader import LoadedProcedure
-from app.catalog.schema import Condition, Step
 from app.catalog.schema import FormField as Spec
+from app.catalog.schema import Step
+from app.fields.numbers import shown
 from app.forms.fields import Answer, formdata_for
 from app.texts import Localized
 
@@ -19,41 +22,55 @@ _classes: dict[tuple[str, str], type[StepForm]] = {}
 _lock = threading.Lock()
 
 
-def condition_holds(condition: Condition | None, lookup: dict[str, Answer]) -> bool:
-    if condition is None:
-        return True
-    value = lookup.get(condition.field)
-    if condition.equals is not None:
-        return value == condition.equals
-    if condition.any_of is not None:
-        return value in condition.any_of
-    return isinstance(value, list) and condition.checked in value
-
-
 class StepForm(FlaskForm):
-    """One step of a procedure's form. Fields hidden by a condition are neither checked nor kept."""
+    """One step of a procedure's form. Fields hidden by a condition are neither checked nor kept;
+    the step's rules are checked across its answers (and earlier steps') once its fields pass."""
 
     step: Step
     specs: dict[str, Spec]
+    checked_answers: dict[str, Answer] | None = None  # set by validate_step()
 
-    def _lookup(self, answers: dict[str, Answer]) -> dict[str, Answer]:
-        # Answers from this step (as posted) win over the stored ones.
+    def _lookup(self, answers: dict[str, Answer]) -> tuple[list[str], dict[str, Answer]]:
+        # Answers from this step (as posted, or as checked) win over the stored ones; a hidden
+        # question has no answer, so what depends on it is hidden too.
         lookup = dict(answers)
+        shown = []
         for name, spec in self.specs.items():
-            if spec.type in ("select", "radio", "checkboxes"):
-                lookup[name] = self[name].data
-        return lookup
+            if not condition_holds(spec.show_if, lookup):
+                lookup[name] = None
+                continue
+            shown.append(name)
+            if self.checked_answers is not None:
+                lookup[name] = self.checked_answers.get(name)
+            else:
+                lookup[name] = spec.kind.reading(self[name])
+        return shown, lookup
 
     def visible(self, answers: dict[str, Answer]) -> list[str]:
-        lookup = self._lookup(answers)
-        return [name for name, spec in self.specs.items() if condition_holds(spec.show_if, lookup)]
+        return self._lookup(answers)[0]
 
     def validate_step(self, answers: dict[str, Answer]) -> bool:
-        """Check the CSRF token and every visible field (WTForms' validate() would check all)."""
-        valid = True
-        for name in ["csrf_token", *self.visible(answers)]:
-            if name in self._fields and not self._fields[name].validate(self):
+        """Check the CSRF token, every visible field in order, then the step's rules (WTForms'
+        validate() would check every field)."""
+        valid = "csrf_token" not in self._fields or self._fields["csrf_token"].validate(self)
+        lookup = dict(answers)
+        checked: dict[str, Answer] = {}
+        for name, spec in self.specs.items():
+            if not condition_holds(spec.show_if, lookup):
+                lookup[name] = checked[name] = None
+                continue
+            ok = self[name].validate(self)
+            lookup[name] = checked[name] = spec.kind.answer(self[name]) if ok else None
+            valid = valid and ok
+        for rule in self.step.rules:
+            # Shown on its field, or on the other one when the field is an earlier step's.
+            where = rule.field if rule.field in self.specs else rule.other
+            if rule.broken(lookup) and where in self.specs:
+                field = self[where]
+                field.errors = [*field.errors, str(Localized(rule.message))]
                 valid = False
+        self.checked_answers = checked
+        self._errors = None  # WTForms caches a form's errors
         return valid
 
     def step_answers(self, answers: dict[str, Answer]) -> dict[str, Answer]:
@@ -98,48 +115,87 @@ def error_items(form: StepForm, visible: list[str]) -> list[tuple[str, str, str]
         items.append(("main", "", str(_l("This page has expired. Send it again."))))
     for name in visible:
         field = form[name]
-        label = str(field.label.text)
-        if field.type == "GroupList":
-            items.extend((field.id, label, e) for e in field.errors if isinstance(e, str))
-            for number, entry in enumerate(field.entries, 1):
-                for sub, msgs in entry.errors.items():
-                    question = str(
-                        _l(
-                            "%(group)s, entry %(num)d, %(question)s",
-                            group=label,
-                            num=number,
-                            question=entry.form[sub].label.text,
-                        )
-                    )
-                    first = msgs[0] if isinstance(msgs, list) else next(iter(msgs.values()))[0]
-                    items.append((f"{entry.id}-{sub}", question, first))
-        elif isinstance(field.errors, dict):  # address parts
-            items.extend((f"{field.id}-{sub}", label, msgs[0]) for sub, msgs in field.errors.items())
-        else:
-            items.extend((field.id, label, e) for e in field.errors)
+        items.extend(_field_errors(field, str(field.label.text)))
     return items
 
 
+def _field_errors(field: Any, label: str) -> list[tuple[str, str, str]]:
+    if field.type == "GroupList":
+        items = [(field.id, label, e) for e in field.errors if isinstance(e, str)]
+        for number, entry in enumerate(field.entries, 1):
+            for sub in entry.form:
+                if not sub.errors:
+                    continue
+                question = str(
+                    _l(
+                        "%(group)s, entry %(num)d, %(question)s",
+                        group=label,
+                        num=number,
+                        question=sub.label.text,
+                    )
+                )
+                if sub.type == "GroupList":
+                    items.extend(_field_errors(sub, question))
+                elif isinstance(sub.errors, dict):  # address parts: the first
+                    items.append(
+                        (f"{entry.id}-{sub.short_name}", question, next(iter(sub.errors.values()))[0])
+                    )
+                else:
+                    items.append((f"{entry.id}-{sub.short_name}", question, sub.errors[0]))
+        return items
+    if isinstance(field.errors, dict):  # address parts
+        return [(f"{field.id}-{sub}", label, msgs[0]) for sub, msgs in field.errors.items()]
+    return [(field.id, label, e) for e in field.errors]
+
+
 def condition_texts(procedure: LoadedProcedure, step: Step) -> dict[str, str]:
-    """What to tell a person (or a browser without JavaScript) about a conditional question."""
-    texts = {}
-    for spec in step.fields:
-        cond = spec.show_if
-        if cond is None:
-            continue
-        target = procedure.definition.field_named(cond.field)
-        labels = {o.value: str(Localized(o.label)) for o in target.options or []}
-        if cond.equals is not None:
-            wanted = [cond.equals]
-        elif cond.any_of is not None:
-            wanted = cond.any_of
-        else:  # exactly one of the three is given (Condition's check): here, checked
-            wanted = [cond.checked] if cond.checked is not None else []
-        texts[spec.name] = str(
+    """What to tell a person (or a browser without JavaScript) about a conditional question of
+    the step, by field name (inside a group: sibling_condition)."""
+    top = {spec.name: spec for s in procedure.definition.form.steps for spec in s.fields}
+    return {
+        spec.name: str(_l("Answer only if %(condition)s.", condition=describe(spec.show_if, top)))
+        for spec in step.fields
+        if spec.show_if is not None
+    }
+
+
+def sibling_condition(spec: Spec, group: Spec) -> str | None:
+    """What to tell a person about a conditional question inside a group's entry."""
+    if spec.show_if is None:
+        return None
+    known = {sub.name: sub for sub in group.fields or []}
+    return str(_l("Answer only if %(condition)s.", condition=describe(spec.show_if, known)))
+
+
+def describe(cond: Condition, known: dict[str, Spec]) -> str:
+    """A condition in words, in the request's language."""
+    if cond.all_ is not None:
+        return str(_l(" and ")).join(describe(p, known) for p in cond.all_)
+    if cond.any_ is not None:
+        return str(_l(" or ")).join(describe(p, known) for p in cond.any_)
+    if cond.not_ is not None:
+        return str(_l("it is not so that %(condition)s", condition=describe(cond.not_, known)))
+    target = known[cond.field or ""]
+    question = str(Localized(target.label))
+    labels = {o.value: str(Localized(o.label)) for o in target.options or []}
+    if cond.equals is not None or cond.any_of is not None:
+        wanted = [cond.equals] if cond.equals is not None else cond.any_of or []
+        answer = " / ".join(labels.get(v, v) for v in wanted)
+        return str(_l("your answer to “%(question)s” is “%(answer)s”", question=question, answer=answer))
+    if cond.checked is not None:
+        return str(
             _l(
-                "Answer only if your answer to “%(question)s” is “%(answer)s”.",
-                question=str(Localized(target.label)),
-                answer=" / ".join(labels[v] for v in wanted),
+                "you ticked “%(answer)s” in “%(question)s”",
+                question=question,
+                answer=labels.get(cond.checked),
             )
         )
-    return texts
+    name = next(n for n in COMPARISONS if getattr(cond, n) is not None)
+    number = shown(getattr(cond, name))
+    words = {
+        "gt": _l("your answer to “%(question)s” is more than %(num)s", question=question, num=number),
+        "gte": _l("your answer to “%(question)s” is at least %(num)s", question=question, num=number),
+        "lt": _l("your answer to “%(question)s” is less than %(num)s", question=question, num=number),
+        "lte": _l("your answer to “%(question)s” is at most %(num)s", question=question, num=number),
+    }
+    return str(words[name])

@@ -7,6 +7,7 @@ ways into a dossier that need no dossier address (start one, resume one, find on
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import segno
 from flask import (
@@ -36,10 +37,18 @@ from app.documents import receipt as receipt_document
 from app.dossiers import records, services
 from app.dossiers.access import dossier_or_404, grant, secret_for
 from app.dossiers.models import Attachment, Dossier
-from app.dossiers.needs import documents_needed, facts_of
+from app.dossiers.needs import facts_of
 from app.dossiers.status import Status
 from app.extensions import limiter
-from app.forms.builder import StepForm, answers_formdata, condition_texts, error_items, step_form_class
+from app.forms.builder import (
+    StepForm,
+    answers_formdata,
+    condition_texts,
+    error_items,
+    sibling_condition,
+    step_form_class,
+)
+from app.forms.components import slots, stray
 from app.i18n import current_locale
 from app.journey import overview, submission, withdrawal
 from app.results import services as results
@@ -49,6 +58,8 @@ from app.uploads import MB, upload_limit, writer_of
 
 bp = Blueprint("apply", __name__, url_prefix="/dossiers/<public_id>", template_folder="templates")
 track_bp = Blueprint("track", __name__, template_folder="templates")
+bp.add_app_template_global(sibling_condition)
+bp.add_app_template_test(lambda attachment, slot: slot.holds(attachment), "in_slot")
 EXPIRED = _l("This page has expired or was sent from elsewhere. Reload the page and try again.")
 
 
@@ -126,15 +137,33 @@ def _edit_group(form_class: type[StepForm], action: str) -> StepForm:
         form = form_class(formdata=_without_row(request.form, name, int(row)))
     else:
         form = form_class()
-    if name not in form or form[name].type != "GroupList":
+    field = _group_named(form, name)
+    if field is None:
         abort(400)
-    field = form[name]
     if kind == "add":
         if len(field.entries) < field.spec.max_entries:
             field.append_entry()
         else:
             field.errors = [_("Add at most %(num)d entries", num=field.spec.max_entries)]
     return form
+
+
+def _group_named(form: StepForm, name: str) -> Any:
+    """The repeatable group `name` names: "wells", or inside an entry "wells-0-samples"."""
+    parts = name.split("-")
+    field = form._fields.get(parts[0])
+    for index, sub in zip(parts[1::2], parts[2::2], strict=False):
+        if (
+            field is None
+            or field.type != "GroupList"
+            or not index.isdigit()
+            or int(index) >= len(field.entries)
+        ):
+            return None
+        field = field.entries[int(index)].form._fields.get(sub)
+    if field is None or field.type != "GroupList" or len(parts) % 2 == 0:
+        return None
+    return field
 
 
 @bp.route("/steps/<step_id>", methods=["GET", "POST"])
@@ -188,21 +217,16 @@ def resume_draft(public_id: str) -> Response:
 def _documents_page(
     dossier: Dossier, loaded: LoadedProcedure, errors: dict[str, str], status: int = 200
 ) -> tuple[str, int]:
+    wanted = slots(loaded.definition, dossier.answers)
     return render_template(
         "apply/documents.html",
         dossier=dossier,
         p=loaded.definition,
         form=UploadForm(formdata=None),
         errors=errors,
-        # The documents of the chosen case, each required or not for the answers.
-        needed=(needed := documents_needed(loaded.definition, dossier.answers)),
-        unneeded=[
-            a for a in dossier.attachments if a.component_code not in {n.component.code for n in needed}
-        ],
-        by_component={
-            c.code: [a for a in dossier.attachments if a.component_code == c.code]
-            for c in loaded.definition.components
-        },
+        slots=wanted,
+        by_slot={s.anchor: [a for a in dossier.attachments if s.holds(a)] for s in wanted},
+        stray=stray(loaded.definition, dossier.answers, dossier.attachments),
     ), status
 
 
@@ -220,9 +244,12 @@ def _component(loaded: LoadedProcedure, component_code: str) -> Component:
 
 
 def _asked(dossier: Dossier, loaded: LoadedProcedure, component_code: str) -> Component:
-    """A document the answers ask for (the chosen case's): no other may be uploaded."""
-    needed = documents_needed(loaded.definition, dossier.answers)
-    found = next((n.component for n in needed if n.component.code == component_code), None)
+    """A document the answers ask for (the chosen case's, the authorisation when filed by an
+    authorised person): no other may be uploaded. Which entry, for a document per entry, is
+    checked when the file is stored."""
+    found = next(
+        (s.component for s in slots(loaded.definition, dossier.answers) if s.code == component_code), None
+    )
     if found is None:
         abort(404)
     return found
@@ -235,7 +262,18 @@ def _component_limit(public_id: str, component_code: str) -> int:
 
 def _upload_expired(public_id: str, component_code: str) -> tuple[str, int]:
     dossier, loaded = _draft(public_id)
-    return _documents_page(dossier, loaded, {component_code: str(EXPIRED)}, 400)
+    return _documents_page(dossier, loaded, {_anchor(component_code, _entry()): str(EXPIRED)}, 400)
+
+
+def _entry() -> int | None:
+    """The group entry an upload is for (a document per entry): in the query, so that it is
+    known without reading the body."""
+    given = request.args.get("entry")
+    return int(given) if given is not None and given.isdigit() and len(given) < 4 else None
+
+
+def _anchor(component_code: str, entry: int | None) -> str:
+    return f"component-{component_code}" if entry is None else f"component-{component_code}-{entry}"
 
 
 @bp.post("/documents/<component_code>")
@@ -244,15 +282,17 @@ def upload(public_id: str, component_code: str) -> Response | tuple[str, int]:
     dossier, loaded = _draft(public_id)
     component = _asked(dossier, loaded, component_code)
     file = UploadForm().file.data
+    entry = _entry()
+    anchor = _anchor(component.code, entry)
     writer = writer_of(file)
     if writer is None:
-        return _documents_page(dossier, loaded, {component.code: _("Select a file")}, 400)
+        return _documents_page(dossier, loaded, {anchor: _("Select a file")}, 400)
     try:
-        attachment = attachments.store(dossier, component, writer, file.filename)
+        attachment = attachments.store(dossier, component, writer, file.filename, entry=entry)
     except attachments.UploadRefused as refusal:
-        return _documents_page(dossier, loaded, {component.code: str(refusal.message)}, refusal.status)
+        return _documents_page(dossier, loaded, {anchor: str(refusal.message)}, refusal.status)
     flash(_("%(name)s has been attached.", name=attachment.filename))
-    return redirect(url_for("apply.documents", public_id=public_id) + f"#component-{component.code}")
+    return redirect(url_for("apply.documents", public_id=public_id) + f"#{anchor}")
 
 
 def _attachment(dossier: Dossier, attachment_id: int) -> Attachment:
@@ -310,7 +350,8 @@ def review(public_id: str) -> Response | str | tuple[str, int]:
         facts=facts_of(loaded.definition, dossier.answers),
         invalid=state.invalid,
         missing=state.missing,
-        unneeded=state.unneeded,
+        stray=state.stray,
+        slots=slots(loaded.definition, dossier.answers),
         form=form,
     ), status
 

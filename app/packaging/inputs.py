@@ -84,6 +84,19 @@ class PackageFile:
     size: int
     sha256: str
     signatures: tuple[dict[str, Any], ...] = ()  # what validation found in a signed PDF
+    entry: int | None = None  # for a document per entry of a group: the entry's position
+    entry_label: str | None = None  # and how it is named ("Giếng 2: GK-02")
+
+
+@dataclass(frozen=True)
+class RequiredDocument:
+    """A document the dossier's answers asked for (one per entry for a document per entry)."""
+
+    code: str
+    name: str
+    required: bool  # for these answers (a `required_when` that held, or always)
+    entry: int | None = None
+    entry_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,7 @@ class PackageInputs:
     supplement: SupplementFacts | None = None
     submitted_at: datetime | None = None  # when the applicant sent it; received_at may be later
     withdrawal: WithdrawalFacts | None = None
+    documents: tuple[RequiredDocument, ...] = ()  # of a submission: which were asked for
 
     @property
     def kind(self) -> str:

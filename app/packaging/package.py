@@ -102,6 +102,7 @@ def _file_entries(files: tuple[PackageFile, ...], names: Any) -> tuple[list[Entr
                 "sha256": a.sha256,
                 "signatures": list(a.signatures),
             }
+            | ({"entry": a.entry, "entry_label": a.entry_label} if a.entry is not None else {})
         )
     return entries, listed
 
@@ -211,6 +212,12 @@ def build(
         data["status"] = 7
         data["requested_at"] = _vietnam_time(inputs.withdrawal.requested_at)
         data["reason"] = inputs.withdrawal.reason
+    if inputs.supplement is None and inputs.withdrawal is None:
+        data["documents"] = [
+            {"code": d.code, "name": d.name, "required": d.required}
+            | ({"entry": d.entry, "entry_label": d.entry_label} if d.entry is not None else {})
+            for d in inputs.documents
+        ]
     if inputs.supplement is not None:
         data["supplement"] = {
             "number": inputs.supplement.number,

@@ -129,21 +129,34 @@ def upload(client, documents_url: str, component_code: str, name: str, content: 
 
 
 def required_on(documents_page) -> set[str]:
-    """The components the documents page asks for the answers given (the chosen case's; the
-    authorisation when filed by an authorised person)."""
+    """The components the documents page requires for the answers given (the chosen case's; the
+    authorisation when filed by an authorised person; those required when)."""
     return {
-        section["id"].removeprefix("component-")
-        for section in page(documents_page).select("section.component[data-required=true]")
+        section["data-component"]
+        for section in page(documents_page).select("section.component[data-component][data-required=true]")
     }
 
 
+def required_uploads(definition: Procedure, documents_page) -> list[tuple[str, str]]:
+    """(upload address, component code) of each document the documents page asks for, as the
+    dossier's answers require them (one per entry for a document per entry)."""
+    found = []
+    for section in page(documents_page).select("section.component[data-component]"):
+        if section.select_one("h2 .optional") is None and not section.select(".files li"):
+            found.append((section.select_one("form[enctype]")["action"], section["data-component"]))
+    return found
+
+
 def attach_required(client, definition: Procedure, documents_url: str) -> None:
-    required = required_on(client.get(documents_url))
-    for component in definition.components:
-        if component.code in required:
-            name, content = sample_for(component.accepted_types)
-            response = upload(client, documents_url, component.code, name, content)
-            assert response.status_code == 302, page(response).select(".error")
+    components = {c.code: c for c in definition.components}
+    for action, code in required_uploads(definition, client.get(documents_url)):
+        name, content = sample_for(components[code].accepted_types)
+        documents = client.get(documents_url)
+        boundary, body = encode_multipart(
+            MultiDict({"csrf_token": csrf_token(documents), "file": FileStorage(io.BytesIO(content), name)})
+        )
+        response = client.post(action, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+        assert response.status_code == 302, page(response).select(".error")
 
 
 def sign_with_pkcs12(client, base_url: str, pkcs12: bytes, passphrase: str):
@@ -201,15 +214,14 @@ def draft_over_http(server_url: str, definition: Procedure) -> tuple:
             data.add(name, value)
         url = browser.post(url, data=list(data.items(multi=True))).url
     documents = browser.get(url)
-    required = required_on(documents)
-    for component in definition.components:
-        if component.code in required:
-            name, content = sample_for(component.accepted_types)
-            browser.post(
-                f"{url}/{component.code}",
-                data={"csrf_token": csrf_token(documents)},
-                files={"file": (name, content)},
-            )
+    components = {c.code: c for c in definition.components}
+    for action, code in required_uploads(definition, documents):
+        name, content = sample_for(components[code].accepted_types)
+        browser.post(
+            f"{server_url}{action}",
+            data={"csrf_token": csrf_token(documents)},
+            files={"file": (name, content)},
+        )
     return browser, url.removesuffix("/documents")
 
 

@@ -296,20 +296,20 @@ def test_a_document_the_answers_no_longer_ask_must_go_before_signing(client):
     review = page(client.get(f"{base}/review"))
     problems = [a.get_text(strip=True) for a in review.select(".error-summary li a")]
     assert len(problems) == 2
-    assert all(p.endswith("your answers do not ask for this document") for p in problems)
+    assert all(p.endswith("your answers no longer ask for it") for p in problems)
     assert review.select_one("a.button.disabled")  # signing waits
     # Neither may be uploaded again; both are listed for removal.
     name, content = sample_for(["pdf"])
     assert upload(client, documents_url, "TP_DG", name, content).status_code == 404
     documents = page(client.get(documents_url))
-    for form in documents.select("#unneeded form"):
+    for form in documents.select("#stray-files form"):
         assert (
             client.post(
                 form["action"], data={"csrf_token": csrf_token(client.get(documents_url))}
             ).status_code
             == 302
         )
-    assert not page(client.get(documents_url)).select("#unneeded")
+    assert not page(client.get(documents_url)).select("#stray-files")
     assert not page(client.get(f"{base}/review")).select(".error-summary")
 
 

@@ -121,7 +121,9 @@ def extra_page(writer: IncrementalPdfFileWriter) -> None:
     writer.insert_page(_page_with(writer, b"Trang them: cam ket khac"))
 
 
-def _annotate(writer: IncrementalPdfFileWriter, annotation: generic.Reference, *, page_index: int = 0) -> None:
+def _annotate(
+    writer: IncrementalPdfFileWriter, annotation: generic.Reference, *, page_index: int = 0
+) -> None:
     page = writer.root["/Pages"]["/Kids"][page_index].get_object()
     annots = page.get("/Annots", ArrayObject())
     annots.append(annotation)
