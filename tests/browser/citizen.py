@@ -52,7 +52,12 @@ class Citizen:
                 "counts": {i: sum(1 for v in found if v["impact"] == i) for i in IMPACTS},
                 "ids": sorted(f"{v['id']}({v['impact']})" for v in found),
                 "violations": [
-                    {"id": v["id"], "impact": v["impact"], "help": v["help"], "targets": [n["target"] for n in v["nodes"]]}
+                    {
+                        "id": v["id"],
+                        "impact": v["impact"],
+                        "help": v["help"],
+                        "targets": [n["target"] for n in v["nodes"]],
+                    }
                     for v in found
                 ],
             }
@@ -62,7 +67,10 @@ class Citizen:
     def serious(self) -> list[dict]:
         """The serious and critical violations axe found on every page seen."""
         return [
-            {"page": e["page"], **v} for e in self.axe for v in e["violations"] if v["impact"] in ("serious", "critical")
+            {"page": e["page"], **v}
+            for e in self.axe
+            for v in e["violations"]
+            if v["impact"] in ("serious", "critical")
         ]
 
     # The keyboard alone: Tab (forwards only) until `target` has the focus, then act on it.
@@ -159,7 +167,9 @@ class Citizen:
             for name, value in pairs:
                 self.answer(name, value)
             self.press(self.page.locator("button[name=action][value=continue]"))
-            assert not self.page.locator("#error-summary").count(), self.page.locator("#error-summary").inner_text()
+            assert not self.page.locator("#error-summary").count(), self.page.locator(
+                "#error-summary"
+            ).inner_text()
 
     def attach(self, folder: Path) -> None:
         assert self.page.url.endswith("/documents"), self.page.url
@@ -182,7 +192,9 @@ class Citizen:
             else:
                 chooser_input.set_input_files(path)
             self.press(section.locator("form[enctype] button"))
-            assert not self.page.locator("#error-summary").count(), self.page.locator("#error-summary").inner_text()
+            assert not self.page.locator("#error-summary").count(), self.page.locator(
+                "#error-summary"
+            ).inner_text()
         self.seen("documents-attached")
         self.press(self.page.locator("a.button[href$='/review']"))
         self.page.wait_for_url("**/review")

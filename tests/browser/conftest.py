@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(os.environ.get("OPENDVC_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")) / "browser"
+ARTIFACTS = (
+    Path(os.environ.get("OPENDVC_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")) / "browser"
+)
 
 
 def _missing(what: str) -> None:
