@@ -26,6 +26,7 @@ from wtforms import PasswordField
 from app.dossiers import records as dossiers
 from app.dossiers.access import dossier_or_404
 from app.dossiers.models import Dossier
+from app.extensions import signing_rate
 from app.signing import Credentials, external, get_signing
 from app.signing import services as signing
 from app.signing.declarations import DeclarationToSign
@@ -189,6 +190,7 @@ def declaration(public_id: str, kind: str) -> WerkzeugResponse:
     )
 
 
+@signing_rate
 @upload_limit(_key_file_limit, in_memory=True, expired=_expired)
 def with_provider(public_id: str, kind: str, provider: str) -> ResponseReturnValue:
     """Any offered signer provider: what it asks for (`Provider.asks`), then its `open`."""
@@ -222,6 +224,7 @@ def with_provider(public_id: str, kind: str, provider: str) -> ResponseReturnVal
     return _outcome(page, target, verdict, provider)
 
 
+@signing_rate
 def with_agent(public_id: str, kind: str) -> ResponseReturnValue:
     page = PAGES[kind]
     target = page.open(public_id)
@@ -242,6 +245,7 @@ def with_agent(public_id: str, kind: str) -> ResponseReturnValue:
     )
 
 
+@signing_rate
 @upload_limit(_signed_pdf_limit, expired=_expired)
 def with_upload(public_id: str, kind: str) -> ResponseReturnValue:
     page = PAGES[kind]
