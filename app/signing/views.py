@@ -23,6 +23,7 @@ from flask_wtf.file import FileField
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import PasswordField
 
+from app import scanning
 from app.dossiers import records as dossiers
 from app.dossiers.access import dossier_or_404
 from app.dossiers.models import Dossier
@@ -257,6 +258,10 @@ def with_upload(public_id: str, kind: str) -> ResponseReturnValue:
         error = _("The file must be smaller than %(num)d MB", num=SIGNED_PDF_LIMIT // MB)
         return page.render(target, error=error, method="upload", status=413)
     writer.flush()
+    infected = scanning.refusal_of(writer.path)
+    if infected is not None:
+        writer.discard()
+        return page.render(target, error=str(infected.message), method="upload", status=infected.status)
     signed_pdf = writer.path.read_bytes()
     writer.discard()
     try:
