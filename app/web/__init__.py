@@ -131,6 +131,7 @@ def init_app(app: Flask, *, api_errors: ApiErrors) -> None:
     def security_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors, for older browsers
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.is_secure or app.config["OPENDVC"].PUBLIC_URL.startswith("https://"):
             response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)

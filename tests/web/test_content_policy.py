@@ -47,6 +47,7 @@ def assert_headers(response, where: object) -> None:
     headers = response.headers
     assert headers.get("Content-Security-Policy") == CONTENT_SECURITY_POLICY, where
     assert headers.get("X-Content-Type-Options") == "nosniff", where
+    assert headers.get("X-Frame-Options") == "DENY", where
     assert headers.get("Referrer-Policy") == "same-origin", where
     assert "Strict-Transport-Security" not in headers, where  # plain HTTP here
 
