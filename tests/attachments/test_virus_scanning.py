@@ -19,11 +19,17 @@ from werkzeug.test import encode_multipart
 
 from app.catalog.loader import load_folder
 from app.config import ConfigError
+from app.extensions import db
 from app.scanning import ClamdOptions, ClamdScanner, ScannerUnavailable
+from app.supplements.models import Supplement
 from tests import files
 from tests.attachments.test_uploads import attachment_rows, error_on_page, stored_files
+from tests.backoffice.fixtures import SECRET
 from tests.conftest import TEST_CATALOG, csrf_token, page
+from tests.events.test_events import event, post
+from tests.factories import SubmittedFactory, resume_url
 from tests.journey import attach_required, fill_steps, start, upload
+from tests.supplements.test_supplements import attach
 from tests.waiting import wait_for
 
 CLAMD = shutil.which("clamd") or next((p for p in ("/usr/sbin/clamd",) if Path(p).exists()), None)
@@ -196,3 +202,27 @@ def test_an_unknown_scanner_or_wrong_options_stop_start_up(make_app):
         make_app(SCANNER="clamav")
     with pytest.raises(ConfigError, match=r"OPENDVC_SCANNER_OPTIONS\[clamd\]"):
         make_app(SCANNER="clamd", SCANNER_OPTIONS={"clamd": {"socket": "/a", "host": "b"}})
+
+
+def test_an_infected_supplement_file_is_refused(make_app, clamd, citizen_key):
+    """A supplement's files pass the same checks as the dossier's documents: the scan too."""
+    app = make_app(
+        CATALOG_DIR=TEST_CATALOG,
+        BACKOFFICE_SECRETS={"filesystem": SECRET},
+        SCANNER="clamd",
+        SCANNER_OPTIONS={"clamd": {"socket": clamd}},
+    )
+    with app.test_request_context():
+        made = SubmittedFactory(procedure=DEFINITION.code, key=citizen_key)
+        code, base = made.dossier.code, f"/dossiers/{made.dossier.public_id}"
+    client = app.test_client()
+    client.get("/language/vi")
+    client.get(resume_url(made))
+    assert post(client, event(code, 1, 2)).json["title"] == "applied"
+    assert post(client, event(code, 2, 5, "Bổ sung bản sao")).json["title"] == "applied"
+    refused = attach(client, base, "so-do.pdf", infected_pdf())
+    assert refused.status_code == 422
+    assert page(refused).select_one(".refusal").get_text(strip=True).startswith(VIRUS_VI)
+    with app.app_context():
+        assert db.session.scalars(db.select(Supplement)).one().files == []
+    assert attach(client, base, "so-do.pdf", files.pdf()).status_code == 302
