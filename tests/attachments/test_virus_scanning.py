@@ -166,6 +166,20 @@ def test_clamd_down_lets_uploads_through_when_configured(make_app, tmp_path, cap
     assert "without a virus scan" in caplog.text
 
 
+def test_a_socket_left_by_a_dead_daemon_is_a_failure(make_app, tmp_path):
+    """clamd died and left its socket file behind: nobody listens; refused, translated."""
+    stale = tmp_path / "clamd.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as dead:
+        dead.bind(str(stale))
+    assert stale.exists()
+    app = make_app(CATALOG_DIR=TEST_CATALOG, SCANNER="clamd", SCANNER_OPTIONS={"clamd": {"socket": stale}})
+    client, documents = _documents(app)
+    response = upload(client, documents, "DOC", "ho-so.pdf", files.pdf())
+    assert response.status_code == 503
+    assert error_on_page(response, "DOC").startswith(DOWN_EN)
+    assert attachment_rows(app) == 0
+
+
 def test_a_daemon_that_never_answers_is_a_failure_not_a_verdict(tmp_path):
     """A socket that takes the file and never answers: unavailable, never clean."""
     path = tmp_path / "mute.sock"
