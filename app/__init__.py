@@ -24,6 +24,7 @@ from app import (
     journey,
     logs,
     packaging,
+    scanning,
     signing,
     staff,
     storage,
@@ -72,6 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     limiter.init_app(app)
     i18n.init_app(app)
     storage.init_app(app)
+    scanning.init_app(app)  # a wrong scanner or its options stop start-up
     catalog.init_app(app)  # fails fast on an invalid catalog
     signing.init_app(app)  # providers and adapters last: they check their configuration
     backoffice.init_app(app)

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
@@ -141,6 +142,19 @@ class Settings(BaseSettings):
     DELIVERY_IN_PROCESS: bool = False  # make run: the worker runs as a thread of the server
     RATE_LIMIT_STORAGE: str = "memory://"  # several processes: a shared store, e.g. redis://host
     RATE_LIMITS_ENABLED: bool = True
+    # Per client address (see TRUSTED_PROXIES), each shared by every form of its kind, in the
+    # notation of the `limits` package ("60 per minute; 600 per hour"): files uploaded (a dossier's
+    # documents, a supplement's), signing attempts (every way to sign), dossiers submitted.
+    RATE_LIMIT_UPLOADS: str = "60 per minute; 600 per hour"
+    RATE_LIMIT_SIGNING: str = "20 per minute; 100 per hour"
+    RATE_LIMIT_SUBMISSIONS: str = "10 per minute; 60 per hour"
+    # Virus scanning of uploads: "none", or a scanner of the opendvc.scanners entry points
+    # ("clamd": ClamAV's daemon), with its options, e.g. {"clamd": {"socket": "/run/clamav/clamd.ctl"}}.
+    SCANNER: str = "none"
+    SCANNER_OPTIONS: Annotated[dict[str, dict[str, Any]], NoDecode] = {}
+    # When the scanner cannot be reached or fails: refuse the upload (asking to try again later),
+    # or let it through unscanned (logged as a warning).
+    SCANNER_ON_FAILURE: Literal["refuse", "allow"] = "refuse"
     # Reverse proxies in front of the portal that set X-Forwarded-For/-Proto/-Host: how many to
     # trust. 0 (no proxy): the client address is the connection's, whatever headers say.
     TRUSTED_PROXIES: int = Field(default=0, ge=0, le=5)
@@ -182,6 +196,7 @@ class Settings(BaseSettings):
         "BACKOFFICE_SECRETS",
         "SIGNING_OPTIONS",
         "AGENCY_TRUST",
+        "SCANNER_OPTIONS",
         mode="before",
     )
     @classmethod
@@ -200,6 +215,16 @@ class Settings(BaseSettings):
         if v and not v.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
             raise ValueError("only sqlite:// and postgresql:// URLs are supported")
         return v.replace("postgresql://", "postgresql+psycopg://", 1)
+
+    @field_validator("RATE_LIMIT_UPLOADS", "RATE_LIMIT_SIGNING", "RATE_LIMIT_SUBMISSIONS")
+    @classmethod
+    def _rate_limit(cls, v: str) -> str:
+        try:
+            if not parse_many(v):
+                raise ValueError("no limit given")
+        except ValueError as exc:
+            raise ValueError(f'not a rate limit such as "10 per minute; 100 per hour": {exc}') from None
+        return v
 
     @field_validator("PUBLIC_URL")
     @classmethod
