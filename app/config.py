@@ -141,6 +141,12 @@ class Settings(BaseSettings):
     DELIVERY_IN_PROCESS: bool = False  # make run: the worker runs as a thread of the server
     RATE_LIMIT_STORAGE: str = "memory://"  # several processes: a shared store, e.g. redis://host
     RATE_LIMITS_ENABLED: bool = True
+    # A kiosk terminal at a reception desk (OPENDVC_KIOSK=true): every page in the kiosk's touch
+    # layout, and after this long without a touch (a warning with a countdown for the last
+    # KIOSK_WARNING_SECONDS) the session's dossiers are forgotten and unsubmitted drafts deleted.
+    KIOSK: bool = False
+    KIOSK_IDLE_SECONDS: int = Field(default=120, ge=20, le=3600)
+    KIOSK_WARNING_SECONDS: int = Field(default=30, ge=5, le=300)
     # Reverse proxies in front of the portal that set X-Forwarded-For/-Proto/-Host: how many to
     # trust. 0 (no proxy): the client address is the connection's, whatever headers say.
     TRUSTED_PROXIES: int = Field(default=0, ge=0, le=5)
