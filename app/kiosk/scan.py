@@ -121,8 +121,8 @@ def answers_for(definition: Procedure, card: IdCard) -> dict[str, Any]:
     if identifier is None:
         return {}
     answers[identifier.name] = card.number
-    if (name := first(mapping.name, ("text",))) is not None:
-        answers[name.name] = card.name
+    if (named := first(mapping.name, ("text",))) is not None:
+        answers[named.name] = card.name
     if (address := first(mapping.address, ("address", "text", "textarea"))) is not None:
         answers[address.name] = _address(card.address) if address.type == "address" else card.address
     for step in definition.form.steps:

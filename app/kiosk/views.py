@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import RadioField, StringField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; its stubs lack it
 from wtforms.validators import InputRequired, Length
 
 from app.catalog import get_catalog
@@ -41,11 +42,11 @@ class RatingForm(FlaskForm):
         _l("How satisfied are you with the service?"),
         [InputRequired(_l("Choose how satisfied you are"))],
         choices=[
-            ("5", _l("Very satisfied")),
-            ("4", _l("Satisfied")),
-            ("3", _l("Neither satisfied nor dissatisfied")),
-            ("2", _l("Dissatisfied")),
-            ("1", _l("Very dissatisfied")),
+            SelectChoice("5", _l("Very satisfied")),
+            SelectChoice("4", _l("Satisfied")),
+            SelectChoice("3", _l("Neither satisfied nor dissatisfied")),
+            SelectChoice("2", _l("Dissatisfied")),
+            SelectChoice("1", _l("Very dissatisfied")),
         ],
     )
 

@@ -21,7 +21,9 @@ from tests.journey import apply, upload
 
 SHIPPED = load_folder(PACKAGE_DIR / "catalog" / "procedures")
 DATA = next(p for p in SHIPPED.values() if p.definition.code == "1.009780")  # data request: citizen or body
-GOOD = "001099012345|123456789|Nguyễn Thị Thu Hà|15031990|Nữ|12 Lê Thánh Tông, Phường Hoàn Kiếm, Hà Nội|10082021"
+GOOD = (
+    "001099012345|123456789|Nguyễn Thị Thu Hà|15031990|Nữ|12 Lê Thánh Tông, Phường Hoàn Kiếm, Hà Nội|10082021"
+)
 
 
 @pytest.fixture
@@ -68,11 +70,16 @@ def test_the_switch_puts_every_page_in_the_kiosk_layout(kiosk):
         doc = page(kiosk.get(url))
         assert "kiosk" in doc.body["class"], url
         bar = doc.select_one("#kiosk-bar")
-        assert bar["data-idle-seconds"] == "120" and bar["data-warning-seconds"] == "30"
+        assert bar["data-idle-seconds"] == "120"
+        assert bar["data-warning-seconds"] == "30"
         assert bar.select_one("form#kiosk-start-again button").get_text(strip=True) == "Start again"
-        assert {a.get_text(strip=True) for a in bar.select(".kiosk-languages [lang]")} == {"Tiếng Việt", "English"}
+        assert {a.get_text(strip=True) for a in bar.select(".kiosk-languages [lang]")} == {
+            "Tiếng Việt",
+            "English",
+        }
         assert doc.select_one("#kiosk-idle")["role"] == "alertdialog"
-        assert doc.select_one('script[src$="kiosk.js"]') and doc.select_one('link[href$="kiosk.css"]')
+        assert doc.select_one('script[src$="kiosk.js"]')
+        assert doc.select_one('link[href$="kiosk.css"]')
 
 
 def test_without_the_switch_the_portal_is_no_kiosk_until_the_kiosk_entry(client):
@@ -97,8 +104,13 @@ def test_kiosk_pages_have_no_inline_script_or_style(kiosk, kiosk_app):
 def test_the_parser_reads_a_card():
     card = parse(GOOD + "\r\n")
     assert card == IdCard(
-        "001099012345", "123456789", "Nguyễn Thị Thu Hà", date(1990, 3, 15), "female",
-        "12 Lê Thánh Tông, Phường Hoàn Kiếm, Hà Nội", date(2021, 8, 10),
+        "001099012345",
+        "123456789",
+        "Nguyễn Thị Thu Hà",
+        date(1990, 3, 15),
+        "female",
+        "12 Lê Thánh Tông, Phường Hoàn Kiếm, Hà Nội",
+        date(2021, 8, 10),
     )
     assert parse(GOOD.replace("|123456789|", "||")).old_number is None  # cards issued without a CMND
 
@@ -136,7 +148,8 @@ def test_the_answers_a_card_fills():
 def test_a_scan_fills_the_applicant_and_the_step_shows_it(kiosk, kiosk_app):
     scan_url = start(kiosk)
     response = scan(kiosk, scan_url, GOOD)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/steps/requester")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/steps/requester")
     assert dossier_of(kiosk_app, public_id_of(scan_url)).answers["personal_id"] == "001099012345"
     step = page(kiosk.get(response.headers["Location"]))
     assert step.select_one("input[name=full_name]")["value"] == "Nguyễn Thị Thu Hà"
@@ -191,12 +204,14 @@ def test_start_again_deletes_the_draft_and_its_files_and_forgets_the_secrets(kio
         assert db.session.scalars(db.select(Attachment)).all() == []
     assert not blob.exists()
     with kiosk.session_transaction() as session:
-        assert "dossiers" not in session and "locale" not in session
+        assert "dossiers" not in session
+        assert "locale" not in session
     # Going back shows nothing of the person before.
     assert kiosk.get(documents_url).status_code == 404
     assert kiosk.get(scan_url).status_code == 404
-    ended = page(kiosk.get(response.headers["Location"]))
-    assert "nobody touched the screen" in ended.select_one(".notice").get_text()
+    ended = page(kiosk.get(response.headers["Location"]))  # in the kiosk's language, not theirs
+    assert ended.html["lang"] == "vi"
+    assert "không có ai chạm vào màn hình" in ended.select_one(".notice").get_text()
 
 
 def test_a_file_another_dossier_holds_is_kept(kiosk, kiosk_app):
@@ -208,7 +223,8 @@ def test_a_file_another_dossier_holds_is_kept(kiosk, kiosk_app):
     assert upload(other, f"/dossiers/{second}/documents", "TP1", name, content).status_code == 302
     entry = kiosk.get("/kiosk/")
     kiosk.post("/kiosk/start-again", data={"csrf_token": csrf_token(entry)})
-    assert dossier_of(kiosk_app, first) is None and dossier_of(kiosk_app, second) is not None
+    assert dossier_of(kiosk_app, first) is None
+    assert dossier_of(kiosk_app, second) is not None
     with kiosk_app.app_context():
         sha256 = db.session.scalars(db.select(Attachment.sha256)).one()
         assert get_blobs().path(sha256).exists()
@@ -240,13 +256,13 @@ def test_dossier_pages_are_never_stored(kiosk, client):
         f"/dossiers/{public_id}/steps/requester",
         f"/dossiers/{public_id}/documents",
         f"/dossiers/{public_id}/review",
-        f"/dossiers/{public_id}/sign",
         "/kiosk/",
         "/track",
     ):
         response = kiosk.get(url)
         assert response.status_code == 200, url
         assert response.headers["Cache-Control"] == "no-store", url
+    assert kiosk.get(f"/dossiers/{public_id}/sign").headers["Cache-Control"] == "no-store"  # a redirect too
     assert client.get("/dossiers/nothing/review").headers["Cache-Control"] == "no-store"  # the 404 too
 
 
@@ -285,12 +301,16 @@ def test_a_rating_is_stored_per_dossier_and_counted_for_staff(kiosk, kiosk_app, 
         assert (rating.score, rating.procedure_code) == (4, "1.009780")
 
     password = "mật khẩu đủ dài của cán bộ"
-    added = kiosk_app.test_cli_runner().invoke(args=["staff", "add", "lan"], input=f"{password}\n{password}\n")
+    added = kiosk_app.test_cli_runner().invoke(
+        args=["staff", "add", "lan"], input=f"{password}\n{password}\n"
+    )
     assert added.exit_code == 0, added.output
     staff = kiosk_app.test_client()
     staff.get("/language/en")
     login = staff.get("/staff/login")
-    staff.post("/staff/login", data={"csrf_token": csrf_token(login), "username": "lan", "password": password})
+    staff.post(
+        "/staff/login", data={"csrf_token": csrf_token(login), "username": "lan", "password": password}
+    )
     row = page(staff.get("/staff/ratings")).select_one("table.ratings tbody tr")
     assert row.select_one(".procedure").get_text(strip=True) == "1.009780"
     assert row.select_one(".score-4").get_text(strip=True) == "1"
@@ -307,5 +327,6 @@ def test_the_card_pin_field_is_never_remembered(kiosk, kiosk_app):
     public_id = public_id_of(start(kiosk))
     sign = page(kiosk.get(f"/dossiers/{public_id}/sign"))
     for field in sign.select("input[name=pin]"):
-        assert field["type"] == "password" and field["autocomplete"] == "off"
+        assert field["type"] == "password"
+        assert field["autocomplete"] == "off"
         assert field.find_parent("form")["method"] == "post"
