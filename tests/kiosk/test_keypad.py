@@ -9,6 +9,7 @@ import logging
 import pytest
 
 from tests.conftest import PIN, csrf_token, page
+from tests.kiosk.test_kiosk_in_browser import in_browser
 from tests.signing.kinds import ToSign, app_config, prepare
 
 WRONG = "135790"
@@ -47,3 +48,11 @@ def test_a_wrong_pin_is_not_echoed_logged_or_kept(at_kiosk, caplog):
     assert refused.headers["Cache-Control"] == "no-store"
     assert not any(p in r.getMessage() for r in caplog.records for p in (PIN, WRONG))
     assert PIN not in at_kiosk.client.get_cookie("session").value
+
+
+def test_the_keypad_types_into_the_pin_field(at_kiosk, tmp_path):
+    doc = in_browser(at_kiosk.client.get(at_kiosk.page_url).text, tmp_path)
+    pin = doc.select_one("#method-pkcs11 input[name=pin]")
+    assert pin["inputmode"] == "none"  # the keypad, not the system keyboard
+    keypad = pin.find_next_sibling(class_="kiosk-keypad")
+    assert [b["data-key"] for b in keypad.select("button")] == [*"123456789", "⌫", "0", "✓"]

@@ -18,31 +18,13 @@ from app.storage import get_blobs
 from tests.conftest import csrf_token, page
 from tests.files import sample_for
 from tests.journey import apply, upload
+from tests.kiosk import public_id_of, start
 
 SHIPPED = load_folder(PACKAGE_DIR / "catalog" / "procedures")
 DATA = next(p for p in SHIPPED.values() if p.definition.code == "1.009780")  # data request: citizen or body
 GOOD = (
     "001099012345|123456789|Nguyễn Thị Thu Hà|15031990|Nữ|12 Lê Thánh Tông, Phường Hoàn Kiếm, Hà Nội|10082021"
 )
-
-
-@pytest.fixture
-def kiosk_app(make_app) -> Flask:
-    return make_app(KIOSK=True, WTF_CSRF_ENABLED=True)
-
-
-@pytest.fixture
-def kiosk(kiosk_app):
-    client = kiosk_app.test_client()
-    client.get("/language/en")
-    return client
-
-
-def start(client, code: str = "1.009780") -> str:
-    entry = client.get("/kiosk/")
-    response = client.post(f"/kiosk/procedures/{code}/start", data={"csrf_token": csrf_token(entry)})
-    assert response.status_code == 302
-    return response.headers["Location"]  # the scan page
 
 
 def scan(client, scan_url: str, text: str):
@@ -56,10 +38,6 @@ def dossier_of(app: Flask, public_id: str) -> Dossier | None:
         if found is not None:
             db.session.expunge(found)
         return found
-
-
-def public_id_of(url: str) -> str:
-    return url.split("/dossiers/")[1].split("/")[0]
 
 
 # The switch and the entry

@@ -1,0 +1,70 @@
+"""kiosk.js in a real browser (Debian's headless chromium) on pages as the server renders them
+in kiosk mode: one question per screen, the PIN keypad, the idle countdown (virtual time)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from app.config import PACKAGE_DIR
+from tests.kiosk import start
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def in_browser(html: str, tmp_path: Path, *, virtual_ms: int = 0) -> BeautifulSoup:
+    """The page after site.js and kiosk.js ran on it (for `virtual_ms` of virtual time)."""
+    if CHROMIUM is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is missing: make test installs Debian's chromium package")
+        pytest.skip("chromium is not installed (make test installs it)")
+    for name in ("site.js", "kiosk.js", "site.css", "kiosk.css"):
+        html = html.replace(f"/static/{name}", (PACKAGE_DIR / "static" / name).as_uri())
+    page_file = tmp_path / "page.html"
+    page_file.write_text(html, "utf-8")
+    budget = [f"--virtual-time-budget={virtual_ms}"] if virtual_ms else []
+    dumped = subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--allow-file-access-from-files",
+            *budget,
+            "--dump-dom",
+            page_file.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    return BeautifulSoup(dumped, "html.parser")
+
+
+def test_one_question_per_screen(kiosk, tmp_path):
+    step_url = start(kiosk).replace("/kiosk", "").replace("/scan", "/steps/requester")
+    doc = in_browser(kiosk.get(step_url).text, tmp_path)
+    boxes = [b for b in doc.select("main form > .field") if not b.has_attr("hidden")]
+    assert len(boxes) > 1
+    shown = [b for b in boxes if "kiosk-question-hidden" not in b.get("class", [])]
+    assert len(shown) == 1
+    assert shown[0] is boxes[0]
+    nav = doc.select_one(".kiosk-question-nav")
+    assert nav.select("button")[1].get_text(strip=True) == "Next question"
+    assert doc.select_one("main form .actions").has_attr("hidden")  # the form's buttons come last
+
+
+def test_the_countdown_shows_before_the_wipe(make_app, tmp_path):
+    app = make_app(KIOSK=True, KIOSK_IDLE_SECONDS=20, KIOSK_WARNING_SECONDS=10)
+    html = app.test_client().get("/kiosk/").text
+    assert in_browser(html, tmp_path).select_one("#kiosk-idle").has_attr("hidden")
+    doc = in_browser(html, tmp_path, virtual_ms=13_500)
+    dialog = doc.select_one("#kiosk-idle")
+    assert not dialog.has_attr("hidden")
+    assert 5 <= int(doc.select_one("#kiosk-countdown").get_text(strip=True)) <= 8
