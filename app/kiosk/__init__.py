@@ -31,6 +31,7 @@ def _kiosk_context() -> dict[str, Any]:
     settings = current_app.config["OPENDVC"]
     return {
         "kiosk_on": views.kiosk_on,
+        "kiosk_holds_someone": views.holds_someone,
         "kiosk_idle_seconds": settings.KIOSK_IDLE_SECONDS,
         "kiosk_warning_seconds": settings.KIOSK_WARNING_SECONDS,
         "kiosk_start_again_form": views.StartAgainForm,

@@ -59,6 +59,12 @@ def kiosk_on() -> bool:
     return bool(current_app.config["OPENDVC"].KIOSK or session.get("kiosk"))
 
 
+def holds_someone() -> bool:
+    """Whether the page may show something of a person: off only on the entry page of a
+    session that holds nothing (after a wipe, the idle timer has nothing left to forget)."""
+    return request.endpoint != "kiosk.entry" or bool(session.get("dossiers") or session.get("locale"))
+
+
 @bp.get("/")
 def entry() -> str:
     session["kiosk"] = True  # a cookie, not a write: this browser is a kiosk from now on

@@ -5,7 +5,7 @@
   "use strict";
   var bar = document.getElementById("kiosk-bar");
   if (!bar) { return; }
-  var idleSeconds = parseInt(bar.getAttribute("data-idle-seconds"), 10) || 120;
+  var idleSeconds = parseInt(bar.getAttribute("data-idle-seconds"), 10);  // 0: nothing to forget
   var warningSeconds = parseInt(bar.getAttribute("data-warning-seconds"), 10) || 30;
   var origin = bar.getAttribute("data-origin") || window.location.origin;
   var dialog = document.getElementById("kiosk-idle");
@@ -51,7 +51,7 @@
   document.addEventListener("opendvc:upload-start", function () { uploading += 1; });
   document.addEventListener("opendvc:upload-end", function () { uploading = Math.max(0, uploading - 1); last = Date.now(); });
 
-  window.setInterval(function () {
+  function tick() {
     if (uploading > 0 || document.querySelector("[data-uploading]")) { last = Date.now(); return; }
     var left = idleSeconds - Math.floor((Date.now() - last) / 1000);
     if (left <= 0) { wipe("idle"); return; }
@@ -59,7 +59,8 @@
       dialog.hidden = false;
       countdown.textContent = String(left);
     }
-  }, 1000);
+  }
+  if (idleSeconds > 0) { window.setInterval(tick, 1000); }
 
   // Only the portal's own addresses: links elsewhere do nothing (Chromium's URL allowlist is
   // the fence; this is the courtesy that says why).

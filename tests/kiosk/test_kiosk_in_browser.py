@@ -12,7 +12,13 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app.config import PACKAGE_DIR
-from tests.kiosk import start
+from app.dossiers.models import Attachment, Dossier
+from app.extensions import db
+from app.storage import get_blobs
+from tests.conftest import page
+from tests.files import sample_for
+from tests.journey import upload
+from tests.kiosk import public_id_of, start
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -62,9 +68,63 @@ def test_one_question_per_screen(kiosk, tmp_path):
 
 def test_the_countdown_shows_before_the_wipe(make_app, tmp_path):
     app = make_app(KIOSK=True, KIOSK_IDLE_SECONDS=20, KIOSK_WARNING_SECONDS=10)
-    html = app.test_client().get("/kiosk/").text
+    html = app.test_client().get("/").text
     assert in_browser(html, tmp_path).select_one("#kiosk-idle").has_attr("hidden")
     doc = in_browser(html, tmp_path, virtual_ms=13_500)
     dialog = doc.select_one("#kiosk-idle")
     assert not dialog.has_attr("hidden")
     assert 5 <= int(doc.select_one("#kiosk-countdown").get_text(strip=True)) <= 8
+
+
+def browse(url: str, *, virtual_ms: int) -> BeautifulSoup:
+    """Where a real browser ends up after `virtual_ms` of virtual time on `url`."""
+    if CHROMIUM is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is missing: make test installs Debian's chromium package")
+        pytest.skip("chromium is not installed (make test installs it)")
+    dumped = subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--virtual-time-budget={virtual_ms}",
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    return BeautifulSoup(dumped, "html.parser")
+
+
+def test_left_alone_the_kiosk_wipes_the_draft_and_its_files(live_server):
+    served = live_server(KIOSK=True, KIOSK_IDLE_SECONDS=20, KIOSK_WARNING_SECONDS=5)
+    client = served.app.test_client()
+    public_id = public_id_of(start(client))
+    name, content = sample_for(["pdf"])
+    assert upload(client, f"/dossiers/{public_id}/documents", "TP1", name, content).status_code == 302
+    with client.session_transaction() as session:
+        secret = session["dossiers"][public_id]
+    with served.app.app_context():
+        blob = get_blobs().path(db.session.scalars(db.select(Attachment.sha256)).one())
+    assert blob.exists()
+
+    # The browser opens the draft by its resume link, and then nobody touches the screen.
+    doc = browse(f"{served.url}/resume/{secret}", virtual_ms=40_000)
+    assert doc.select_one("main .notice").get_text(strip=True).startswith("Phiên làm việc đã kết thúc")
+    with served.app.app_context():
+        assert db.session.scalars(db.select(Dossier).where(Dossier.public_id == public_id)).all() == []
+        assert db.session.scalars(db.select(Attachment)).all() == []
+    assert not blob.exists()
+
+
+def test_an_empty_kiosk_entry_has_nothing_to_forget(kiosk):
+    assert (
+        page(kiosk.get("/kiosk/?x")).select_one("#kiosk-bar")["data-idle-seconds"] == "120"
+    )  # English chosen
+    fresh = kiosk.application.test_client()
+    assert page(fresh.get("/kiosk/")).select_one("#kiosk-bar")["data-idle-seconds"] == "0"
+    assert page(fresh.get("/")).select_one("#kiosk-bar")["data-idle-seconds"] == "120"
