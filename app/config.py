@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -222,6 +222,14 @@ class Settings(BaseSettings):
         if parts.username or parts.password or parts.path not in ("", "/") or parts.query or parts.fragment:
             raise ValueError("only scheme, host and port: no path, query, fragment or user name")
         return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    @field_validator("KIOSK_WARNING_SECONDS")
+    @classmethod
+    def _warning_within_idle(cls, v: int, info: ValidationInfo) -> int:
+        idle = info.data.get("KIOSK_IDLE_SECONDS")
+        if idle is not None and v >= idle:
+            raise ValueError(f"the warning must start before the timeout (KIOSK_IDLE_SECONDS={idle})")
+        return v
 
     @field_validator("WORKING_HOURS")
     @classmethod

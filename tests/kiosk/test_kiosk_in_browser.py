@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from app import ConfigError
 from app.config import PACKAGE_DIR
 from app.dossiers.models import Attachment, Dossier
 from app.extensions import db
@@ -128,3 +129,16 @@ def test_an_empty_kiosk_entry_has_nothing_to_forget(kiosk):
     fresh = kiosk.application.test_client()
     assert page(fresh.get("/kiosk/")).select_one("#kiosk-bar")["data-idle-seconds"] == "0"
     assert page(fresh.get("/")).select_one("#kiosk-bar")["data-idle-seconds"] == "120"
+
+
+def test_the_countdown_never_starts_while_a_file_is_uploading(make_app, tmp_path):
+    app = make_app(KIOSK=True, KIOSK_IDLE_SECONDS=20, KIOSK_WARNING_SECONDS=10)
+    html = app.test_client().get("/").text.replace("</main>", "<progress data-uploading></progress></main>")
+    doc = in_browser(html, tmp_path, virtual_ms=25_000)
+    assert doc.select_one("#kiosk-idle").has_attr("hidden")
+    assert doc.select_one("#kiosk-bar") is not None  # still this page: nothing was sent
+
+
+def test_the_warning_must_come_before_the_timeout(make_app):
+    with pytest.raises(ConfigError, match="KIOSK_WARNING_SECONDS"):
+        make_app(KIOSK_IDLE_SECONDS=30, KIOSK_WARNING_SECONDS=30)
