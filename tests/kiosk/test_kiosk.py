@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.catalog.loader import load_folder
 from app.config import PACKAGE_DIR
@@ -113,6 +115,18 @@ def test_the_parser_refuses_anything_else(bad):
         parse(bad)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=40), min_size=0, max_size=9).map("|".join))
+def test_any_text_is_read_or_refused_never_an_error(text):
+    card, message = None, ""
+    try:
+        card = parse(text)
+    except MalformedScan as refusal:
+        message = str(refusal.message)
+    assert card is not None or message
+    assert card is None or len(card.number) == 12
+
+
 def test_the_answers_a_card_fills():
     answers = answers_for(DATA.definition, parse(GOOD))
     assert answers == {
@@ -206,6 +220,15 @@ def test_a_file_another_dossier_holds_is_kept(kiosk, kiosk_app):
     with kiosk_app.app_context():
         sha256 = db.session.scalars(db.select(Attachment.sha256)).one()
         assert get_blobs().path(sha256).exists()
+
+
+@pytest.mark.parametrize("text", ["\x00" * 20, "|" * 6, "x" * 5000, GOOD.replace("|", "\r\n")])
+def test_odd_scans_get_a_message_never_a_500(kiosk, kiosk_app, text):
+    scan_url = start(kiosk)
+    response = scan(kiosk, scan_url, text)
+    assert response.status_code == 400
+    assert page(response).select_one(".scan-error").get_text(strip=True)
+    assert dossier_of(kiosk_app, public_id_of(scan_url)).answers == {}
 
 
 def test_start_again_needs_the_form(kiosk):

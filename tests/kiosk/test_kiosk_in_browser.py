@@ -142,3 +142,19 @@ def test_the_countdown_never_starts_while_a_file_is_uploading(make_app, tmp_path
 def test_the_warning_must_come_before_the_timeout(make_app):
     with pytest.raises(ConfigError, match="KIOSK_WARNING_SECONDS"):
         make_app(KIOSK_IDLE_SECONDS=30, KIOSK_WARNING_SECONDS=30)
+
+
+def test_links_to_other_sites_do_nothing(make_app, tmp_path):
+    """A touch on a link elsewhere stays on the page (Chromium's URL allowlist is the fence, see
+    docs/kiosk.md); a link on the portal still works."""
+    app = make_app(KIOSK=True)
+    html = app.test_client().get("/").text
+    clicker = tmp_path / "touch.js"  # the test's own finger: a file, as the policy wants
+    clicker.write_text('document.getElementById("away").click();', "utf-8")
+    html = html.replace(
+        "</main>", '<a id="away" href="https://example.org/elsewhere">elsewhere</a></main>'
+    ).replace("</head>", f'<script src="{clicker.as_uri()}" defer></script></head>')
+    doc = in_browser(html, tmp_path, virtual_ms=2_000)
+    away = doc.select_one("#away")
+    assert away is not None  # still on this page
+    assert "kiosk-blocked" in away["class"]
