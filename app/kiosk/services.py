@@ -4,9 +4,10 @@ A submitted dossier stays: its owner took the slip with the code and the access 
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import session
 from sqlalchemy import select
 
 from app.dossiers.models import Attachment, Dossier
@@ -14,8 +15,6 @@ from app.dossiers.records import EDITABLE, find_by_public_id, hash_secret
 from app.extensions import db
 from app.signing.models import DossierSignature, ExternalSigningSession
 from app.storage import get_blobs
-
-KEPT_IN_SESSION = ("kiosk",)  # nothing of the person before, not even their language
 
 
 @dataclass(frozen=True)
@@ -49,14 +48,17 @@ def _still_used(sha256: str) -> bool:
     )
 
 
-def forget_session() -> Forgotten:
-    """Delete the unsubmitted drafts whose secrets this session holds (one transaction), then
-    their files no other dossier uses, and clear the session but for the kiosk's language."""
-    held: dict[str, str] = dict(session.get("dossiers", {}))
+def forget(held: Mapping[str, str]) -> Forgotten:
+    """Delete the unsubmitted drafts of these secrets (public id -> secret, as a session holds
+    them) in one transaction, then their files that no other dossier uses."""
     drafts: list[Dossier] = []
     for public_id, secret in held.items():
         dossier = find_by_public_id(public_id)
-        if dossier is not None and dossier.secret_hash == hash_secret(secret) and dossier.status in EDITABLE:
+        if (
+            dossier is not None
+            and hmac.compare_digest(dossier.secret_hash, hash_secret(secret))
+            and dossier.status in EDITABLE
+        ):
             drafts.append(dossier)
     blobs: set[str] = set()
     for dossier in drafts:
@@ -71,7 +73,4 @@ def forget_session() -> Forgotten:
             if path.exists():
                 path.unlink()
                 removed += 1
-    kept = {k: session[k] for k in KEPT_IN_SESSION if k in session}
-    session.clear()
-    session.update(kept)
     return Forgotten(len(drafts), removed)

@@ -20,7 +20,7 @@ from app.dossiers.access import dossier_or_404, grant, secret_for
 from app.dossiers.status import Status
 from app.i18n import current_locale
 from app.kiosk import scan as id_card
-from app.kiosk.services import forget_session
+from app.kiosk.services import forget
 from app.ratings import services as ratings
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates")
@@ -155,7 +155,11 @@ def start_again() -> Response:
     browser is told to drop what it kept."""
     if not StartAgainForm().validate_on_submit():
         abort(400)
-    forget_session()
+    forget(session.get("dossiers", {}))
+    kiosk = session.get("kiosk")
+    session.clear()  # nothing of the person before, not even their language
+    if kiosk:
+        session["kiosk"] = True
     ended = "idle" if request.form.get("reason") == "idle" else None
     response = redirect(url_for("kiosk.entry", ended=ended), code=303)
     response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
