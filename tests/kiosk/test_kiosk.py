@@ -17,7 +17,8 @@ from app.extensions import db
 from app.kiosk.scan import IdCard, MalformedScan, answers_for, parse
 from app.ratings.models import Rating
 from app.storage import get_blobs
-from tests.conftest import csrf_token, page
+from tests.conftest import TEST_CATALOG, csrf_token, page
+from tests.factories import AcceptedFactory, resume_url
 from tests.files import sample_for
 from tests.journey import apply, upload
 from tests.kiosk import public_id_of, start
@@ -331,3 +332,19 @@ def test_the_card_pin_field_is_never_remembered(kiosk, kiosk_app):
         assert field["type"] == "password"
         assert field["autocomplete"] == "off"
         assert field.find_parent("form")["method"] == "post"
+
+
+def test_once_accepted_the_slip_is_the_receipt_in_the_same_layouts(make_app, citizen_key):
+    app = make_app(CATALOG_DIR=TEST_CATALOG, KIOSK=True)
+    with app.test_request_context():
+        made = AcceptedFactory(key=citizen_key, promised_on="2099-01-02")
+        public_id = made.dossier.public_id
+    client = app.test_client()
+    client.get(resume_url(made))
+    for layout, receipt in (("80mm", "kiosk"), ("a4", "a4")):
+        slip = client.get(f"/kiosk/dossiers/{public_id}/slip?layout={layout}")
+        assert slip.status_code == 302
+        assert slip.headers["Location"] == f"/dossiers/{public_id}/receipt?layout={receipt}"
+        doc = page(client.get(slip.headers["Location"]))
+        assert doc.select_one(".promised").get_text(strip=True) == "02/01/2099"
+        assert doc.select_one(f'link[href$="receipt-{receipt}.css"]')
