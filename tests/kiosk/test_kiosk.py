@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.catalog.loader import load_folder
-from app.config import PACKAGE_DIR
+from app.config import PACKAGE_DIR, ConfigError, load_settings
 from app.dossiers.models import Attachment, Dossier
 from app.extensions import db
 from app.kiosk.scan import IdCard, MalformedScan, answers_for, parse
@@ -348,3 +348,12 @@ def test_once_accepted_the_slip_is_the_receipt_in_the_same_layouts(make_app, cit
         doc = page(client.get(slip.headers["Location"]))
         assert doc.select_one(".promised").get_text(strip=True) == "02/01/2099"
         assert doc.select_one(f'link[href$="receipt-{receipt}.css"]')
+
+
+def test_the_switch_is_read_from_the_environment(tmp_path):
+    settings = load_settings(tmp_path, environ={"OPENDVC_KIOSK": "true", "OPENDVC_KIOSK_IDLE_SECONDS": "90"})
+    assert settings.KIOSK is True
+    assert settings.KIOSK_IDLE_SECONDS == 90
+    assert load_settings(tmp_path, environ={}).KIOSK is False
+    with pytest.raises(ConfigError, match="KIOSK_IDLE_SECONDS"):
+        load_settings(tmp_path, environ={"OPENDVC_KIOSK_IDLE_SECONDS": "5"})
