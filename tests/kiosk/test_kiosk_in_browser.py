@@ -158,3 +158,20 @@ def test_links_to_other_sites_do_nothing(make_app, tmp_path):
     away = doc.select_one("#away")
     assert away is not None  # still on this page
     assert "kiosk-blocked" in away["class"]
+
+
+def test_im_still_here_puts_the_countdown_back(make_app, tmp_path):
+    app = make_app(KIOSK=True, KIOSK_IDLE_SECONDS=20, KIOSK_WARNING_SECONDS=10)
+    html = app.test_client().get("/").text
+    toucher = tmp_path / "still-here.js"  # at 12 s, with the dialog showing, the person answers it
+    toucher.write_text(
+        "setTimeout(function () {"
+        ' if (document.getElementById("kiosk-idle").hidden) { throw new Error("no dialog"); }'
+        ' document.getElementById("kiosk-still-here").click(); }, 12000);',
+        "utf-8",
+    )
+    html = html.replace("</head>", f'<script src="{toucher.as_uri()}" defer></script></head>')
+    doc = in_browser(html, tmp_path, virtual_ms=25_000)  # without the answer, wiped at 20 s
+    assert doc.select_one("#kiosk-bar") is not None
+    # Counting again from 12 s: at 25 s the warning is back with about 7 seconds left.
+    assert 6 <= int(doc.select_one("#kiosk-countdown").get_text(strip=True)) <= 8
