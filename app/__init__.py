@@ -22,6 +22,7 @@ from app import (
     dossiers,
     i18n,
     journey,
+    kiosk,
     logs,
     packaging,
     scanning,
@@ -39,6 +40,7 @@ from app.events import models as _event_models  # noqa: F401
 from app.extensions import csrf, db, limiter, migrate
 from app.links import Portal
 from app.outbox import models as _outbox_models  # noqa: F401
+from app.ratings import models as _rating_models  # noqa: F401
 from app.results import models as _result_models  # noqa: F401
 from app.signing import models as _signing_models  # noqa: F401
 from app.signing import views as signing_views
@@ -89,5 +91,6 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     signing_views.init_app(app)
     supplement_views.init_app(app)
     staff.init_app(app)
+    kiosk.init_app(app)
     delivery.init_app(app)  # last: its in-process worker may start at once
     return app

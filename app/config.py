@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -155,6 +155,12 @@ class Settings(BaseSettings):
     # When the scanner cannot be reached or fails: refuse the upload (asking to try again later),
     # or let it through unscanned (logged as a warning).
     SCANNER_ON_FAILURE: Literal["refuse", "allow"] = "refuse"
+    # A kiosk terminal at a reception desk (OPENDVC_KIOSK=true): every page in the kiosk's touch
+    # layout, and after this long without a touch (a warning with a countdown for the last
+    # KIOSK_WARNING_SECONDS) the session's dossiers are forgotten and unsubmitted drafts deleted.
+    KIOSK: bool = False
+    KIOSK_IDLE_SECONDS: int = Field(default=120, ge=20, le=3600)
+    KIOSK_WARNING_SECONDS: int = Field(default=30, ge=5, le=300)
     # Reverse proxies in front of the portal that set X-Forwarded-For/-Proto/-Host: how many to
     # trust. 0 (no proxy): the client address is the connection's, whatever headers say.
     TRUSTED_PROXIES: int = Field(default=0, ge=0, le=5)
@@ -241,6 +247,14 @@ class Settings(BaseSettings):
         if parts.username or parts.password or parts.path not in ("", "/") or parts.query or parts.fragment:
             raise ValueError("only scheme, host and port: no path, query, fragment or user name")
         return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    @field_validator("KIOSK_WARNING_SECONDS")
+    @classmethod
+    def _warning_within_idle(cls, v: int, info: ValidationInfo) -> int:
+        idle = info.data.get("KIOSK_IDLE_SECONDS")
+        if idle is not None and v >= idle:
+            raise ValueError(f"the warning must start before the timeout (KIOSK_IDLE_SECONDS={idle})")
+        return v
 
     @field_validator("WORKING_HOURS")
     @classmethod
