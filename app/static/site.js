@@ -48,7 +48,89 @@
       if (note) { note.hidden = true; }
     });
   }
+  // Inline validation: a required question left empty says so when one leaves it, with the
+  // server's own words (carried by <body data-*>); the server still checks everything.
+  function inlineCheck(el) {
+    var box = el.parentElement;
+    if (!box || !box.classList.contains("field") || box.closest("[hidden]")) { return; }
+    if (box.querySelector(":scope > .optional")) { return; }  // an optional question
+    var id = el.id + "-inline";
+    var shown = document.getElementById(id);
+    var empty = el.value.trim() === "";
+    if (!empty) {
+      if (shown) {
+        shown.remove();
+        el.removeAttribute("aria-invalid");
+        el.setAttribute("aria-describedby", (el.getAttribute("aria-describedby") || "").replace(id, "").trim());
+        box.classList.remove("has-error");
+      }
+      return;
+    }
+    if (shown) { return; }
+    var message = document.createElement("p");
+    message.className = "error";
+    message.id = id;
+    message.textContent = document.body.getAttribute(el.tagName === "SELECT" ? "data-choose-message" : "data-required-message");
+    box.insertBefore(message, el);
+    el.setAttribute("aria-invalid", "true");
+    el.setAttribute("aria-describedby", ((el.getAttribute("aria-describedby") || "") + " " + id).trim());
+    box.classList.add("has-error");
+  }
+  var TYPED = "input[type=text], input[type=email], input[type=tel], input:not([type]), textarea, select";
+  function watchRequired(form) {
+    var edited = new WeakSet();  // only a question one has answered, or tried to, is checked
+    form.addEventListener("input", function (event) {
+      if (!event.target.matches(TYPED)) { return; }
+      edited.add(event.target);
+      if (document.getElementById(event.target.id + "-inline")) { inlineCheck(event.target); }
+    });
+    form.addEventListener("change", function (event) {
+      if (event.target.matches(TYPED)) { edited.add(event.target); inlineCheck(event.target); }
+    });
+    form.addEventListener("focusout", function (event) {
+      if (edited.has(event.target)) { inlineCheck(event.target); }
+    });
+  }
+  // An upload shows its progress; without XMLHttpRequest, or when the server answers with
+  // the page itself (a refusal), the form is sent again the ordinary way.
+  function withProgress(form) {
+    form.addEventListener("submit", function (event) {
+      var input = form.querySelector("input[type=file]");
+      if (!window.FormData || !input || !input.files.length) { return; }
+      event.preventDefault();
+      var bar = document.createElement("progress");
+      bar.max = 100;
+      bar.value = 0;
+      bar.className = "upload-progress";
+      bar.setAttribute("aria-label", document.body.getAttribute("data-upload-label") + " " + input.files[0].name);
+      var said = document.createElement("span");
+      said.className = "upload-percent";
+      said.setAttribute("role", "status");
+      form.appendChild(bar);
+      form.appendChild(said);
+      form.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-disabled", "true"); b.disabled = true; });
+      document.documentElement.setAttribute("data-uploading", "true");  // the kiosk's idle timer waits
+      var request = new XMLHttpRequest();
+      request.upload.addEventListener("progress", function (e) {
+        if (!e.lengthComputable) { return; }
+        bar.value = Math.round(e.loaded / e.total * 100);
+        said.textContent = bar.value + " %";
+      });
+      request.addEventListener("load", function () {
+        if (request.responseURL && request.responseURL !== form.action) {
+          window.location.assign(request.responseURL);
+        } else {
+          form.submit();
+        }
+      });
+      request.addEventListener("error", function () { form.submit(); });
+      request.open("POST", form.action);
+      request.send(new FormData(form));
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[method=post]").forEach(watchRequired);
+    document.querySelectorAll("[data-component] form[enctype='multipart/form-data']").forEach(withProgress);
     document.querySelectorAll("form").forEach(function (form) {
       if (!form.querySelector("[data-condition]")) { return; }
       refresh(form);
