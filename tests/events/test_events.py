@@ -3,33 +3,16 @@ events are refused and change nothing; good ones show on the applicant's trackin
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import time
 
 import pytest
 
 from app.dossiers.models import DossierEvent
 from app.extensions import db
-from tests.backoffice.fixtures import SECRET
 from tests.conftest import page
+from tests.events import post_event
 
-
-def post(client, event: dict, *, secret: str = SECRET, stamp: int | None = None, name: str = "filesystem"):
-    body = json.dumps(event).encode()
-    stamp = int(time.time()) if stamp is None else stamp
-    signature = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return client.post(
-        "/api/v1/backoffice/events",
-        data=body,
-        content_type="application/json",
-        headers={
-            "X-OpenDVC-BackOffice": name,
-            "X-OpenDVC-Timestamp": str(stamp),
-            "X-OpenDVC-Signature": signature,
-        },
-    )
+post = post_event  # signed as a back office signs its events (tests/events/__init__.py)
 
 
 def event(code: str, sequence: int, status: int, note: str | None = None) -> dict:
