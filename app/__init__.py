@@ -22,8 +22,10 @@ from app import (
     dossiers,
     i18n,
     journey,
+    kiosk,
     logs,
     packaging,
+    scanning,
     signing,
     staff,
     storage,
@@ -38,6 +40,7 @@ from app.events import models as _event_models  # noqa: F401
 from app.extensions import csrf, db, limiter, migrate
 from app.links import Portal
 from app.outbox import models as _outbox_models  # noqa: F401
+from app.ratings import models as _rating_models  # noqa: F401
 from app.results import models as _result_models  # noqa: F401
 from app.signing import models as _signing_models  # noqa: F401
 from app.signing import views as signing_views
@@ -72,6 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     limiter.init_app(app)
     i18n.init_app(app)
     storage.init_app(app)
+    scanning.init_app(app)  # a wrong scanner or its options stop start-up
     catalog.init_app(app)  # fails fast on an invalid catalog
     signing.init_app(app)  # providers and adapters last: they check their configuration
     backoffice.init_app(app)
@@ -87,5 +91,6 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     signing_views.init_app(app)
     supplement_views.init_app(app)
     staff.init_app(app)
+    kiosk.init_app(app)
     delivery.init_app(app)  # last: its in-process worker may start at once
     return app

@@ -19,7 +19,8 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from limits import parse_many
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -141,6 +142,25 @@ class Settings(BaseSettings):
     DELIVERY_IN_PROCESS: bool = False  # make run: the worker runs as a thread of the server
     RATE_LIMIT_STORAGE: str = "memory://"  # several processes: a shared store, e.g. redis://host
     RATE_LIMITS_ENABLED: bool = True
+    # Per client address (see TRUSTED_PROXIES), each shared by every form of its kind, in the
+    # notation of the `limits` package ("60 per minute; 600 per hour"): files uploaded (a dossier's
+    # documents, a supplement's), signing attempts (every way to sign), dossiers submitted.
+    RATE_LIMIT_UPLOADS: str = "60 per minute; 600 per hour"
+    RATE_LIMIT_SIGNING: str = "20 per minute; 100 per hour"
+    RATE_LIMIT_SUBMISSIONS: str = "10 per minute; 60 per hour"
+    # Virus scanning of uploads: "none", or a scanner of the opendvc.scanners entry points
+    # ("clamd": ClamAV's daemon), with its options, e.g. {"clamd": {"socket": "/run/clamav/clamd.ctl"}}.
+    SCANNER: str = "none"
+    SCANNER_OPTIONS: Annotated[dict[str, dict[str, Any]], NoDecode] = {}
+    # When the scanner cannot be reached or fails: refuse the upload (asking to try again later),
+    # or let it through unscanned (logged as a warning).
+    SCANNER_ON_FAILURE: Literal["refuse", "allow"] = "refuse"
+    # A kiosk terminal at a reception desk (OPENDVC_KIOSK=true): every page in the kiosk's touch
+    # layout, and after this long without a touch (a warning with a countdown for the last
+    # KIOSK_WARNING_SECONDS) the session's dossiers are forgotten and unsubmitted drafts deleted.
+    KIOSK: bool = False
+    KIOSK_IDLE_SECONDS: int = Field(default=120, ge=20, le=3600)
+    KIOSK_WARNING_SECONDS: int = Field(default=30, ge=5, le=300)
     # Reverse proxies in front of the portal that set X-Forwarded-For/-Proto/-Host: how many to
     # trust. 0 (no proxy): the client address is the connection's, whatever headers say.
     TRUSTED_PROXIES: int = Field(default=0, ge=0, le=5)
@@ -182,6 +202,7 @@ class Settings(BaseSettings):
         "BACKOFFICE_SECRETS",
         "SIGNING_OPTIONS",
         "AGENCY_TRUST",
+        "SCANNER_OPTIONS",
         mode="before",
     )
     @classmethod
@@ -201,6 +222,16 @@ class Settings(BaseSettings):
             raise ValueError("only sqlite:// and postgresql:// URLs are supported")
         return v.replace("postgresql://", "postgresql+psycopg://", 1)
 
+    @field_validator("RATE_LIMIT_UPLOADS", "RATE_LIMIT_SIGNING", "RATE_LIMIT_SUBMISSIONS")
+    @classmethod
+    def _rate_limit(cls, v: str) -> str:
+        try:
+            if not parse_many(v):
+                raise ValueError("no limit given")
+        except ValueError as exc:
+            raise ValueError(f'not a rate limit such as "10 per minute; 100 per hour": {exc}') from None
+        return v
+
     @field_validator("PUBLIC_URL")
     @classmethod
     def _origin_only(cls, v: str) -> str:
@@ -216,6 +247,14 @@ class Settings(BaseSettings):
         if parts.username or parts.password or parts.path not in ("", "/") or parts.query or parts.fragment:
             raise ValueError("only scheme, host and port: no path, query, fragment or user name")
         return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    @field_validator("KIOSK_WARNING_SECONDS")
+    @classmethod
+    def _warning_within_idle(cls, v: int, info: ValidationInfo) -> int:
+        idle = info.data.get("KIOSK_IDLE_SECONDS")
+        if idle is not None and v >= idle:
+            raise ValueError(f"the warning must start before the timeout (KIOSK_IDLE_SECONDS={idle})")
+        return v
 
     @field_validator("WORKING_HOURS")
     @classmethod

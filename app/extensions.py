@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -61,3 +62,17 @@ csrf = CSRFProtect()
 # live where OPENDVC_RATE_LIMIT_STORAGE says: memory (one process) by default; with several
 # processes or machines, a shared store such as redis://.
 limiter = Limiter(get_remote_address, headers_enabled=True)
+
+
+def _setting(name: str) -> Any:
+    """A limit read from the settings at each request (each app has its own)."""
+    return lambda: getattr(current_app.config["OPENDVC"], name)
+
+
+# Slowing down floods per client address, each shared by every view of its kind (decorate the
+# POST views only): files uploaded, signing attempts, dossiers submitted. See RATE_LIMIT_*.
+upload_rate = limiter.shared_limit(_setting("RATE_LIMIT_UPLOADS"), scope="uploads", methods=["POST"])
+signing_rate = limiter.shared_limit(_setting("RATE_LIMIT_SIGNING"), scope="signing", methods=["POST"])
+submission_rate = limiter.shared_limit(
+    _setting("RATE_LIMIT_SUBMISSIONS"), scope="submissions", methods=["POST"]
+)

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 from sqlalchemy import func, select
 
+from app import scanning
 from app.attachments.names import clean_filename
 from app.catalog.schema import FILE_KINDS, Component
 from app.dossiers.models import Attachment, Dossier
@@ -119,6 +120,13 @@ class Kept:
     signatures: list[dict] | None  # what was found in a signed PDF
 
 
+def _scan(writer: BlobWriter) -> None:
+    """The configured virus scanner on the whole upload, before anything else reads it."""
+    refusal = scanning.refusal_of(writer.path)
+    if refusal is not None:
+        raise UploadRefused(refusal.message, refusal.status)
+
+
 def keep(
     writer: BlobWriter,
     component: Component,
@@ -146,6 +154,7 @@ def keep(
                 _l("All the files of a dossier together must be smaller than %(num)d MB", num=budget), 413
             )
         writer.flush()
+        _scan(writer)
         media_type = media_type_of(str(writer.path))
         accepted = {t for kind in component.accepted_types for t in FILE_KINDS[kind]}
         if media_type not in accepted:

@@ -7,13 +7,14 @@ from flask import Blueprint, Flask, abort, render_template, request
 from app.catalog import get_catalog
 from app.catalog.fees import kind_label
 from app.catalog.search import Filters
+from app.catalog.wording import component_conditions
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.jinja_env.globals.update(fee_kind=kind_label)
+    app.jinja_env.globals.update(fee_kind=kind_label, component_conditions=component_conditions)
 
 
 @bp.get("/")

@@ -28,6 +28,7 @@ from app.documents.declaration import Document
 from app.dossiers.models import Dossier
 from app.dossiers.records import applicant_of
 from app.dossiers.status import Status
+from app.forms.components import slots
 
 SEAL_FIELD = "DauCong"
 SEAL_BOX_SIZE = (220, 60)
@@ -85,14 +86,11 @@ def facts(
                     ("don-de-nghi-da-ky.pdf",),
                 )
             )
-        for component in d.components:
-            files = tuple(a.filename for a in dossier.attachments if a.component_code == component.code)
+        for slot in slots(d, dossier.answers):  # a document per entry says whose it is
+            files = tuple(a.filename for a in dossier.attachments if slot.holds(a))
             if files:
-                documents.append(
-                    ReceivedDocument(
-                        component.name.get(locale), _form_of(component.original), component.copies, files
-                    )
-                )
+                c = slot.component
+                documents.append(ReceivedDocument(slot.name(locale), _form_of(c.original), c.copies, files))
         days, unit = processing_time(d, dossier.answers)  # the chosen case's (trường hợp)
         if unit == "calendar_days":
             time = ngettext("%(num)d day", "%(num)d days", days)

@@ -9,12 +9,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
-from app.catalog.conditions import COMPARISONS, Condition
 from app.catalog.conditions import condition_holds as condition_holds  # re-exported: callers above forms
 from app.catalog.loader import LoadedProcedure
 from app.catalog.schema import FormField as Spec
 from app.catalog.schema import Step
-from app.fields.numbers import shown
+from app.catalog.wording import describe
 from app.forms.fields import Answer, formdata_for
 from app.texts import Localized
 
@@ -165,37 +164,3 @@ def sibling_condition(spec: Spec, group: Spec) -> str | None:
         return None
     known = {sub.name: sub for sub in group.fields or []}
     return str(_l("Answer only if %(condition)s.", condition=describe(spec.show_if, known)))
-
-
-def describe(cond: Condition, known: dict[str, Spec]) -> str:
-    """A condition in words, in the request's language."""
-    if cond.all_ is not None:
-        return str(_l(" and ")).join(describe(p, known) for p in cond.all_)
-    if cond.any_ is not None:
-        return str(_l(" or ")).join(describe(p, known) for p in cond.any_)
-    if cond.not_ is not None:
-        return str(_l("it is not so that %(condition)s", condition=describe(cond.not_, known)))
-    target = known[cond.field or ""]
-    question = str(Localized(target.label))
-    labels = {o.value: str(Localized(o.label)) for o in target.options or []}
-    if cond.equals is not None or cond.any_of is not None:
-        wanted = [cond.equals] if cond.equals is not None else cond.any_of or []
-        answer = " / ".join(labels.get(v, v) for v in wanted)
-        return str(_l("your answer to “%(question)s” is “%(answer)s”", question=question, answer=answer))
-    if cond.checked is not None:
-        return str(
-            _l(
-                "you ticked “%(answer)s” in “%(question)s”",
-                question=question,
-                answer=labels.get(cond.checked),
-            )
-        )
-    name = next(n for n in COMPARISONS if getattr(cond, n) is not None)
-    number = shown(getattr(cond, name))
-    words = {
-        "gt": _l("your answer to “%(question)s” is more than %(num)s", question=question, num=number),
-        "gte": _l("your answer to “%(question)s” is at least %(num)s", question=question, num=number),
-        "lt": _l("your answer to “%(question)s” is less than %(num)s", question=question, num=number),
-        "lte": _l("your answer to “%(question)s” is at most %(num)s", question=question, num=number),
-    }
-    return str(words[name])

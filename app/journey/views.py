@@ -39,7 +39,7 @@ from app.dossiers.access import dossier_or_404, grant, secret_for
 from app.dossiers.models import Attachment, Dossier
 from app.dossiers.needs import facts_of
 from app.dossiers.status import Status
-from app.extensions import limiter
+from app.extensions import limiter, submission_rate, upload_rate
 from app.forms.builder import (
     StepForm,
     answers_formdata,
@@ -277,6 +277,7 @@ def _anchor(component_code: str, entry: int | None) -> str:
 
 
 @bp.post("/documents/<component_code>")
+@upload_rate
 @upload_limit(_component_limit, expired=_upload_expired)
 def upload(public_id: str, component_code: str) -> Response | tuple[str, int]:
     dossier, loaded = _draft(public_id)
@@ -324,6 +325,7 @@ def download(public_id: str, attachment_id: int) -> Response:
 
 
 @bp.route("/review", methods=["GET", "POST"])
+@submission_rate
 def review(public_id: str) -> Response | str | tuple[str, int]:
     dossier, loaded = _draft(public_id)
     state = records.completeness(dossier)

@@ -23,9 +23,11 @@ from flask_wtf.file import FileField
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import PasswordField
 
+from app import scanning
 from app.dossiers import records as dossiers
 from app.dossiers.access import dossier_or_404
 from app.dossiers.models import Dossier
+from app.extensions import signing_rate
 from app.signing import Credentials, external, get_signing
 from app.signing import services as signing
 from app.signing.declarations import DeclarationToSign
@@ -189,6 +191,7 @@ def declaration(public_id: str, kind: str) -> WerkzeugResponse:
     )
 
 
+@signing_rate
 @upload_limit(_key_file_limit, in_memory=True, expired=_expired)
 def with_provider(public_id: str, kind: str, provider: str) -> ResponseReturnValue:
     """Any offered signer provider: what it asks for (`Provider.asks`), then its `open`."""
@@ -222,6 +225,7 @@ def with_provider(public_id: str, kind: str, provider: str) -> ResponseReturnVal
     return _outcome(page, target, verdict, provider)
 
 
+@signing_rate
 def with_agent(public_id: str, kind: str) -> ResponseReturnValue:
     page = PAGES[kind]
     target = page.open(public_id)
@@ -242,6 +246,7 @@ def with_agent(public_id: str, kind: str) -> ResponseReturnValue:
     )
 
 
+@signing_rate
 @upload_limit(_signed_pdf_limit, expired=_expired)
 def with_upload(public_id: str, kind: str) -> ResponseReturnValue:
     page = PAGES[kind]
@@ -253,6 +258,10 @@ def with_upload(public_id: str, kind: str) -> ResponseReturnValue:
         error = _("The file must be smaller than %(num)d MB", num=SIGNED_PDF_LIMIT // MB)
         return page.render(target, error=error, method="upload", status=413)
     writer.flush()
+    infected = scanning.refusal_of(writer.path)
+    if infected is not None:
+        writer.discard()
+        return page.render(target, error=str(infected.message), method="upload", status=infected.status)
     signed_pdf = writer.path.read_bytes()
     writer.discard()
     try:

@@ -17,6 +17,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from app.extensions import limiter
+from app.ratings import services as ratings
 from app.staff import deliveries as queue
 from app.staff import services
 from app.staff.models import StaffUser
@@ -115,3 +116,10 @@ def resend(message_id: int) -> Response:
     else:
         flash(_("%(code)s has been delivered meanwhile: nothing to send.", code=resent.code))
     return redirect(url_for("staff.deliveries"))
+
+
+@bp.get("/ratings")
+@staff_required
+def rating_counts() -> str:
+    """How satisfied applicants were, counted per procedure (the kiosk asks after the receipt)."""
+    return render_template("staff/ratings.html", counts=ratings.counts(), scores=ratings.SCORES[::-1])

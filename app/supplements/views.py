@@ -16,6 +16,7 @@ from app.attachments.services import UploadRefused
 from app.dossiers import records as dossiers
 from app.dossiers.access import dossier_or_404
 from app.dossiers.models import Dossier
+from app.extensions import upload_rate
 from app.i18n import current_locale
 from app.signing import views as sign
 from app.signing.declarations import DeclarationToSign
@@ -102,6 +103,7 @@ def _upload_expired(public_id: str) -> sign.PageResult:
 
 
 @bp.post("/files")
+@upload_rate
 @upload_limit(_largest_file, expired=_upload_expired)
 def upload(public_id: str) -> ResponseReturnValue:
     dossier, supplement = _open(public_id)

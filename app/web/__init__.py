@@ -17,10 +17,23 @@ from werkzeug.wrappers import Response
 from app.database import health
 from app.i18n import LOCALES
 
-# No inline script or style anywhere: the QR code is the only data: URL.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+# No inline script or style anywhere (no nonce either: every script and style sheet is a file
+# under /static); the QR code is the only data: URL. Forms post to this site only, no page of it
+# may be framed (clickjacking), and no <base> may move its relative links elsewhere.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
 )
+# Over TLS, a year of HTTPS only (RFC 6797). Sent when the request came over TLS (behind a proxy:
+# OPENDVC_TRUSTED_PROXIES and its X-Forwarded-Proto), or when the public address is https://
+# (a proxy that terminates TLS and says nothing); a browser ignores it over plain HTTP anyway.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 # What a browser or a proxy may keep: the same for everyone, no secret in it. Every other answer
 # (dossier pages with their resume link and access code, downloads, staff pages, the APIs,
@@ -118,7 +131,10 @@ def init_app(app: Flask, *, api_errors: ApiErrors) -> None:
     def security_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors, for older browsers
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure or app.config["OPENDVC"].PUBLIC_URL.startswith("https://"):
+            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
         return response
 
     @app.after_request

@@ -32,6 +32,7 @@ from tests.backoffice.fixtures import DEFINITION
 from tests.conftest import TEST_CATALOG
 from tests.events.test_events import event, post
 from tests.factories import SubmittedFactory, resume_url, submitted
+from tests.journey.test_withdrawal import withdraw
 from tests.supplements.test_supplements import attach, sign
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -342,23 +343,16 @@ def test_the_applicants_supplement_and_withdrawal_are_reported_as_progress(make_
         urls = [links(code, supplement.files[0].sha256), links(code, supplement.signed_sha256)]
     assert [fetch(app, url).status_code for url in urls] == [200, 200]
 
-    # A withdrawal (the package helper A's flow queues: kind "withdrawal", key "<code>-RUT").
-    withdrawal = {
-        "kind": "withdrawal",
-        "dossier_code": code,
-        "procedure": {"code": DEFINITION.code},
-        "status": 7,
-        "requested_at": clock.now().isoformat(),
-        "reason": None,
-    }
+    # The applicant withdraws from the tracking page; the request goes out through the outbox.
+    assert withdraw(client, f"{base}/status", reason="Không còn nhu cầu").status_code == 302
     with app.app_context():
-        adapter = get_backoffices()["dvcqg"]
-        first = adapter.submit(package=package("withdrawal", f"{code}-RUT", withdrawal))
-        assert adapter.submit(package=package("withdrawal", f"{code}-RUT", withdrawal)) == first
+        assert deliver_due().delivered == [f"{code}-RUT"]
     taken = reference.national_records()[-1]
     assert (taken["key"], taken["service"]) == (f"{code}-RUT", "CapNhatTienDoHoSoMC")
     [step] = valid(taken["body"])["data"]
-    assert (step["TrangThai"], step["NoiDungXuLy"]) == ("7", "Công dân yêu cầu rút hồ sơ")
+    assert step["MaHoSo"] == code
+    assert step["TrangThai"] == "7"
+    assert step["NoiDungXuLy"] == "Công dân yêu cầu rút hồ sơ: Không còn nhu cầu"
 
 
 def test_a_record_the_schema_refuses_is_refused_there(make_app, citizen_key, reference):

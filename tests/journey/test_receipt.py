@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 
 from app.clock import VIETNAM, now
+from app.documents import receipt
 from app.dossiers.models import Dossier
 from app.dossiers.records import applicant_of, procedure_of
 from app.extensions import db
 from tests.backoffice.fixtures import DEFINITION, SECRET
 from tests.conftest import TEST_CATALOG, page
 from tests.events import accept
-from tests.factories import SubmittedFactory, resume_url
+from tests.factories import AcceptedFactory, SubmittedFactory, resume_url
 
 PROMISED = (now().astimezone(VIETNAM) + timedelta(days=40)).date()
 
@@ -180,3 +181,19 @@ def test_no_receipt_before_acceptance_and_no_unknown_layout(make_app, citizen_ke
     stranger = app.test_client()
     for path in ("/receipt", "/receipt.pdf", "/acknowledgement"):
         assert stranger.get(f"/dossiers/{public_id}{path}").status_code == 404
+
+
+@pytest.mark.parametrize(("locale", "well_log"), [("en", "Well log"), ("vi", "Lý lịch giếng khoan")])
+def test_a_document_per_entry_is_received_under_its_entry(app, citizen_key, locale, well_log):
+    """The groundwater licence asks a well log for each well: the receipt says whose each is."""
+    with app.test_request_context():
+        made = AcceptedFactory(procedure="1.004228", key=citizen_key, locale=locale)
+        dossier = made.dossier
+        said = receipt.facts(
+            dossier, procedure_of(dossier), "https://portal.example/t", signed=True, locale=locale
+        )
+        wells = len(dossier.answers["wells"])
+    logs = [d for d in said.documents if d.name.startswith(well_log)]
+    assert len(logs) == wells
+    well = "Well" if locale == "en" else "Giếng"
+    assert [d.name.split("(")[-1].split(":")[0] for d in logs] == [f"{well} {n}" for n in range(1, wells + 1)]

@@ -10,6 +10,7 @@ import json
 import subprocess
 from datetime import date, timedelta
 
+import pytest
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
@@ -370,3 +371,37 @@ def test_the_page_carries_each_condition_for_the_browser(client):
         "Answer only if your answer to “Flow drawn from the well (m³ per day)” is at least 200."
     )
     assert not wells.select("script:not([src])")  # no inline script: site.js reads the attributes
+
+
+@pytest.mark.parametrize(
+    ("locale", "per_well", "depends", "when_authorised"),
+    [
+        (
+            "en",
+            "One for each entry of “Well”",
+            "Depends on your answers",
+            "Required only if your answer to “Who files the application” is “",
+        ),
+        (
+            "vi",
+            "Mỗi mục “Giếng” một bản",
+            "Tùy câu trả lời của bạn",
+            "Chỉ bắt buộc nếu câu trả lời cho “Người nộp hồ sơ” là “",
+        ),
+    ],
+)
+def test_the_procedure_page_says_which_documents_depend_on_the_answers(
+    client, locale, per_well, depends, when_authorised
+):
+    client.get(f"/language/{locale}")
+    doc = page(client.get(f"/procedures/{CODE}"))
+    well_log = doc.select_one("#component-TP5")
+    assert per_well in [p.get_text(strip=True) for p in well_log.select(".hint.condition")]
+    assert well_log.select_one(".required").get_text(strip=True) != depends  # always, once per well
+    pumping = doc.select_one("#component-TP6")
+    said = [p.get_text(strip=True) for p in pumping.select(".hint.condition")]
+    assert per_well in said  # per well
+    assert len(said) == 2  # and only for some answers
+    assert pumping.select_one(".required").get_text(strip=True) == depends
+    authorisation = doc.select_one("#component-TP7").select_one(".hint.condition").get_text(strip=True)
+    assert authorisation.startswith(when_authorised)

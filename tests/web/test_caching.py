@@ -64,7 +64,10 @@ def sweep(app: Flask, client, values: dict[str, object], reached: dict[str, int]
                     reached[rule.endpoint] = reached.get(rule.endpoint, 0) + 1
 
 
-def test_nothing_but_public_pages_may_be_stored(make_app, citizen_key):
+def every_kind_of_visitor(make_app, citizen_key) -> tuple[Flask, list[tuple[object, dict[str, object]]]]:
+    """An app with a draft (complete, its declaration to download), a submitted dossier with a
+    supplement asked for and a signed-in staff member: each browser with the route arguments it
+    can reach, a stranger's last."""
     app = make_app(CATALOG_DIR=TEST_CATALOG, BACKOFFICE_SECRETS={"filesystem": SECRET}, WTF_CSRF_ENABLED=True)
     added = app.test_cli_runner().invoke(args=["staff", "add", "lan"], input=f"{PASSWORD}\n{PASSWORD}\n")
     assert added.exit_code == 0, added.output
@@ -103,12 +106,15 @@ def test_nothing_but_public_pages_may_be_stored(make_app, citizen_key):
             "attachment_id": submitted.attachments[0].id,
             "secret": secret,
         }
+    stranger = app.test_client()
+    return app, [(drafting, of_draft), (applicant, of_submitted), (staff, shared), (stranger, shared)]
 
+
+def test_nothing_but_public_pages_may_be_stored(make_app, citizen_key):
+    app, visitors = every_kind_of_visitor(make_app, citizen_key)
     reached: dict[str, int] = {}
-    sweep(app, drafting, of_draft, reached)
-    sweep(app, applicant, of_submitted, reached)
-    sweep(app, staff, shared, reached)
-    sweep(app, app.test_client(), shared, reached)  # a stranger
+    for client, values in visitors:
+        sweep(app, client, values, reached)
     assert reached.keys() >= DOSSIER_PAGES, sorted(DOSSIER_PAGES - reached.keys())
     assert reached.keys() >= PUBLIC
 
