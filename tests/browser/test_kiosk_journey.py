@@ -25,13 +25,16 @@ from app.dossiers.status import Status
 from app.extensions import db
 from app.storage import get_blobs
 from tests import files
-from tests.browser.citizen import CODE, PROCEDURE, Citizen
+from tests.browser.citizen import PROCEDURE, Citizen
 from tests.conftest import PIN
 from tests.journey import step_pairs
 from tests.waiting import PATIENCE
 
-# The card the scanner reads (tests/kiosk/test_kiosk.py's): number|old number|name|birth|sex|address|issued.
-CARD = "001099012345|123456789|Nguyễn Thị Thu Hà|15031990|Nữ|12 Lê Thánh Tông, Phường Hoàn Kiếm, Hà Nội|10082021"
+# The card the scanner reads (tests/kiosk/test_kiosk.py's):
+# number|old number|name|date of birth|sex|address|issue date
+CARD = (
+    "001099012345|123456789|Nguyễn Thị Thu Hà|15031990|Nữ|12 Lê Thánh Tông, Phường Hoàn Kiếm, Hà Nội|10082021"
+)
 NAME, NUMBER = "Nguyễn Thị Thu Hà", "001099012345"
 MALFORMED = "001099012345|Nguyễn Thị Thu Hà|1503"
 IDLE, WARNING = 20, 5  # seconds: the shortest timeout the settings allow
@@ -120,7 +123,9 @@ class Kiosk(Citizen):
                 break
             assert screens > 1 or len(step.fields) == 1, f"{step.id}: one screen for several questions"
             self.press(self.page.locator("button[name=action][value=continue]"))
-            assert not self.page.locator("#error-summary").count(), self.page.locator("#error-summary").inner_text()
+            assert not self.page.locator("#error-summary").count(), self.page.locator(
+                "#error-summary"
+            ).inner_text()
 
     def sign_with_card(self) -> None:
         """The card in the reader; the PIN typed on the on-screen keypad."""
@@ -179,7 +184,8 @@ class Kiosk(Citizen):
         self.seen("idle-countdown")
         self.page.wait_for_url("**/kiosk/?ended=idle", timeout=WAIT_MS)
         self.seen("after-the-wipe")
-        assert self.page.locator("main .notice").inner_text().startswith(ENDED["vi"])  # the default language again
+        notice = self.page.locator("main .notice").inner_text()
+        assert notice.startswith(ENDED["vi"]), notice  # in the default language again
 
     def nothing_of(self, *traces: str) -> None:
         """The screen shows none of `traces`, and the page keeps nothing in its storage; then the
@@ -191,22 +197,36 @@ class Kiosk(Citizen):
         for trace in traces:
             assert trace not in content, (self.page.url, trace)
         assert self.page.evaluate("window.localStorage.length + window.sessionStorage.length") == 0
-        for back in range(60):
+        seen_back = False
+        for _ in range(60):
+            refusal = None
             try:
                 answer = self.page.go_back(wait_until="load")
-                if answer is None:
-                    break
-                if "/dossiers/" in self.page.url:  # no-store: asked again, and forgotten
-                    assert answer.status == 404, (self.page.url, answer.status)
-            except PlaywrightError as refused:  # a page that answered a form: never sent again
-                assert "ERR_CACHE_MISS" in refused.message, refused.message
-            content = self.page.content()
-            if back == 0:
-                self.page.screenshot(path=self.artifacts / f"{self.shots:02d}-back.png", full_page=True)
+            except PlaywrightError as refused:
+                answer, refusal = None, refused.message
+            if refusal is not None:  # a page that answered a form: never sent again
+                assert "ERR_CACHE_MISS" in refusal, refusal
+            elif answer is None:
+                break
+            elif "/dossiers/" in self.page.url:  # no-store: asked again, and forgotten
+                assert answer.status == 404, (self.page.url, answer.status)
+                if not seen_back:
+                    self.seen("back-not-found")
+                    seen_back = True
+            content = self.settled_content()
             for trace in traces:
                 assert trace not in content, (self.page.url, trace)
         else:
             raise AssertionError("the history never ends")
+
+    def settled_content(self) -> str:
+        """The page's HTML once it stopped navigating (an error page takes its place)."""
+        for _ in range(100):
+            try:
+                return self.page.content()
+            except PlaywrightError:
+                self.page.wait_for_load_state("load")
+        raise AssertionError(f"{self.page.url} never settles")
 
 
 def blob_exists(app, sha256: str) -> bool:
@@ -253,7 +273,8 @@ def test_the_kiosk_journey_and_the_idle_wipe(browser, kiosk_server, artifacts, t
         person.nothing_of(code, secret, NAME, NUMBER)
         with kiosk_server.app.app_context():
             kept = db.session.scalars(db.select(Dossier).where(Dossier.code == code)).one()
-            assert kept.status not in (Status.DRAFT, Status.SIGNED)  # a submitted dossier stays: its owner has the slip
+            # A submitted dossier stays: its owner has the slip.
+            assert kept.status not in (Status.DRAFT, Status.SIGNED)
 
         # The next person starts a draft, attaches a file, and leaves it.
         person.page.goto(f"{kiosk_server.url}/kiosk/")  # the terminal's start page (nothing held)
