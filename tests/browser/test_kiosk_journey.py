@@ -150,7 +150,7 @@ class Kiosk(Citizen):
         self.page.wait_for_url("**/review")
         assert PIN not in self.page.url
 
-    def print_slip(self, code: str, secret: str, folder: Path) -> str:
+    def print_slip(self, code: str, folder: Path) -> str:
         """From the acknowledgement, Print the slip: the 80 mm slip as the kiosk's printer gets
         it (Chromium's print to PDF); the text pdftotext reads on it."""
         self.press(self.page.locator("#kiosk-bar a.kiosk-slip"))
@@ -163,12 +163,20 @@ class Kiosk(Citizen):
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
         width = float(info.split("Page size:")[1].split("x")[0])
         assert abs(width - 80 / 25.4 * 72) < 1, info  # 80 mm in points
-        return subprocess.run(
-            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-        ).stdout
+        text = pdf_text(pdf)
+        # The same slip on A4, for a desk with an ordinary printer; then back to the 80 mm one.
+        self.press(self.page.locator("a.layout-a4"))
+        self.seen("slip-a4")
+        a4 = folder / "slip-a4.pdf"
+        self.page.pdf(path=a4, format="A4")
+        (self.artifacts / "slip-a4.pdf").write_bytes(a4.read_bytes())
+        assert code in pdf_text(a4)
+        self.page.go_back()
+        self.page.wait_for_url("**/slip?layout=80mm")
+        return text
 
     def rate(self) -> None:
-        self.page.go_back()  # from the slip to the acknowledgement, which has Rate the service
+        self.page.go_back()  # from the 80 mm slip to the acknowledgement, which has Rate the service
         self.page.wait_for_selector("#kiosk-bar a.kiosk-rate")
         self.press(self.page.locator("#kiosk-bar a.kiosk-rate"))
         self.seen("rating")
@@ -229,6 +237,12 @@ class Kiosk(Citizen):
         raise AssertionError(f"{self.page.url} never settles")
 
 
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
 def blob_exists(app, sha256: str) -> bool:
     with app.app_context():
         return get_blobs().path(sha256).exists()
@@ -260,7 +274,7 @@ def test_the_kiosk_journey_and_the_idle_wipe(browser, kiosk_server, artifacts, t
         code, secret = person.submit()
         assert person.page.locator("html").get_attribute("lang") == locale
 
-        slip = person.print_slip(code, secret, tmp_path)
+        slip = person.print_slip(code, tmp_path)
         words = " ".join(slip.split())  # the narrow paper wraps long lines
         for word in (NAME, "document.pdf", *SLIP_WORDS[locale], PROCEDURE.name.get(locale)):
             assert word in words, (word, slip)
