@@ -49,6 +49,22 @@ class Citizen:
     javascript: bool = True
     axe: list[dict] = field(default_factory=list)
     shots: int = 0
+    refused: list[str] = field(default_factory=list)  # what the Content-Security-Policy refused
+
+    def __post_init__(self) -> None:
+        self.use(self.page)
+
+    def use(self, page: Page) -> None:
+        """Go on in `page` (another visit); chromium reports each policy violation on its console."""
+        self.page = page
+        page.on(
+            "console",
+            lambda message: (
+                self.refused.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
 
     # Every page: a screenshot, and axe-core's verdict.
     def seen(self, label: str) -> None:

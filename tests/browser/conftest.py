@@ -28,9 +28,11 @@ def _missing(what: str) -> None:
     pytest.skip(f"{what} is not installed (make test installs it)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
-    """Debian's headless chromium, one per test process."""
+    """Debian's headless chromium, for one module's tests: Playwright's sync API keeps an asyncio
+    loop running in this thread while it is open, and the other tests of the process (signing,
+    validation) call asyncio.run() themselves, so it is closed before pytest moves on."""
     if CHROMIUM is None:
         _missing("chromium (Debian package)")
     try:

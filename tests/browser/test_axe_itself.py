@@ -1,8 +1,9 @@
-"""The axe-core check is real: on a page with known faults it finds them, as serious or critical."""
+"""The checks are real: on a page with known faults axe-core finds them, as serious or critical,
+and chromium's report of a refused inline script reaches the journeys' console listener."""
 
 from __future__ import annotations
 
-from tests.browser.citizen import axe_violations
+from tests.browser.citizen import Citizen, axe_violations
 
 FAULTY = """<!doctype html><html><head><title>x</title></head><body><main>
 <img src="/nowhere.png"><button></button><input type="text">
@@ -22,3 +23,19 @@ def test_axe_finds_what_is_wrong(browser):
     assert found["label"] == "critical"
     assert found["color-contrast"] == "serious"
     assert found["html-has-lang"] == "serious"
+
+
+def test_a_refused_inline_script_is_reported(browser, tmp_path):
+    """The console listener the journeys rely on hears chromium refuse what the policy forbids."""
+    context = browser.new_context()
+    try:
+        citizen = Citizen(context.new_page(), tmp_path, "en")
+        citizen.page.set_content(
+            "<!doctype html><html lang=en><head><meta http-equiv='Content-Security-Policy' "
+            "content=\"default-src 'self'\"><title>x</title></head>"
+            "<body><script>document.title = 'ran'</script></body></html>"
+        )
+        assert citizen.page.title() == "x"
+    finally:
+        context.close()
+    assert any("inline script" in line for line in citizen.refused), citizen.refused

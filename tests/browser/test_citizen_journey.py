@@ -34,7 +34,7 @@ def journey(browser, server, artifacts, key_file, tmp_path, locale, *, javascrip
         context.close()
     later = browser.new_context(**options)
     try:
-        citizen.page = later.new_page()
+        citizen.use(later.new_page())
         citizen.track(server.url, code, secret)
     finally:
         later.close()
@@ -47,9 +47,11 @@ def journey(browser, server, artifacts, key_file, tmp_path, locale, *, javascrip
 def test_the_citizen_applies_and_tracks(browser, server, artifacts, key_file, tmp_path, locale, javascript):
     citizen = journey(browser, server, artifacts, key_file, tmp_path, locale, javascript=javascript)
     assert citizen.serious() == []
+    assert citizen.refused == []  # site.js, site.css and the pages hold to the content policy
 
 
 @pytest.mark.parametrize("locale", ["vi", "en"])
 def test_the_keyboard_alone_is_enough(browser, server, artifacts, key_file, tmp_path, locale):
     citizen = journey(browser, server, artifacts, key_file, tmp_path, locale, keyboard=True)
     assert citizen.serious() == []
+    assert citizen.refused == []

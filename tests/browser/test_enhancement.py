@@ -99,3 +99,4 @@ def test_an_upload_shows_its_progress(citizen, server, tmp_path):
     assert citizen.page.url.endswith("/documents")
     assert "phieu-yeu-cau.pdf" in section.locator(".files").inner_text()
     assert citizen.page.locator("html").get_attribute("data-uploading") is None
+    assert citizen.refused == []  # the upload's XMLHttpRequest is the portal's own address
