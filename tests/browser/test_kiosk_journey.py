@@ -318,3 +318,4 @@ def test_the_kiosk_journey_and_the_idle_wipe(browser, kiosk_server, artifacts, t
         context.close()
     print(f"screenshots and axe results: {artifacts}")
     assert person.serious() == []
+    assert person.refused == []  # kiosk.js, kiosk.css and the kiosk's pages hold to the content policy
