@@ -23,6 +23,7 @@ from playwright.sync_api import Page, expect
 from app.dossiers.models import Attachment, Dossier
 from app.dossiers.status import Status
 from app.extensions import db
+from app.ratings.models import Rating
 from app.storage import get_blobs
 from tests import files
 from tests.browser.citizen import PROCEDURE, Citizen
@@ -289,6 +290,8 @@ def test_the_kiosk_journey_and_the_idle_wipe(browser, kiosk_server, artifacts, t
             kept = db.session.scalars(db.select(Dossier).where(Dossier.code == code)).one()
             # A submitted dossier stays: its owner has the slip.
             assert kept.status not in (Status.DRAFT, Status.SIGNED)
+            rating = db.session.scalars(db.select(Rating).where(Rating.dossier_id == kept.id)).one()
+            assert (rating.score, rating.procedure_code) == (5, PROCEDURE.code)
 
         # The next person starts a draft, attaches a file, and leaves it.
         person.page.goto(f"{kiosk_server.url}/kiosk/")  # the terminal's start page (nothing held)
