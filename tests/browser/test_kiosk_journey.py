@@ -279,8 +279,9 @@ def test_the_kiosk_journey_and_the_idle_wipe(browser, kiosk_server, artifacts, t
         words = " ".join(slip.split())  # the narrow paper wraps long lines
         for word in (NAME, "document.pdf", *SLIP_WORDS[locale], PROCEDURE.name.get(locale)):
             assert word in words, (word, slip)
-        for code_word in (code, secret):  # wrapped where they break (a hyphen, the paper's edge)
-            assert code_word in "".join(slip.split()), (code_word, slip)
+        lines = [line.strip() for line in slip.splitlines()]
+        for code_word in (code, secret):  # whole, each on a line of its own: copied from the paper
+            assert code_word in lines, (code_word, slip)
         person.rate()
 
         # Nobody touches the screen: the wipe; the next person sees nothing, going back included.
