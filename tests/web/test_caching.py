@@ -14,8 +14,9 @@ from app.dossiers.models import Dossier
 from app.extensions import db
 from app.outbox.models import OutboxMessage
 from app.web import CACHEABLE_ENDPOINTS
+from tests.backoffice.fixtures import SECRET
 from tests.conftest import TEST_CATALOG, csrf_token, page
-from tests.events.test_events import SECRET, event, post
+from tests.events.test_events import event, post
 from tests.journey import apply, attach_required, fill_steps, start
 from tests.staff.test_deliveries_page import PASSWORD, sign_in
 
