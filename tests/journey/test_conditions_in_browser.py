@@ -4,51 +4,12 @@ app/static/site.js; every conditional question is hidden exactly when the server
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
-from bs4 import BeautifulSoup
 
 from app.catalog import get_catalog
-from app.config import PACKAGE_DIR
 from app.forms.builder import answers_formdata, step_form_class
+from tests.browser.dumped import in_browser
 from tests.journey.test_water_licence import CODE, fill_to_documents, stored
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture(autouse=True)
-def _chromium() -> None:
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is missing: make test installs Debian's chromium package")
-        pytest.skip("chromium is not installed (make test installs it)")
-
-
-def in_browser(html: str, tmp_path: Path) -> BeautifulSoup:
-    """The page after site.js ran on it, as the browser holds it."""
-    script = (PACKAGE_DIR / "static" / "site.js").as_uri()
-    page_file = tmp_path / "page.html"
-    page_file.write_text(html.replace("/static/site.js", script), "utf-8")
-    dumped = subprocess.run(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--allow-file-access-from-files",
-            "--dump-dom",
-            page_file.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
-    return BeautifulSoup(dumped, "html.parser")
 
 
 def server_hidden(app, step_id: str, locale: str) -> set[str]:
