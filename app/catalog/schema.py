@@ -320,6 +320,18 @@ class SubmitterMapping(Strict):
         return [v] if isinstance(v, str) else v
 
 
+# The applicant mapping's lists of answers (each names fields; the first answered is used).
+LISTED_ANSWERS = (
+    "name",
+    "identifier",
+    "email",
+    "phone",
+    "address",
+    "representative_name",
+    "representative_identifier",
+)
+
+
 class ApplicantMapping(Strict):
     """Which answers identify the applicant (chủ hồ sơ) on receipts and to back offices.
 
@@ -344,16 +356,7 @@ class ApplicantMapping(Strict):
     submitter: SubmitterMapping | None = None
     co_applicants: CoApplicants | None = None
 
-    @field_validator(
-        "name",
-        "identifier",
-        "email",
-        "phone",
-        "address",
-        "representative_name",
-        "representative_identifier",
-        mode="before",
-    )
+    @field_validator(*LISTED_ANSWERS, mode="before")
     @classmethod
     def _listify(cls, v: object) -> object:
         return [v] if isinstance(v, str) else v
@@ -443,15 +446,6 @@ class Procedure(Strict):
         raise KeyError(name)
 
 
-LISTED_ANSWERS = (
-    "name",
-    "identifier",
-    "email",
-    "phone",
-    "address",
-    "representative_name",
-    "representative_identifier",
-)
 NUMBER_TYPES = ("integer", "decimal")
 
 
