@@ -120,6 +120,16 @@ def commit() -> None:
         raise DossierChanged() from None
 
 
+def flush() -> None:
+    """Write the transaction's changes so far, before work that must see them (queueing): a
+    dossier changed meanwhile elsewhere rolls it all back and raises DossierChanged."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise DossierChanged() from None
+
+
 def next_code(agency_code: str, day: date) -> str:
     """Mã hồ sơ in the Circular 01/2018/TT-VPCP form: <agency code>-YYMMDD-NNNN.
 

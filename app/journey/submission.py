@@ -12,7 +12,6 @@ agency accepts it (status 2, app/events/services.py).
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
 from app.catalog.cases import processing_time
@@ -21,7 +20,6 @@ from app.dossiers.calendar import get_calendar
 from app.dossiers.models import Dossier
 from app.dossiers.records import DossierChanged
 from app.dossiers.status import Status, check_transition
-from app.extensions import db
 from app.outbox.queue import enqueue_submission
 from app.signing.services import signature_covers
 
@@ -59,10 +57,6 @@ def submit(dossier: Dossier) -> None:
     dossier.applicant_phone = applicant["phone"]
     dossier.applicant_kind = applicant["kind"]
     records.record(dossier, Status.NEW, actor="applicant", at=submitted, promised_on=expected)
-    try:
-        db.session.flush()  # a change made meanwhile in another window shows here
-    except StaleDataError:
-        db.session.rollback()
-        raise DossierChanged() from None
+    records.flush()  # a change made meanwhile in another window shows here
     enqueue_submission(dossier)
     records.commit()

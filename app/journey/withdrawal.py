@@ -5,14 +5,11 @@ key `<code>-RUT`), delivered after the dossier's earlier messages."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm.exc import StaleDataError
-
 from app import clock
 from app.dossiers import records
 from app.dossiers.models import Dossier
 from app.dossiers.records import DossierChanged
 from app.dossiers.status import WITHDRAWABLE, Status
-from app.extensions import db
 from app.outbox.queue import enqueue_withdrawal
 
 __all__ = ["DossierChanged", "NotWithdrawable", "may_withdraw", "withdraw"]
@@ -31,10 +28,6 @@ def withdraw(dossier: Dossier, reason: str | None) -> None:
         raise NotWithdrawable()
     note = (reason or "").strip() or None
     records.record(dossier, Status.WITHDRAWN, actor="applicant", note=note, at=clock.now())
-    try:
-        db.session.flush()  # an event the back office posted meanwhile shows here
-    except StaleDataError:
-        db.session.rollback()
-        raise DossierChanged() from None
+    records.flush()  # an event the back office posted meanwhile shows here
     enqueue_withdrawal(dossier)
     records.commit()
