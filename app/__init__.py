@@ -31,6 +31,7 @@ from app import (
     storage,
     web,
 )
+from app.accounts import models as _account_models  # noqa: F401  (tables known to Alembic)
 from app.api import problems
 from app.catalog import models as _catalog_models  # noqa: F401  (tables known to Alembic)
 from app.catalog import views as catalog_views

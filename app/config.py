@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -95,6 +95,18 @@ class Settings(BaseSettings):
     # Staff sessions end after this long without a request, and in any case this long after sign-in.
     STAFF_IDLE_MINUTES: int = Field(default=30, ge=1, le=24 * 60)
     STAFF_SESSION_HOURS: int = Field(default=12, ge=1, le=7 * 24)
+    # Applicant sessions (app.accounts), likewise.
+    ACCOUNT_IDLE_MINUTES: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    ACCOUNT_SESSION_HOURS: int = Field(default=7 * 24, ge=1, le=90 * 24)
+    # Outgoing mail (app.mail): notifications, verification and reset links. No SMTP_HOST: mail
+    # is written to the log instead (development); SMTP_TLS: "starttls", "ssl" or "none".
+    SMTP_HOST: str | None = None
+    SMTP_PORT: int = Field(default=25, ge=1, le=65535)
+    SMTP_TLS: Literal["none", "starttls", "ssl"] = "none"
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: SecretStr | None = None
+    SMTP_FROM: str = "OpenDVC <no-reply@localhost>"
+    SMTP_TIMEOUT_SECONDS: float = Field(default=10, gt=0, le=120)
     # Signing. Only a validly signed dossier can be submitted unless SIGNING_REQUIRED is off.
     SIGNING_REQUIRED: bool = True
     SIGNING_PROVIDERS: Names = ["pkcs12", "external", "upload"]  # what applicants are offered

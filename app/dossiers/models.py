@@ -36,6 +36,9 @@ class Dossier(Model):
     applicant_phone: Mapped[str | None] = mapped_column(String(20))
     # citizen, business, organisation, foreigner (app.catalog.schema.ApplicantKind), at submission
     applicant_kind: Mapped[str | None] = mapped_column(String(20))
+    # The applicant's account, if the dossier was started signed in or claimed with its secret;
+    # then only that account reaches it (app.dossiers.access).
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
     receipt_sha256: Mapped[str | None] = mapped_column(String(64))  # sealed receipt PDF, at acceptance
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now(), onupdate=func.now())
