@@ -160,6 +160,8 @@ class Settings(BaseSettings):
     RATE_LIMIT_UPLOADS: str = "60 per minute; 600 per hour"
     RATE_LIMIT_SIGNING: str = "20 per minute; 100 per hour"
     RATE_LIMIT_SUBMISSIONS: str = "10 per minute; 60 per hour"
+    # Claims of a dossier into an account (code or id and the secret: a guess to slow down).
+    RATE_LIMIT_CLAIMS: str = "10 per minute; 60 per hour"
     # Virus scanning of uploads: "none", or a scanner of the opendvc.scanners entry points
     # ("clamd": ClamAV's daemon), with its options, e.g. {"clamd": {"socket": "/run/clamav/clamd.ctl"}}.
     SCANNER: str = "none"
@@ -234,7 +236,9 @@ class Settings(BaseSettings):
             raise ValueError("only sqlite:// and postgresql:// URLs are supported")
         return v.replace("postgresql://", "postgresql+psycopg://", 1)
 
-    @field_validator("RATE_LIMIT_UPLOADS", "RATE_LIMIT_SIGNING", "RATE_LIMIT_SUBMISSIONS")
+    @field_validator(
+        "RATE_LIMIT_UPLOADS", "RATE_LIMIT_SIGNING", "RATE_LIMIT_SUBMISSIONS", "RATE_LIMIT_CLAIMS"
+    )
     @classmethod
     def _rate_limit(cls, v: str) -> str:
         try:

@@ -76,3 +76,5 @@ signing_rate = limiter.shared_limit(_setting("RATE_LIMIT_SIGNING"), scope="signi
 submission_rate = limiter.shared_limit(
     _setting("RATE_LIMIT_SUBMISSIONS"), scope="submissions", methods=["POST"]
 )
+# Claims of a dossier into an account (app.mine): each names a secret, so each is a guess.
+claim_rate = limiter.shared_limit(_setting("RATE_LIMIT_CLAIMS"), scope="claims", methods=["POST"])

@@ -34,7 +34,9 @@ class Started:
     secret: str  # shown once, in the resume link; only its hash is stored
 
 
-def start(procedure: LoadedProcedure, *, locale: str) -> Started:
+def start(procedure: LoadedProcedure, *, locale: str, account_id: int | None = None) -> Started:
+    """A new draft; with `account_id` (started signed in) it is that account's from the start,
+    reached by signing in only (app.dossiers.access)."""
     get_catalog().pin(procedure)
     secret = secrets.token_urlsafe(24)
     dossier = Dossier(
@@ -44,6 +46,7 @@ def start(procedure: LoadedProcedure, *, locale: str) -> Started:
         procedure_version=procedure.version,
         answers={},
         locale=locale,
+        account_id=account_id,
     )
     db.session.add(dossier)
     record(dossier, Status.DRAFT, actor="applicant", at=clock.now())

@@ -124,3 +124,47 @@ class TransitionRefused(Exception):
 def check_transition(current: Status, wanted: Status) -> None:
     if wanted not in TRANSITIONS[current]:
         raise TransitionRefused(current, wanted)
+
+
+class Stage(StrEnum):
+    """How an applicant's list of dossiers groups the states (app.mine)."""
+
+    DRAFTS = "drafts"  # not yet sent: draft, signed
+    SUBMITTED = "submitted"  # sent, the agency has not yet answered (1)
+    IN_PROGRESS = "in_progress"  # accepted and on its way (2, 4, 5, 6)
+    FINISHED = "finished"  # nothing more will happen (3, 7, 8, 9, 10)
+
+    @property
+    def label(self) -> str:
+        return str(STAGE_LABELS[self])
+
+    @property
+    def statuses(self) -> frozenset[Status]:
+        return frozenset(s for s, stage in STAGES.items() if stage == self)
+
+    @classmethod
+    def of(cls, status: Status) -> Stage:
+        return STAGES[status]
+
+
+STAGES: dict[Status, Stage] = {
+    Status.DRAFT: Stage.DRAFTS,
+    Status.SIGNED: Stage.DRAFTS,
+    Status.NEW: Stage.SUBMITTED,
+    Status.ACCEPTED: Stage.IN_PROGRESS,
+    Status.PROCESSING: Stage.IN_PROGRESS,
+    Status.SUPPLEMENT_REQUESTED: Stage.IN_PROGRESS,
+    Status.PAYMENT_REQUESTED: Stage.IN_PROGRESS,
+    Status.REFUSED: Stage.FINISHED,
+    Status.WITHDRAWN: Stage.FINISHED,
+    Status.STOPPED: Stage.FINISHED,
+    Status.FINISHED: Stage.FINISHED,
+    Status.RESULT_RETURNED: Stage.FINISHED,
+}
+
+STAGE_LABELS = {
+    Stage.DRAFTS: _l("Drafts"),
+    Stage.SUBMITTED: _l("Submitted"),
+    Stage.IN_PROGRESS: _l("In progress"),
+    Stage.FINISHED: _l("Finished"),
+}

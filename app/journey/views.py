@@ -29,13 +29,14 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from app.accounts.sessions import current_account
 from app.attachments import services as attachments
 from app.catalog import get_catalog
 from app.catalog.loader import LoadedProcedure
 from app.catalog.schema import Component, Step
 from app.documents import receipt as receipt_document
 from app.dossiers import records, services
-from app.dossiers.access import dossier_or_404, grant, secret_for
+from app.dossiers.access import by_secret, dossier_or_404, grant, secret_for
 from app.dossiers.models import Attachment, Dossier
 from app.dossiers.needs import facts_of
 from app.dossiers.status import Status
@@ -86,7 +87,8 @@ class WithdrawForm(FlaskForm):
 def start(code: str) -> Response:
     # The CSRF token is checked for every POST by CSRFProtect before this runs.
     loaded = get_catalog().get(code) or abort(404)
-    started = services.start(loaded, locale=current_locale())
+    account = current_account()  # signed in: the draft is the account's from the start
+    started = services.start(loaded, locale=current_locale(), account_id=account.id if account else None)
     grant(started.dossier, started.secret)
     first = loaded.definition.form.steps[0].id
     return redirect(url_for("apply.step", public_id=started.dossier.public_id, step_id=first, new=1))
@@ -366,8 +368,8 @@ def acknowledgement(public_id: str) -> str:
     if dossier.code is None:
         abort(404)
     loaded = records.procedure_of(dossier)
-    secret = secret_for(dossier)
-    link = url_for("track.resume", secret=secret, _external=True)
+    secret = secret_for(dossier)  # None for a dossier kept in an account: found under My dossiers
+    link = url_for("track.resume", secret=secret, _external=True) if secret else None
     names = {c.code: c.name for c in loaded.definition.components}
     return render_template(
         "apply/acknowledgement.html",
@@ -378,7 +380,8 @@ def acknowledgement(public_id: str) -> str:
         submitted_at=next((e.at for e in dossier.events if e.to_status == Status.NEW), None),
         link=link,
         secret=secret,
-        qr=segno.make(link, error="m").svg_data_uri(scale=3, border=2),
+        qr=segno.make(link, error="m").svg_data_uri(scale=3, border=2) if link else None,
+        owned=dossier.account_id is not None,
     )
 
 
@@ -514,7 +517,7 @@ def _landing(dossier_public_id: str, status: str) -> str:
 @track_bp.get("/resume/<secret>")
 @limiter.limit("30 per minute")
 def resume(secret: str) -> Response | tuple[str, int]:
-    dossier = records.find_by_secret(secret)
+    dossier = by_secret(secret)  # an owned dossier: for its signed-in owner only
     if dossier is None:
         return render_template("track/unknown.html"), 404
     grant(dossier, secret)
@@ -530,9 +533,10 @@ def track() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         # InputRequired: both are given once the form validates.
         code, secret = (form.code.data or "").strip(), (form.secret.data or "").strip()
-        dossier = records.find_by_secret(secret)
+        dossier = by_secret(secret)
         # Both must match: the code alone never opens a dossier, and the answer does not
-        # say which of the two was wrong.
+        # say which of the two was wrong. A dossier kept in an account opens for its signed-in
+        # owner only; to anyone else it is not found either (the page says where owned ones are).
         if dossier is not None and dossier.code == code:
             grant(dossier, secret)
             return redirect(_landing(dossier.public_id, dossier.status))

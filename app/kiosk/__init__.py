@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from app.kiosk import views
 
 # The pages that show a dossier, or the ways into one.
-PRIVATE_BLUEPRINTS = frozenset({"apply", "sign", "supplement", "kiosk", "track"})
+PRIVATE_BLUEPRINTS = frozenset({"apply", "sign", "supplement", "kiosk", "track", "mine"})
 PRIVATE_PREFIXES = ("/dossiers/", "/resume/", "/track", "/kiosk")
 
 

@@ -58,6 +58,7 @@ def forget(held: Mapping[str, str]) -> Forgotten:
             dossier is not None
             and hmac.compare_digest(dossier.secret_hash, hash_secret(secret))
             and dossier.status in EDITABLE
+            and dossier.account_id is None  # claimed into an account meanwhile: its owner's now
         ):
             drafts.append(dossier)
     blobs: set[str] = set()
