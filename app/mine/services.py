@@ -124,7 +124,8 @@ def find_claimable(reference: str, secret: str) -> Dossier:
     holds it yet. Every other case (a wrong reference, a wrong secret, a dossier of another
     account) is the same NotFound: the answer tells nothing about which was wrong."""
     reference = reference.strip()
-    dossier = records.find_by_secret(secret.strip()) if 0 < len(reference) <= REFERENCE_MAX else None
+    secret = secret.strip().rsplit("/resume/", 1)[-1]  # the whole resume link pasted will do
+    dossier = records.find_by_secret(secret) if 0 < len(reference) <= REFERENCE_MAX else None
     if (
         dossier is None
         or reference not in {dossier.code, dossier.public_id}

@@ -36,10 +36,13 @@ class Made:
     supplement_file_ids: list[int] = field(default_factory=list)
 
 
-def advance(dossier: Dossier, *statuses: int, results: list[dict] | None = None, note: str | None = None) -> None:
+def advance(
+    dossier: Dossier, *statuses: int, results: list[dict] | None = None, note: str | None = None
+) -> None:
     """The back office the dossier went to sends these statuses (one event each, in order)."""
     backoffice = outbox.sent_to(dossier)
-    assert backoffice is not None and dossier.code is not None
+    assert backoffice is not None
+    assert dossier.code is not None
     for sequence, status in enumerate(statuses, 1):
         body: dict = {
             "event_id": f"evt-{dossier.code}-{sequence}",
