@@ -277,3 +277,26 @@ def test_form_fields_naming_a_s_objects_on_b_s_own_dossier_are_refused(access_ap
             answered[(method, url)] = answer.status_code
     assert set(answered.values()) == {404}, answered
     assert snapshot(app) == before
+
+
+def test_the_exempt_endpoints_ignore_an_applicant_s_session(access_app, citizen_key, pki):
+    """What makes each exempt endpoint safe holds: B's signed-in session, holding A's secrets,
+    opens no signing session, no file link and no staff action."""
+    app = access_app
+    with app.app_context():
+        a, b = make_account(), make_account()
+    made = dossiers_of(app, a, citizen_key, pki)
+    browser = signed_in(app, b)
+    holding(browser, made)
+    token = csrf_token(browser.get("/track"))
+    with app.app_context():
+        message_id = db.session.scalar(text("SELECT min(id) FROM outbox"))
+    before = snapshot(app)
+    for step in ("prepare", "complete"):
+        answer = browser.post(f"/api/v1/signing/{made['draft'].secret}/{step}", json={})
+        assert answer.status_code in (400, 404), step  # the body is checked first, then the token
+    assert browser.get(f"/api/v1/files/{made['submitted'].public_id}").status_code == 404
+    resent = browser.post(f"/staff/deliveries/{message_id}/resend", data={"csrf_token": token})
+    assert resent.status_code == 302
+    assert urlsplit(resent.headers["Location"]).path == "/staff/login"
+    assert snapshot(app) == before

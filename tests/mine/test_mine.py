@@ -321,3 +321,20 @@ def test_the_secrets_held_stay_anonymous_dossiers(mine_app):
     assert browser.get(f"/dossiers/{public_id}/documents").status_code == 200
     assert owner_of(mine_app, public_id) is None
     assert english(mine_app.test_client()).get(f"/dossiers/{public_id}/documents").status_code == 404
+
+
+def test_start_again_at_the_kiosk_keeps_a_draft_claimed_meanwhile(mine_app):
+    """The kiosk forgets the unsubmitted drafts it holds, but not one its owner has claimed
+    into an account since (with the resume link, from elsewhere): that is the owner's now."""
+    public_id, secret = anonymous_draft(mine_app)
+    kept_id, kept_secret = anonymous_draft(mine_app)
+    kiosk = mine_app.test_client()
+    for s in (secret, kept_secret):
+        assert kiosk.get(f"/resume/{s}").status_code == 302
+    assert claim(signed_in(mine_app, account(mine_app)), kept_id, kept_secret).status_code == 302
+    entry = kiosk.get("/kiosk/")
+    assert kiosk.post("/kiosk/start-again", data={"csrf_token": csrf_token(entry)}).status_code == 303
+    with mine_app.app_context():
+        left = set(db.session.scalars(select(Dossier.public_id)))
+    assert kept_id in left
+    assert public_id not in left
