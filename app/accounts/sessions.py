@@ -100,6 +100,9 @@ def _lookup(token: object) -> Account | None:
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
+        # The commit expired the account: loaded again now, it stays readable for the whole
+        # request and after it (templates ask for it on every page).
+        db.session.refresh(account)
     return account
 
 
