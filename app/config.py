@@ -120,7 +120,11 @@ class Settings(BaseSettings):
     OIDC_SCOPES: Names = ["openid", "profile", "email", "phone"]
     OIDC_ACR_VALUES: str | None = None  # e.g. the assurance level the provider names
     # Provider claim -> our particular (name, personal_id, tax_code, email, phone, kind).
-    OIDC_CLAIMS: Annotated[dict[str, str], NoDecode] = {"name": "name", "email": "email", "phone_number": "phone"}
+    OIDC_CLAIMS: Annotated[dict[str, str], NoDecode] = {
+        "name": "name",
+        "email": "email",
+        "phone_number": "phone",
+    }
     OIDC_NAME: str = "VNeID"  # the sign-in button's label
     OIDC_TIMEOUT_SECONDS: float = Field(default=10, gt=0, le=60)
     # Outgoing mail (app.mail): notifications, verification and reset links. No SMTP_HOST: mail
@@ -263,7 +267,9 @@ class Settings(BaseSettings):
             raise ValueError("only sqlite:// and postgresql:// URLs are supported")
         return v.replace("postgresql://", "postgresql+psycopg://", 1)
 
-    @field_validator("RATE_LIMIT_UPLOADS", "RATE_LIMIT_SIGNING", "RATE_LIMIT_SUBMISSIONS", "RATE_LIMIT_SIGN_IN")
+    @field_validator(
+        "RATE_LIMIT_UPLOADS", "RATE_LIMIT_SIGNING", "RATE_LIMIT_SUBMISSIONS", "RATE_LIMIT_SIGN_IN"
+    )
     @classmethod
     def _rate_limit(cls, v: str) -> str:
         try:
@@ -413,7 +419,9 @@ def _fit_for_production(settings: Settings) -> None:
             " (python3 -c 'import secrets; print(secrets.token_hex(32))' makes one)"
         )
     if settings.OIDC_ISSUER and not settings.OIDC_ISSUER.startswith("https://"):
-        raise ConfigError(f"{ENV_PREFIX}OIDC_ISSUER: must be an https:// address when {ENV_PREFIX}ENV is production")
+        raise ConfigError(
+            f"{ENV_PREFIX}OIDC_ISSUER: must be an https:// address when {ENV_PREFIX}ENV is production"
+        )
     if not settings.PUBLIC_URL.startswith("https://"):
         raise ConfigError(
             f"{ENV_PREFIX}PUBLIC_URL: must be an https:// address when {ENV_PREFIX}ENV is production"

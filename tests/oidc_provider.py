@@ -32,7 +32,9 @@ from werkzeug.wrappers import Request, Response
 class Provider:
     def __init__(self, client_id: str, client_secret: str) -> None:
         self.client_id, self.client_secret = client_id, client_secret
-        self.key = RSAKey.generate_key(2048, parameters={"kid": generate_token(8), "use": "sig", "alg": "RS256"})
+        self.key = RSAKey.generate_key(
+            2048, parameters={"kid": generate_token(8), "use": "sig", "alg": "RS256"}
+        )
         self.issuer = ""
         self.next: dict[str, Any] = {"sub": "citizen-1", "claims": {}, "deny": False, "fault": None}
         self.codes: dict[str, dict[str, Any]] = {}
@@ -120,7 +122,9 @@ class Provider:
         with self.lock:
             grant = self.codes.get(form.get("code", ""))
             if grant is None or grant["used"]:
-                return self._json({"error": "invalid_grant", "error_description": "code unknown or used"}, 400)
+                return self._json(
+                    {"error": "invalid_grant", "error_description": "code unknown or used"}, 400
+                )
             grant["used"] = True
         if grant["redirect_uri"] != form.get("redirect_uri"):
             return self._json({"error": "invalid_grant", "error_description": "redirect_uri"}, 400)
@@ -146,7 +150,12 @@ class Provider:
             claims["aud"] = "another-client"
         id_token = jwt.encode({"alg": "RS256", "kid": self.key.kid}, claims, self.key)
         return self._json(
-            {"access_token": generate_token(32), "token_type": "Bearer", "expires_in": 300, "id_token": id_token}
+            {
+                "access_token": generate_token(32),
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "id_token": id_token,
+            }
         )
 
     def end_session(self, request: Request) -> Response:

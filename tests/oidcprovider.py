@@ -60,9 +60,13 @@ class OidcProvider:
                 self.process.stdout.close()
             self.process = None
 
-    def next_sign_in(self, sub: str = "citizen-1", *, deny: bool = False, fault: str | None = None, **claims: Any) -> None:
+    def next_sign_in(
+        self, sub: str = "citizen-1", *, deny: bool = False, fault: str | None = None, **claims: Any
+    ) -> None:
         requests.post(
-            f"{self.url}/_test/next", json={"sub": sub, "claims": claims, "deny": deny, "fault": fault}, timeout=10
+            f"{self.url}/_test/next",
+            json={"sub": sub, "claims": claims, "deny": deny, "fault": fault},
+            timeout=10,
         ).raise_for_status()
 
     def log(self) -> dict[str, list[Any]]:

@@ -21,7 +21,8 @@ class ActionForm(FlaskForm):
 
 class SignInForm(FlaskForm):
     identifier = StringField(
-        _l("Email address or phone number"), [InputRequired(_l("Enter your email address or phone number")), Length(max=255)]
+        _l("Email address or phone number"),
+        [InputRequired(_l("Enter your email address or phone number")), Length(max=255)],
     )
     password = PasswordField(_l("Password"), [InputRequired(_l("Enter your password")), Length(max=200)])
 
@@ -34,16 +35,25 @@ class RegisterForm(FlaskForm):
     password = PasswordField(_l("Password"), [InputRequired(_l("Choose a password")), Length(max=200)])
     name = StringField(
         _l("Full name (of the citizen or the business)"),
-        [InputRequired(_l("Enter your name")), Length(max=255, message=_l("Write at most %(max)d characters"))],
+        [
+            InputRequired(_l("Enter your name")),
+            Length(max=255, message=_l("Write at most %(max)d characters")),
+        ],
     )
-    kind = RadioField(_l("I am"), choices=KIND_CHOICES, default="citizen", validators=[InputRequired(_l("Select citizen or business"))])
+    kind = RadioField(
+        _l("I am"),
+        choices=KIND_CHOICES,
+        default="citizen",
+        validators=[InputRequired(_l("Select citizen or business"))],
+    )
     tax_code = StringField(_l("Tax code (business)"), [Optional(), Length(max=20)])
     representative_name = StringField(_l("Legal representative (business)"), [Optional(), Length(max=255)])
 
 
 class IdentifierForm(FlaskForm):
     identifier = StringField(
-        _l("Email address or phone number"), [InputRequired(_l("Enter your email address or phone number")), Length(max=255)]
+        _l("Email address or phone number"),
+        [InputRequired(_l("Enter your email address or phone number")), Length(max=255)],
     )
 
 
@@ -52,17 +62,25 @@ class NewPasswordForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), [InputRequired(_l("Enter your current password")), Length(max=200)])
+    current = PasswordField(
+        _l("Current password"), [InputRequired(_l("Enter your current password")), Length(max=200)]
+    )
     password = PasswordField(_l("New password"), [InputRequired(_l("Choose a password")), Length(max=200)])
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("Full name"), [Optional(), Length(max=255, message=_l("Write at most %(max)d characters"))])
+    name = StringField(
+        _l("Full name"), [Optional(), Length(max=255, message=_l("Write at most %(max)d characters"))]
+    )
     personal_id = StringField(_l("Personal identification number"), [Optional(), Length(max=20)])
-    kind = RadioField(_l("I am"), choices=KIND_CHOICES, validators=[InputRequired(_l("Select citizen or business"))])
+    kind = RadioField(
+        _l("I am"), choices=KIND_CHOICES, validators=[InputRequired(_l("Select citizen or business"))]
+    )
     tax_code = StringField(_l("Tax code (business)"), [Optional(), Length(max=20)])
     representative_name = StringField(_l("Legal representative (business)"), [Optional(), Length(max=255)])
-    address = StringField(_l("Address"), [Optional(), Length(max=500, message=_l("Write at most %(max)d characters"))])
+    address = StringField(
+        _l("Address"), [Optional(), Length(max=500, message=_l("Write at most %(max)d characters"))]
+    )
     email = StringField(_l("Email address"), [Optional(), Length(max=255)])
     locale = RadioField(_l("Language of emails and messages"), choices=LANGUAGE_CHOICES, default="vi")
     notify_email = BooleanField(_l("By email"))

@@ -19,9 +19,10 @@ def verify(stored: str | None, password: str) -> bool:
     """Whether `password` matches `stored` (None: an account without a password, or none at
     all; the dummy is checked so that it takes as long)."""
     try:
-        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+        _hasher.verify(stored or _DUMMY, password)  # raises unless it matches
     except (VerificationError, InvalidHashError):
         return False
+    return stored is not None
 
 
 def dummy_verify(password: str) -> None:

@@ -26,7 +26,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, Executable, case, delete, or_, select, update
+from sqlalchemy import CursorResult, Executable, case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import clock, mail
@@ -108,9 +108,7 @@ def find(identifier: str) -> Account | None:
 def check_password(password: str) -> None:
     least = current_app.config["OPENDVC"].ACCOUNT_MIN_PASSWORD
     if len(password) < least:
-        raise AccountError(
-            _("Choose a password of at least %(num)d characters", num=least), field="password"
-        )
+        raise AccountError(_("Choose a password of at least %(num)d characters", num=least), field="password")
     if len(password) > 200:
         raise AccountError(_("Choose a password of at most 200 characters"), field="password")
 
@@ -125,7 +123,9 @@ def check_kind(kind: str, tax_code: str | None, representative_name: str | None)
                 field="tax_code",
             )
         if not representative_name:
-            raise AccountError(_("Enter the name of the business's legal representative"), field="representative_name")
+            raise AccountError(
+                _("Enter the name of the business's legal representative"), field="representative_name"
+            )
 
 
 def _issue(account: Account, purpose: str) -> str:
@@ -165,7 +165,8 @@ def _send_verification(account: Account, link_for: LinkFor) -> None:
         _("Confirm your email address"),
         _(
             "To confirm the email address of your account on the online public services portal, open "
-            "this link within %(num)d hours:\n\n%(link)s\n\nIf you did not ask for an account, ignore this email.",
+            "this link within %(num)d hours:\n\n%(link)s\n\n"
+            "If you did not ask for an account, ignore this email.",
             num=hours,
             link=link,
         ),
@@ -337,7 +338,10 @@ def sign_in(identifier: str, password: str) -> tuple[SignIn, Account | None]:
     if needs_rehash(stored):
         values["password_hash"] = hash_password(password)
     db.session.execute(
-        update(Account).where(Account.id == account.id).values(**values).execution_options(synchronize_session=False)
+        update(Account)
+        .where(Account.id == account.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
     db.session.refresh(account)
@@ -383,7 +387,9 @@ def update_profile(account: Account, profile: Profile, link_for: LinkFor) -> boo
         "address": profile.address,
     }
     wanted = {k: v for k, v in values.items() if k not in locked}
-    kind = wanted.get("kind", account.kind)
+    if wanted.get("personal_id") and not re.fullmatch(r"\d{12}", wanted["personal_id"] or ""):
+        raise AccountError(_("Enter the 12 digits of the personal identification number"), field="personal_id")
+    kind = wanted.get("kind") or account.kind
     check_kind(
         kind,
         wanted.get("tax_code", account.tax_code) if kind == "business" else None,
@@ -423,7 +429,12 @@ def from_provider(issuer: str, subject: str, particulars: dict[str, str]) -> Acc
     )
     if account is None:
         account = Account(
-            oidc_issuer=issuer, oidc_subject=subject, kind="citizen", verified=[], failed_logins=0, locale="vi"
+            oidc_issuer=issuer,
+            oidc_subject=subject,
+            kind="citizen",
+            verified=[],
+            failed_logins=0,
+            locale="vi",
         )
         db.session.add(account)
         db.session.flush()

@@ -43,7 +43,7 @@ from app.extensions import limiter
 from app.i18n import current_locale
 
 bp = Blueprint("accounts", __name__, url_prefix="/account", template_folder="templates")
-ID_TOKEN = "oidc_id_token"  # the provider's id_token, for its logout (id_token_hint)
+ID_TOKEN = "oidc_id_token"  # noqa: S105 (a session key's name)  the provider's id_token, for its logout (id_token_hint)
 # Per client address, shared by every form that guesses at accounts (OPENDVC_RATE_LIMIT_SIGN_IN).
 sign_in_rate = limiter.shared_limit(
     lambda: current_app.config["OPENDVC"].RATE_LIMIT_SIGN_IN, scope="sign-in", methods=["POST"]
@@ -68,7 +68,12 @@ def _link_for(purpose: str, token: str) -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or any(c in target for c in "\\\t\r\n "):
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or any(c in target for c in "\\\t\r\n ")
+    ):
         return url_for("accounts.profile")
     return target
 
@@ -154,7 +159,11 @@ def register() -> ResponseReturnValue:
                 if account.email:
                     return _message(
                         _("Check your email"),
-                        _("We have sent a link to %(address)s. Open it to confirm your address, then sign in.", address=account.email),
+                        _(
+                            "We have sent a link to %(address)s. Open it to confirm your address, "
+                            "then sign in.",
+                            address=account.email,
+                        ),
                     )
                 flash(_("Your account is ready. Sign in with your phone number and password."))
                 return redirect(url_for("accounts.sign_in_page"))
@@ -226,7 +235,10 @@ def forgot() -> ResponseReturnValue:
             return render_template("accounts/forgot.html", form=form), 503
         return _message(
             _("Check your email"),
-            _("If an account has this address, a link to choose a new password is on its way. It works once."),
+            _(
+                "If an account has this address, a link to choose a new password is on its way. "
+                "It works once."
+            ),
         )
     return render_template("accounts/forgot.html", form=form)
 
@@ -252,7 +264,12 @@ def reset(token: str) -> ResponseReturnValue:
         return _link_refused(outcome, resend=False)
     session.pop(ID_TOKEN, None)
     sign_out()
-    flash(_("Your password is changed and every session of your account has ended. Sign in with the new password."))
+    flash(
+        _(
+            "Your password is changed and every session of your account has ended. "
+            "Sign in with the new password."
+        )
+    )
     return redirect(url_for("accounts.sign_in_page"))
 
 
@@ -282,13 +299,15 @@ def _signed_out(*, everywhere: bool) -> Response:
     if isinstance(id_token, str) and oidc.configured():
         try:
             end = oidc.client().load_server_metadata().get("end_session_endpoint")
-        except Exception as error:  # noqa: BLE001 (any failure of the provider: signed out here anyway)
+        except Exception as error:
             if oidc.failure_of(error) is None:
                 raise
             end = None
         if end:
             done = url_for("accounts.signed_out", _external=True)
-            response: Response = oidc.client().logout_redirect(post_logout_redirect_uri=done, id_token_hint=id_token)
+            response: Response = oidc.client().logout_redirect(
+                post_logout_redirect_uri=done, id_token_hint=id_token
+            )
             return response
     flash(_("You are signed out everywhere.") if everywhere else _("You are signed out."))
     return redirect(url_for("catalog.index"))
@@ -314,7 +333,7 @@ def oidc_start() -> ResponseReturnValue:
         response: Response = oidc.client().authorize_redirect(
             url_for("accounts.oidc_callback", _external=True), ui_locales=current_locale(), **extra
         )
-    except Exception as error:  # noqa: BLE001 (the provider's discovery document unreachable)
+    except Exception as error:
         failure = oidc.failure_of(error)
         if failure is None:
             raise
@@ -332,7 +351,7 @@ def oidc_callback() -> ResponseReturnValue:
         claims = token.get("userinfo")
         if not claims or not claims.get("sub"):
             raise ValueError("no id_token")
-    except Exception as error:  # noqa: BLE001 (every failure of the flow gets its page, never a 500)
+    except Exception as error:
         failure = oidc.failure_of(error)
         if failure is None:
             raise
@@ -344,7 +363,9 @@ def oidc_callback() -> ResponseReturnValue:
     return redirect(_safe_next(session.pop("oidc_next", None)))
 
 
-def _profile_page(account: Account, form: ProfileForm, password_form: ChangePasswordForm, status: int = 200) -> tuple[str, int]:
+def _profile_page(
+    account: Account, form: ProfileForm, password_form: ChangePasswordForm, status: int = 200
+) -> tuple[str, int]:
     return render_template(
         "accounts/profile.html",
         account=account,
@@ -389,7 +410,12 @@ def profile() -> ResponseReturnValue:
         _refuse(form, error, "name")
         return _profile_page(account, form, ChangePasswordForm(formdata=None), 400)
     if sent:
-        flash(_("Your profile is saved. Open the link we sent to %(address)s to confirm it.", address=account.email))
+        flash(
+            _(
+                "Your profile is saved. Open the link we sent to %(address)s to confirm it.",
+                address=account.email,
+            )
+        )
     else:
         flash(_("Your profile is saved."))
     return redirect(url_for("accounts.profile"))
@@ -404,7 +430,9 @@ def change_password() -> ResponseReturnValue:
     password_form = ChangePasswordForm()
     if password_form.validate_on_submit():
         try:
-            services.change_password(account, password_form.current.data or "", password_form.password.data or "")
+            services.change_password(
+                account, password_form.current.data or "", password_form.password.data or ""
+            )
         except services.AccountError as error:
             _refuse(password_form, error, "password")
         else:

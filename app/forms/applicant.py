@@ -84,14 +84,20 @@ def from_profile(
     return Prefill(answers, locked)
 
 
-def with_locked(step_fields: list[Spec], formdata: MultiDict[str, str], locked: Mapping[str, Answer]) -> MultiDict[str, str]:
+def with_locked(
+    step_fields: list[Spec], formdata: MultiDict[str, str], locked: Mapping[str, Answer]
+) -> MultiDict[str, str]:
     """The posted input with the step's locked fields set to their verified values, whatever was
     sent (a browser sends nothing for a disabled radio; a forged POST anything)."""
     ours = [spec for spec in step_fields if spec.name in locked]
     if not ours:
         return formdata
     kept: MultiDict[str, str] = MultiDict(
-        [(k, v) for k, v in formdata.items(multi=True) if all(k != s.name and not k.startswith(f"{s.name}-") for s in ours)]
+        [
+            (k, v)
+            for k, v in formdata.items(multi=True)
+            if all(k != s.name and not k.startswith(f"{s.name}-") for s in ours)
+        ]
     )
     for spec in ours:
         for key, value in formdata_for(spec, spec.name, locked[spec.name]):

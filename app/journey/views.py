@@ -41,6 +41,7 @@ from app.dossiers.models import Attachment, Dossier
 from app.dossiers.needs import facts_of
 from app.dossiers.status import Status
 from app.extensions import limiter, submission_rate, upload_rate
+from app.forms.applicant import Prefill, from_profile, mark_locked, with_locked
 from app.forms.builder import (
     StepForm,
     answers_formdata,
@@ -49,7 +50,6 @@ from app.forms.builder import (
     sibling_condition,
     step_form_class,
 )
-from app.forms.applicant import Prefill, from_profile, mark_locked, with_locked
 from app.forms.components import slots, stray
 from app.i18n import current_locale
 from app.journey import overview, submission, withdrawal

@@ -70,7 +70,13 @@ def link_in(message: Message) -> str:
 
 
 def register(client: FlaskClient, identifier: str, password: str = PASSWORD, **extra: str) -> TestResponse:
-    data = {"identifier": identifier, "password": password, "name": "Nguyễn Thị Hoa", "kind": "citizen", **extra}
+    data = {
+        "identifier": identifier,
+        "password": password,
+        "name": "Nguyễn Thị Hoa",
+        "kind": "citizen",
+        **extra,
+    }
     return client.post("/account/register", data={**form_of(client, "/account/register"), **data})
 
 

@@ -54,15 +54,17 @@ def test_register_confirm_and_sign_in(mail_app, mail_server):
     message = mail_server.to("hoa@example.vn")[-1]
     assert message["Subject"] == "Confirm your email address"
     path = link_in(message)
-    assert "name=\"csrf_token\"" in client.get(path).text  # a button: a GET never writes
+    assert 'name="csrf_token"' in client.get(path).text  # a button: a GET never writes
     done = confirm(client, path)
     assert done.headers["Location"] == "/account/sign-in"
     signed = sign_in(client, "hoa@example.vn")
-    assert signed.status_code == 302 and signed.headers["Location"] == "/account/profile"
+    assert signed.status_code == 302
+    assert signed.headers["Location"] == "/account/profile"
     assert "Nguyễn Thị Hoa" in page(client.get("/")).select_one("header .who").text
     with mail_app.app_context():
         token = db.session.scalar(select(AccountToken))
-        assert token.used_at is not None and len(token.token_hash) == 64
+        assert token.used_at is not None
+        assert len(token.token_hash) == 64
         assert path.rsplit("/", 1)[1] not in token.token_hash  # only the hash is kept
 
 
@@ -82,7 +84,9 @@ def test_an_unverified_address_cannot_sign_in_and_a_new_link_is_offered(mail_app
     assert response.status_code == 403
     assert words in main_text(response)
     assert page(response).select_one('a[href="/account/verify"]') is not None
-    resent = client.post("/account/verify", data={**form_of(client, "/account/verify"), "identifier": "chua@example.vn"})
+    resent = client.post(
+        "/account/verify", data={**form_of(client, "/account/verify"), "identifier": "chua@example.vn"}
+    )
     assert resent.status_code == 200
     mail_server.next_received()
     assert len(mail_server.to("chua@example.vn")) == 2
@@ -105,7 +109,8 @@ def test_a_wrong_password_and_an_unknown_account_get_the_same_refusal(mail_app, 
     wrong = sign_in(client, "dung@example.vn", "not the password")
     unknown = sign_in(client, "nobody@example.vn", "not the password")
     assert wrong.status_code == unknown.status_code == 401
-    assert words in main_text(wrong) and words in main_text(unknown)
+    assert words in main_text(wrong)
+    assert words in main_text(unknown)
     assert client.get("/account/profile").status_code == 302
 
 
@@ -116,7 +121,9 @@ def test_a_phone_account_signs_in_at_once_without_mail(mail_app, mail_server):
     assert sign_in(client, "+84912345678").status_code == 302
     with mail_app.app_context():
         account = db.session.scalar(select(Account))
-        assert account.phone == "+84912345678" and account.email is None and not account.notify_email
+        assert account.phone == "+84912345678"
+        assert account.email is None
+        assert not account.notify_email
     assert mail_server.messages() == []
 
 
@@ -139,7 +146,10 @@ def test_a_short_password_is_refused(mail_app, locale, words):
     [
         ({"identifier": "not an address"}, "Enter an email address, or a phone number like 0912 345 678"),
         ({"kind": "business"}, "Enter the business's tax code"),
-        ({"kind": "business", "tax_code": "0101234567"}, "Enter the name of the business's legal representative"),
+        (
+            {"kind": "business", "tax_code": "0101234567"},
+            "Enter the name of the business's legal representative",
+        ),
     ],
 )
 def test_wrong_particulars_are_refused(mail_app, given, words):
@@ -181,7 +191,8 @@ def test_a_mail_server_down_stores_nothing(mail_app, mail_server, locale, words)
     assert response.status_code == 400
     assert words in main_text(response)
     with mail_app.app_context():
-        assert count(Account) == 0 and count(AccountToken) == 0
+        assert count(Account) == 0
+        assert count(AccountToken) == 0
 
 
 def _link(mail_server, address: str) -> str:
@@ -189,7 +200,9 @@ def _link(mail_server, address: str) -> str:
     return link_in(mail_server.to(address)[-1])
 
 
-@pytest.mark.parametrize(("locale", "words"), [("en", "This link has expired."), ("vi", "Đường dẫn này đã hết hạn.")])
+@pytest.mark.parametrize(
+    ("locale", "words"), [("en", "This link has expired."), ("vi", "Đường dẫn này đã hết hạn.")]
+)
 def test_an_expired_verification_link_is_refused(mail_app, mail_server, locale, words):
     client = mail_app.test_client()
     client.get(f"/language/{locale}")
@@ -216,7 +229,8 @@ def test_a_verification_link_works_once(mail_app, mail_server, locale, words):
     path = _link(mail_server, "mot@example.vn")
     assert confirm(client, path).status_code == 302
     again = confirm(client, path)
-    assert again.status_code == 400 and words in main_text(again)
+    assert again.status_code == 400
+    assert words in main_text(again)
     forged = confirm(client, "/account/verify/forged-token")
     assert forged.status_code == 400
 
@@ -227,7 +241,9 @@ def test_a_password_reset_ends_every_session(mail_app, mail_server):
     elsewhere = mail_app.test_client()
     sign_in(elsewhere, "quen@example.vn")
     assert elsewhere.get("/account/profile").status_code == 200
-    asked = client.post("/account/forgot", data={**form_of(client, "/account/forgot"), "identifier": "quen@example.vn"})
+    asked = client.post(
+        "/account/forgot", data={**form_of(client, "/account/forgot"), "identifier": "quen@example.vn"}
+    )
     assert asked.status_code == 200
     path = _link(mail_server, "quen@example.vn")
     assert mail_server.to("quen@example.vn")[-1]["Subject"] == "Reset your password"
@@ -242,35 +258,46 @@ def test_a_password_reset_ends_every_session(mail_app, mail_server):
     assert sign_in(client, "quen@example.vn", new).status_code == 302
     # The link worked once.
     again = client.post(path, data={**form_of(client, "/account/forgot"), "password": "yet another one!"})
-    assert again.status_code == 400 and "used already" in main_text(again)
+    assert again.status_code == 400
+    assert "used already" in main_text(again)
     assert client.get(path).status_code == 400
 
 
 def test_a_reset_request_answers_the_same_whoever_asks(mail_app, mail_server):
     client = english(mail_app)
     registered(client, mail_server, "co@example.vn")
-    known = client.post("/account/forgot", data={**form_of(client, "/account/forgot"), "identifier": "co@example.vn"})
+    known = client.post(
+        "/account/forgot", data={**form_of(client, "/account/forgot"), "identifier": "co@example.vn"}
+    )
     mail_server.next_received()
-    unknown = client.post("/account/forgot", data={**form_of(client, "/account/forgot"), "identifier": "khong@example.vn"})
+    unknown = client.post(
+        "/account/forgot", data={**form_of(client, "/account/forgot"), "identifier": "khong@example.vn"}
+    )
     assert known.status_code == unknown.status_code == 200
     assert main_text(known) == main_text(unknown)
     assert mail_server.to("khong@example.vn") == []
 
 
-@pytest.mark.parametrize(("locale", "words"), [("en", "This link has expired."), ("vi", "Đường dẫn này đã hết hạn.")])
+@pytest.mark.parametrize(
+    ("locale", "words"), [("en", "This link has expired."), ("vi", "Đường dẫn này đã hết hạn.")]
+)
 def test_an_expired_reset_link_is_refused(mail_app, mail_server, locale, words):
     client = english(mail_app)
     registered(client, mail_server, "muon@example.vn")
-    client.post("/account/forgot", data={**form_of(client, "/account/forgot"), "identifier": "muon@example.vn"})
+    client.post(
+        "/account/forgot", data={**form_of(client, "/account/forgot"), "identifier": "muon@example.vn"}
+    )
     path = _link(mail_server, "muon@example.vn")
     with mail_app.app_context():
         db.session.execute(update(AccountToken).values(expires_at=clock.now() - timedelta(seconds=1)))
         db.session.commit()
     client.get(f"/language/{locale}")
     shown = client.get(path)
-    assert shown.status_code == 400 and words in main_text(shown)
+    assert shown.status_code == 400
+    assert words in main_text(shown)
     sent = client.post(path, data={**form_of(client, "/account/forgot"), "password": "một mật khẩu mới hơn"})
-    assert sent.status_code == 400 and words in main_text(sent)
+    assert sent.status_code == 400
+    assert words in main_text(sent)
     assert sign_in(client, "muon@example.vn").status_code == 302  # the old password still works
 
 
@@ -289,9 +316,12 @@ def test_five_wrong_passwords_lock_the_account(mail_app, mail_server, locale, wo
     for _attempt in range(5):
         assert sign_in(guesser, "khoa@example.vn", "a wrong guess").status_code == 401
     locked = sign_in(guesser, "khoa@example.vn")  # the right password, too late
-    assert locked.status_code == 429 and words in main_text(locked)
+    assert locked.status_code == 429
+    assert words in main_text(locked)
     with mail_app.app_context():
-        db.session.execute(update(Account).values(last_failure_at=clock.now() - timedelta(minutes=15, seconds=1)))
+        db.session.execute(
+            update(Account).values(last_failure_at=clock.now() - timedelta(minutes=15, seconds=1))
+        )
         db.session.commit()
     assert sign_in(guesser, "khoa@example.vn").status_code == 302
 
@@ -307,7 +337,8 @@ def test_sign_in_is_throttled_per_address(make_app, locale, words):
     for n in range(3):
         assert sign_in(client, f"someone{n}@example.vn", "whatever it is").status_code == 401
     throttled = sign_in(client, "someone@example.vn", "whatever it is")
-    assert throttled.status_code == 429 and words in main_text(throttled)
+    assert throttled.status_code == 429
+    assert words in main_text(throttled)
 
 
 def test_a_hash_with_old_parameters_is_replaced_at_sign_in(app):
@@ -318,7 +349,8 @@ def test_a_hash_with_old_parameters_is_replaced_at_sign_in(app):
     assert sign_in(client, "cu@example.vn").status_code == 302
     with app.app_context():
         stored = db.session.scalar(select(Account.password_hash))
-        assert stored != old and not PasswordHasher().check_needs_rehash(stored)
+        assert stored != old
+        assert not PasswordHasher().check_needs_rehash(stored)
     assert sign_in(app.test_client(), "cu@example.vn").status_code == 302
 
 
@@ -335,7 +367,8 @@ def test_sign_out_and_sign_out_everywhere_need_a_post_with_the_token(app):
     assert there.get("/account/profile").status_code == 302
     again = signed_in(app, account)
     out = again.post("/account/sign-out", data=form_of(again, "/"))
-    assert out.status_code == 302 and again.get("/account/profile").status_code == 302
+    assert out.status_code == 302
+    assert again.get("/account/profile").status_code == 302
 
 
 def test_local_accounts_can_be_turned_off(make_app):
@@ -346,7 +379,8 @@ def test_local_accounts_can_be_turned_off(make_app):
 
 
 @pytest.mark.parametrize(
-    "path", ["/account/sign-in", "/account/register", "/account/verify", "/account/forgot", "/account/profile", "/"]
+    "path",
+    ["/account/sign-in", "/account/register", "/account/verify", "/account/forgot", "/account/profile", "/"],
 )
 def test_every_form_has_its_csrf_token(app, path):
     with app.app_context():

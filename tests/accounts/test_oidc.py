@@ -49,13 +49,19 @@ def oidc_app(make_app, oidc_provider):
 
 def test_first_sign_in_makes_the_account_with_verified_particulars(oidc_app, oidc_provider):
     oidc_provider.next_sign_in(
-        "vneid-0001", name="Trần Thị Bình", citizen_id="001190012345", email="Binh@Example.vn", phone_number="0912345678"
+        "vneid-0001",
+        name="Trần Thị Bình",
+        citizen_id="001190012345",
+        email="Binh@Example.vn",
+        phone_number="0912345678",
     )
     client = oidc_app.test_client()
     authorize = start(client)
     query = parse_qs(urlsplit(authorize).query)
-    assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
-    assert query["state"][0] and query["nonce"][0]
+    assert query["code_challenge_method"] == ["S256"]
+    assert query["code_challenge"][0]
+    assert query["state"][0]
+    assert query["nonce"][0]
     assert query["acr_values"] == ["level2"]
     assert "openid" in query["scope"][0].split()
     response = client.get(_path(at_provider(authorize)))
@@ -66,8 +72,10 @@ def test_first_sign_in_makes_the_account_with_verified_particulars(oidc_app, oid
     with oidc_app.app_context():
         account = db.session.scalar(select(Account).where(Account.oidc_subject == "vneid-0001"))
         assert account.oidc_issuer == oidc_provider.url
-        assert account.name == "Trần Thị Bình" and account.personal_id == "001190012345"
-        assert account.email == "binh@example.vn" and account.email_verified_at is not None
+        assert account.name == "Trần Thị Bình"
+        assert account.personal_id == "001190012345"
+        assert account.email == "binh@example.vn"
+        assert account.email_verified_at is not None
         assert account.phone == "+84912345678"
         assert sorted(account.verified) == ["email", "name", "personal_id", "phone"]
     # Verified particulars are shown, not editable.
@@ -130,7 +138,10 @@ def test_a_callback_from_another_browser_is_refused(oidc_app, oidc_provider):
 def test_a_replayed_code_is_refused(oidc_app, oidc_provider):
     client = oidc_app.test_client()
     back = parse_qs(urlsplit(at_provider(start(client))).query)
-    assert client.get(f"/account/oidc/callback?code={back['code'][0]}&state={back['state'][0]}").status_code == 302
+    assert (
+        client.get(f"/account/oidc/callback?code={back['code'][0]}&state={back['state'][0]}").status_code
+        == 302
+    )
     # The code, intercepted, sent again from a browser with a sign-in of its own under way: our
     # state check passes, the provider refuses the code (it works once).
     other = oidc_app.test_client()
@@ -195,6 +206,7 @@ def test_the_button_shows_only_when_configured(make_app, oidc_provider, locale, 
     configured = make_app(**oidc_provider.settings).test_client()
     configured.get(f"/language/{locale}")
     button = page(configured.get("/account/sign-in")).select_one("form.provider button")
-    assert button is not None and words in button.text
+    assert button is not None
+    assert words in button.text
     plain = make_app().test_client()
     assert page(plain.get("/account/sign-in")).select_one("form.provider") is None

@@ -47,12 +47,14 @@ def test_the_profile_fills_the_applicant_section(test_app, applicant):
     basics = page(client.get(first))
     name = basics.find("input", attrs={"name": "full_name"})
     assert name["value"] == "Trần Thị Bình"
-    assert name.has_attr("readonly") and name["data-verified"] == "true"
+    assert name.has_attr("readonly")
+    assert name["data-verified"] == "true"
     assert "Verified by the identity provider" in basics.select_one("#field-full_name").text
     contact_url = first.replace("/steps/basics", "/steps/contact")
     contact = page(client.get(contact_url))
     email = contact.find("input", attrs={"name": "email"})
-    assert email["value"] == "binh@example.vn" and not email.has_attr("readonly")  # not verified: editable
+    assert email["value"] == "binh@example.vn"
+    assert not email.has_attr("readonly")
     assert contact.find("input", attrs={"name": "phone"})["value"] == "+84912345678"
 
 
@@ -60,11 +62,10 @@ def test_a_post_cannot_change_a_verified_particular(test_app, applicant):
     client = signed_in(test_app, applicant)
     first = start(client, CODE)
     form_page = client.get(first)
-    data = [
-        (k, "Người Khác" if k == "full_name" else v)
-        for k, v in step_pairs(_step(test_app, "basics"))
-    ]
-    response = client.post(first, data=MultiDict([("csrf_token", csrf_token(form_page)), ("action", "continue"), *data]))
+    data = [(k, "Người Khác" if k == "full_name" else v) for k, v in step_pairs(_step(test_app, "basics"))]
+    response = client.post(
+        first, data=MultiDict([("csrf_token", csrf_token(form_page)), ("action", "continue"), *data])
+    )
     assert response.status_code == 302
     assert _dossier(test_app, first).answers["full_name"] == "Trần Thị Bình"
 
@@ -75,7 +76,9 @@ def test_an_unverified_prefilled_answer_can_be_changed(test_app, applicant):
     contact_url = first.replace("/steps/basics", "/steps/contact")
     form_page = client.get(contact_url)
     data = [(k, "khac@example.vn" if k == "email" else v) for k, v in step_pairs(_step(test_app, "contact"))]
-    response = client.post(contact_url, data=MultiDict([("csrf_token", csrf_token(form_page)), ("action", "continue"), *data]))
+    response = client.post(
+        contact_url, data=MultiDict([("csrf_token", csrf_token(form_page)), ("action", "continue"), *data])
+    )
     assert response.status_code == 302
     assert _dossier(test_app, first).answers["email"] == "khac@example.vn"
 
@@ -84,4 +87,5 @@ def test_an_anonymous_applicant_gets_an_empty_form(test_app, applicant):
     client = test_app.test_client()
     first = start(client, CODE)
     name = page(client.get(first)).find("input", attrs={"name": "full_name"})
-    assert not name.get("value") and not name.has_attr("readonly")
+    assert not name.get("value")
+    assert not name.has_attr("readonly")
