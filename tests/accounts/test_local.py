@@ -305,7 +305,7 @@ def test_an_expired_reset_link_is_refused(mail_app, mail_server, locale, words):
     ("locale", "words"),
     [
         ("en", "Too many wrong passwords: this account is locked for 15 minutes."),
-        ("vi", "Sai mật khẩu quá nhiều lần: tài khoản này bị khoá trong 15 phút."),
+        ("vi", "Nhập sai mật khẩu quá nhiều lần: tài khoản bị khóa trong 15 phút."),
     ],
 )
 def test_five_wrong_passwords_lock_the_account(mail_app, mail_server, locale, words):
@@ -328,7 +328,7 @@ def test_five_wrong_passwords_lock_the_account(mail_app, mail_server, locale, wo
 
 @pytest.mark.parametrize(
     ("locale", "words"),
-    [("en", "Too many attempts from this connection"), ("vi", "Quá nhiều lần thử từ kết nối này")],
+    [("en", "Too many attempts from this connection"), ("vi", "Có quá nhiều lần thử từ kết nối này")],
 )
 def test_sign_in_is_throttled_per_address(make_app, locale, words):
     app = make_app(RATE_LIMIT_SIGN_IN="3 per minute")

@@ -14,6 +14,12 @@ from app.extensions import db
 from tests.conftest import csrf_token, page
 
 
+def browser(app, locale: str = "en"):
+    client = app.test_client()
+    client.get(f"/language/{locale}")
+    return client
+
+
 def _path(location: str) -> str:
     parts = urlsplit(location)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
@@ -55,7 +61,7 @@ def test_first_sign_in_makes_the_account_with_verified_particulars(oidc_app, oid
         email="Binh@Example.vn",
         phone_number="0912345678",
     )
-    client = oidc_app.test_client()
+    client = browser(oidc_app)
     authorize = start(client)
     query = parse_qs(urlsplit(authorize).query)
     assert query["code_challenge_method"] == ["S256"]
@@ -86,9 +92,9 @@ def test_first_sign_in_makes_the_account_with_verified_particulars(oidc_app, oid
 
 def test_the_second_sign_in_finds_the_same_account(oidc_app, oidc_provider):
     oidc_provider.next_sign_in("vneid-0002", name="Lê Văn C")
-    sign_in_with_provider(oidc_app.test_client())
+    sign_in_with_provider(browser(oidc_app))
     oidc_provider.next_sign_in("vneid-0002", name="Lê Văn Cường")
-    sign_in_with_provider(oidc_app.test_client())
+    sign_in_with_provider(browser(oidc_app))
     with oidc_app.app_context():
         assert accounts() == 1
         assert db.session.scalar(select(Account.name)) == "Lê Văn Cường"
@@ -96,7 +102,7 @@ def test_the_second_sign_in_finds_the_same_account(oidc_app, oidc_provider):
 
 def test_signing_out_signs_out_at_the_provider_too(oidc_app, oidc_provider):
     oidc_provider.next_sign_in("vneid-0003", name="Phạm D")
-    client = oidc_app.test_client()
+    client = browser(oidc_app)
     sign_in_with_provider(client)
     home = client.get("/")
     response = client.post("/account/sign-out", data={"csrf_token": csrf_token(home)})
@@ -118,12 +124,16 @@ def _refused(response, status: int, words: str) -> None:
     assert words in page(response).select_one("main").text
 
 
-def test_a_wrong_state_is_refused_and_nothing_stored(oidc_app, oidc_provider):
-    client = oidc_app.test_client()
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [("en", "has expired or was started elsewhere"), ("vi", "đã hết hạn hoặc được bắt đầu ở nơi khác")],
+)
+def test_a_wrong_state_is_refused_and_nothing_stored(oidc_app, oidc_provider, locale, words):
+    client = browser(oidc_app, locale)
     back = urlsplit(at_provider(start(client)))
     query = parse_qs(back.query)
     response = client.get(f"{back.path}?code={query['code'][0]}&state=forged")
-    _refused(response, 400, "has expired or was started elsewhere")
+    _refused(response, 400, words)
     with oidc_app.app_context():
         assert accounts() == 0
     # The code was never sent to the provider's token endpoint.
@@ -131,12 +141,12 @@ def test_a_wrong_state_is_refused_and_nothing_stored(oidc_app, oidc_provider):
 
 
 def test_a_callback_from_another_browser_is_refused(oidc_app, oidc_provider):
-    back = at_provider(start(oidc_app.test_client()))
-    _refused(oidc_app.test_client().get(_path(back)), 400, "has expired or was started elsewhere")
+    back = at_provider(start(browser(oidc_app)))
+    _refused(browser(oidc_app).get(_path(back)), 400, "has expired or was started elsewhere")
 
 
 def test_a_replayed_code_is_refused(oidc_app, oidc_provider):
-    client = oidc_app.test_client()
+    client = browser(oidc_app)
     back = parse_qs(urlsplit(at_provider(start(client))).query)
     assert (
         client.get(f"/account/oidc/callback?code={back['code'][0]}&state={back['state'][0]}").status_code
@@ -144,7 +154,7 @@ def test_a_replayed_code_is_refused(oidc_app, oidc_provider):
     )
     # The code, intercepted, sent again from a browser with a sign-in of its own under way: our
     # state check passes, the provider refuses the code (it works once).
-    other = oidc_app.test_client()
+    other = browser(oidc_app)
     state = parse_qs(urlsplit(start(other)).query)["state"][0]
     response = other.get(f"/account/oidc/callback?code={back['code'][0]}&state={state}")
     _refused(response, 400, "refused to complete this sign-in")
@@ -157,7 +167,7 @@ def test_a_replayed_code_is_refused(oidc_app, oidc_provider):
 
 def test_an_expired_id_token_is_refused(oidc_app, oidc_provider):
     oidc_provider.next_sign_in("vneid-old", fault="expired", name="Hết Hạn")
-    response = sign_in_with_provider(oidc_app.test_client())
+    response = sign_in_with_provider(browser(oidc_app))
     _refused(response, 400, "could not be verified")
     with oidc_app.app_context():
         assert accounts() == 0
@@ -165,29 +175,32 @@ def test_an_expired_id_token_is_refused(oidc_app, oidc_provider):
 
 def test_a_wrong_nonce_is_refused(oidc_app, oidc_provider):
     oidc_provider.next_sign_in("vneid-nonce", fault="nonce")
-    _refused(sign_in_with_provider(oidc_app.test_client()), 400, "could not be verified")
+    _refused(sign_in_with_provider(browser(oidc_app)), 400, "could not be verified")
     with oidc_app.app_context():
         assert accounts() == 0
 
 
 def test_a_token_for_another_client_is_refused(oidc_app, oidc_provider):
     oidc_provider.next_sign_in("vneid-aud", fault="audience")
-    _refused(sign_in_with_provider(oidc_app.test_client()), 400, "could not be verified")
+    _refused(sign_in_with_provider(browser(oidc_app)), 400, "could not be verified")
 
 
 def test_a_denied_sign_in_says_so(oidc_app, oidc_provider):
     oidc_provider.next_sign_in(deny=True)
-    response = sign_in_with_provider(oidc_app.test_client())
+    response = sign_in_with_provider(browser(oidc_app))
     _refused(response, 400, "did not sign you in")
     with oidc_app.app_context():
         assert accounts() == 0
 
 
-def test_a_provider_that_is_down_gets_a_clear_page(oidc_app, oidc_provider):
-    client = oidc_app.test_client()
+@pytest.mark.parametrize(
+    ("locale", "words"), [("en", "did not answer"), ("vi", "Hệ thống định danh không trả lời")]
+)
+def test_a_provider_that_is_down_gets_a_clear_page(oidc_app, oidc_provider, locale, words):
+    client = browser(oidc_app, locale)
     back = at_provider(start(client))
     oidc_provider.stop()
-    _refused(client.get(_path(back)), 502, "did not answer")
+    _refused(client.get(_path(back)), 502, words)
     with oidc_app.app_context():
         assert accounts() == 0
 
@@ -195,7 +208,7 @@ def test_a_provider_that_is_down_gets_a_clear_page(oidc_app, oidc_provider):
 def test_a_provider_down_from_the_start_gets_a_clear_page(make_app, oidc_provider):
     app = make_app(**oidc_provider.settings)
     oidc_provider.stop()
-    client = app.test_client()
+    client = browser(app)
     form = client.get("/account/sign-in")
     response = client.post("/account/oidc/start", data={"csrf_token": csrf_token(form)})
     _refused(response, 502, "did not answer")

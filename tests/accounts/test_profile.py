@@ -86,7 +86,9 @@ def test_a_business_without_its_tax_code_is_refused(app, locale, words):
 
 def test_verified_particulars_are_shown_and_kept(app):
     with app.app_context():
-        account = make_account(name="Trần Thị Bình", personal_id="001190012345", verified=["name", "personal_id"])
+        account = make_account(
+            name="Trần Thị Bình", personal_id="001190012345", verified=["name", "personal_id"]
+        )
     client = signed_in(app, account)
     client.get("/language/en")
     shown = page(client.get(PROFILE))
@@ -126,9 +128,13 @@ def test_changing_the_password_needs_the_current_one(app, locale, words):
     client = signed_in(app, account)
     client.get(f"/language/{locale}")
     token = form_of(client, PROFILE)
-    refused = client.post("/account/profile/password", data={**token, "current": "wrong one", "password": "x" * 12})
+    refused = client.post(
+        "/account/profile/password", data={**token, "current": "wrong one", "password": "x" * 12}
+    )
     assert refused.status_code == 400
     assert words in main_text(refused)
-    done = client.post("/account/profile/password", data={**token, "current": PASSWORD, "password": "a new password"})
+    done = client.post(
+        "/account/profile/password", data={**token, "current": PASSWORD, "password": "a new password"}
+    )
     assert done.status_code == 302
     assert verify(_account(app).password_hash, "a new password")
