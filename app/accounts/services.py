@@ -388,7 +388,9 @@ def update_profile(account: Account, profile: Profile, link_for: LinkFor) -> boo
     }
     wanted = {k: v for k, v in values.items() if k not in locked}
     if wanted.get("personal_id") and not re.fullmatch(r"\d{12}", wanted["personal_id"] or ""):
-        raise AccountError(_("Enter the 12 digits of the personal identification number"), field="personal_id")
+        raise AccountError(
+            _("Enter the 12 digits of the personal identification number"), field="personal_id"
+        )
     kind = wanted.get("kind") or account.kind
     check_kind(
         kind,
