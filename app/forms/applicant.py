@@ -18,6 +18,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from app.catalog.conditions import condition_holds
 from app.catalog.schema import ApplicantKind, Procedure
 from app.catalog.schema import FormField as Spec
 from app.forms.fields import Answer, formdata_for
@@ -32,16 +33,15 @@ class Prefill:
     locked: dict[str, Answer] = field(default_factory=dict)  # those of verified particulars
 
 
-def _identifier_particular(spec: Spec, kind: str | None) -> str:
-    if spec.type in ("personal_id", "tax_code"):
-        return spec.type
-    return "tax_code" if kind == "business" else "personal_id"
-
-
 def from_profile(
     definition: Procedure, particulars: Mapping[str, str | None], verified: Collection[str]
 ) -> Prefill:
-    """The answers the profile gives to the applicant section of `definition`."""
+    """The answers the profile gives to the applicant section of `definition`.
+
+    The kind first: which of several candidate fields is asked (the name of a person or of an
+    organisation) depends on it. Of a list of candidates the first one shown for that kind is
+    filled (the first one, when the procedure does not map its kind question); identifiers go
+    to every field of their type (personal_id, tax_code), hidden ones are dropped on saving."""
     mapping = definition.form.applicant
     kind = particulars.get("kind")
     answers: dict[str, Answer] = {}
@@ -54,33 +54,25 @@ def from_profile(
         if particular in verified:
             locked[name] = value
 
-    simple = {
-        "name": "name",
-        "email": "email",
-        "phone": "phone",
-        "address": "address",
-        "representative_name": "representative_name",
-    }
-    for key, particular in simple.items():
-        for name in getattr(mapping, key):
-            spec = definition.field_named(name)
-            if spec.type in TEXT_TYPES:
-                give(name, particular, particulars.get(particular))
-                break
-    for name in mapping.identifier:
-        spec = definition.field_named(name)
-        if spec.type in TEXT_TYPES:
-            particular = _identifier_particular(spec, kind)
-            give(name, particular, particulars.get(particular))
     if mapping.kind and kind:
-        spec = definition.field_named(mapping.kind)
-        for option in spec.options or []:
+        for option in definition.field_named(mapping.kind).options or []:
             means = mapping.kind_values.get(option.value) or (
-                ApplicantKind(option.value) if option.value in set(ApplicantKind) else None
+                option.value if option.value in set(ApplicantKind) else None
             )
             if means == kind:
                 give(mapping.kind, "kind", option.value)
                 break
+    for key in ("name", "email", "phone", "address", "representative_name"):
+        candidates = [
+            spec for spec in map(definition.field_named, getattr(mapping, key)) if spec.type in TEXT_TYPES
+        ]
+        shown = [spec for spec in candidates if condition_holds(spec.show_if, answers)]
+        for spec in (shown or candidates)[:1]:
+            give(spec.name, key, particulars.get(key))
+    for name in mapping.identifier:
+        spec = definition.field_named(name)
+        if spec.type in ("personal_id", "tax_code"):
+            give(name, spec.type, particulars.get(spec.type))
     return Prefill(answers, locked)
 
 

@@ -89,3 +89,59 @@ def test_an_anonymous_applicant_gets_an_empty_form(test_app, applicant):
     name = page(client.get(first)).find("input", attrs={"name": "full_name"})
     assert not name.get("value")
     assert not name.has_attr("readonly")
+
+
+ACCESS = "1.005114"  # a licence to access genetic resources: open to persons and organisations
+
+
+@pytest.mark.parametrize(
+    ("particulars", "filled", "empty"),
+    [
+        (
+            {"kind": "citizen", "name": "Trần Thị Bình", "personal_id": "001190012345"},
+            {"applicant_type": "citizen", "full_name": "Trần Thị Bình", "personal_id": "001190012345"},
+            "organisation_name",
+        ),
+        (
+            {"kind": "business", "name": "Công ty TNHH Gen Việt", "tax_code": "0100109106"},
+            {
+                "applicant_type": "business",
+                "organisation_name": "Công ty TNHH Gen Việt",
+                "enterprise_code": "0100109106",
+            },
+            "full_name",
+        ),
+    ],
+)
+def test_the_kind_chooses_which_fields_are_filled(app, particulars, filled, empty):
+    with app.app_context():
+        account = make_account(**particulars, verified=["kind", "name"])
+    client = signed_in(app, account)
+    first = start(client, ACCESS)
+    shown = page(client.get(first))
+    for name, value in filled.items():
+        found = shown.find("input", attrs={"name": name, "value": value})
+        assert found is not None, name
+        assert found.has_attr("checked") or found["value"] == value
+    kind = shown.find("input", attrs={"name": "applicant_type", "value": particulars["kind"]})
+    assert kind.has_attr("disabled")  # verified: a radio cannot be changed
+    assert kind.has_attr("checked")
+    assert not shown.find("input", attrs={"name": empty}).get("value")
+
+
+def test_a_disabled_verified_radio_keeps_its_value_when_the_post_leaves_it_out(app):
+    with app.app_context():
+        account = make_account(
+            kind="business", name="Công ty TNHH Gen Việt", tax_code="0100109106", verified=["kind"]
+        )
+        step = get_catalog().get(ACCESS).definition.form.steps[0]
+    client = signed_in(app, account)
+    first = start(client, ACCESS)
+    form_page = client.get(first)
+    data = [(k, v) for k, v in step_pairs(step) if k != "applicant_type"]
+    data += [("organisation_name", "Công ty TNHH Gen Việt"), ("enterprise_code", "0100109106")]
+    response = client.post(
+        first, data=MultiDict([("csrf_token", csrf_token(form_page)), ("action", "continue"), *data])
+    )
+    assert response.status_code == 302, page(response).select(".error-summary")
+    assert _dossier(app, first).answers["applicant_type"] == "business"
