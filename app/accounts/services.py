@@ -374,9 +374,10 @@ class Profile:
 
 
 def update_profile(account: Account, profile: Profile, link_for: LinkFor) -> bool:
-    """Save the profile. What the identity provider vouched for (Account.verified) is kept as
-    it is, whatever was sent. An email address added (a phone-only account's) or changed gets a
-    verification link; until it is opened no email notification goes to it. True: a link was sent."""
+    """Save the profile. What the identity provider vouched for (Account.verified), and an email
+    address already confirmed, are kept as they are, whatever was sent. An email address added (a
+    phone-only account's) or corrected before it was confirmed gets a verification link; until it
+    is opened no email notification goes to it. True: a link was sent."""
     locked = set(account.verified or [])
     values = {
         "name": profile.name,
@@ -406,7 +407,10 @@ def update_profile(account: Account, profile: Profile, link_for: LinkFor) -> boo
         profile.notify_app,
     )
     sent = False
-    if "email" not in locked and profile.email and profile.email != account.email:
+    # A confirmed address is kept: replacing it by one not yet confirmed would lock an email
+    # account out (it signs in only once its address is confirmed) on a typing mistake.
+    changeable = "email" not in locked and account.email_verified_at is None
+    if changeable and profile.email and profile.email != account.email:
         _field, address = parse_identifier(profile.email)
         if _field != "email":
             raise AccountError(_("Enter an email address like name@example.vn"), field="email")

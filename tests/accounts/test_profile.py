@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app import clock
 from app.accounts.models import Account
 from app.accounts.passwords import hash_password, verify
 from app.extensions import db
@@ -138,3 +139,15 @@ def test_changing_the_password_needs_the_current_one(app, locale, words):
     )
     assert done.status_code == 302
     assert verify(_account(app).password_hash, "a new password")
+
+
+def test_a_confirmed_email_address_is_kept(make_app, mail_server):
+    app = make_app(**mail_server.settings)
+    with app.app_context():
+        account = make_account(email="da@example.vn", email_verified_at=clock.now())
+    client = signed_in(app, account)
+    client.get("/language/en")
+    assert page(client.get(PROFILE)).find("input", attrs={"name": "email"}) is None
+    assert _post(client, email="typo@exampel.vn").status_code == 302
+    assert _account(app).email == "da@example.vn"
+    assert mail_server.messages() == []
