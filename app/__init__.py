@@ -33,6 +33,7 @@ from app import (
     web,
 )
 from app.accounts import models as _account_models  # noqa: F401  (tables known to Alembic)
+from app.accounts import views as account_views
 from app.api import problems
 from app.catalog import models as _catalog_models  # noqa: F401  (tables known to Alembic)
 from app.catalog import views as catalog_views
@@ -89,6 +90,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     web.init_app(app, api_errors=problems.for_api)
     api.init_app(app)
     catalog_views.init_app(app)
+    account_views.init_app(app)
     journey.init_app(app)
     signing_views.init_app(app)
     supplement_views.init_app(app)

@@ -20,7 +20,16 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -98,6 +107,26 @@ class Settings(BaseSettings):
     # Applicant sessions (app.accounts), likewise.
     ACCOUNT_IDLE_MINUTES: int = Field(default=60, ge=1, le=7 * 24 * 60)
     ACCOUNT_SESSION_HOURS: int = Field(default=7 * 24, ge=1, le=90 * 24)
+    # Local accounts (email or phone and a password); off: only the identity provider signs in.
+    LOCAL_ACCOUNTS: bool = True
+    ACCOUNT_MIN_PASSWORD: int = Field(default=10, ge=8, le=128)
+    ACCOUNT_VERIFY_HOURS: int = Field(default=48, ge=1, le=30 * 24)  # an email verification link
+    ACCOUNT_RESET_MINUTES: int = Field(default=60, ge=5, le=24 * 60)  # a password reset link
+    # Sign-in with OpenID Connect (VNeID, the national portal's SSO): off unless OIDC_ISSUER is
+    # set. The issuer's /.well-known/openid-configuration is read at the first sign-in.
+    OIDC_ISSUER: str | None = None
+    OIDC_CLIENT_ID: str | None = None
+    OIDC_CLIENT_SECRET: SecretStr | None = None  # None: a public client (PKCE only)
+    OIDC_SCOPES: Names = ["openid", "profile", "email", "phone"]
+    OIDC_ACR_VALUES: str | None = None  # e.g. the assurance level the provider names
+    # Provider claim -> our particular (name, personal_id, tax_code, email, phone, kind).
+    OIDC_CLAIMS: Annotated[dict[str, str], NoDecode] = {
+        "name": "name",
+        "email": "email",
+        "phone_number": "phone",
+    }
+    OIDC_NAME: str = "VNeID"  # the sign-in button's label
+    OIDC_TIMEOUT_SECONDS: float = Field(default=10, gt=0, le=60)
     # Outgoing mail (app.mail): notifications, verification and reset links. No SMTP_HOST: mail
     # is written to the log instead (development); SMTP_TLS: "starttls", "ssl" or "none".
     SMTP_HOST: str | None = None
@@ -162,6 +191,8 @@ class Settings(BaseSettings):
     RATE_LIMIT_SUBMISSIONS: str = "10 per minute; 60 per hour"
     # Claims of a dossier into an account (code or id and the secret: a guess to slow down).
     RATE_LIMIT_CLAIMS: str = "10 per minute; 60 per hour"
+    # Applicant sign-in attempts (and registrations, reset requests), per client address.
+    RATE_LIMIT_SIGN_IN: str = "10 per minute; 100 per hour"
     # Virus scanning of uploads: "none", or a scanner of the opendvc.scanners entry points
     # ("clamd": ClamAV's daemon), with its options, e.g. {"clamd": {"socket": "/run/clamav/clamd.ctl"}}.
     SCANNER: str = "none"
@@ -202,6 +233,7 @@ class Settings(BaseSettings):
         "SIGNING_TRUST_ROOTS",
         "SIGNING_FETCH_URL_PREFIXES",
         "ALLOWED_HOSTS",
+        "OIDC_SCOPES",
         "DAYS_OFF",
         "WORKING_DAYS",
         mode="before",
@@ -217,6 +249,7 @@ class Settings(BaseSettings):
         "SIGNING_OPTIONS",
         "AGENCY_TRUST",
         "SCANNER_OPTIONS",
+        "OIDC_CLAIMS",
         mode="before",
     )
     @classmethod
@@ -237,7 +270,7 @@ class Settings(BaseSettings):
         return v.replace("postgresql://", "postgresql+psycopg://", 1)
 
     @field_validator(
-        "RATE_LIMIT_UPLOADS", "RATE_LIMIT_SIGNING", "RATE_LIMIT_SUBMISSIONS", "RATE_LIMIT_CLAIMS"
+        "RATE_LIMIT_UPLOADS", "RATE_LIMIT_SIGNING", "RATE_LIMIT_SUBMISSIONS", "RATE_LIMIT_CLAIMS", "RATE_LIMIT_SIGN_IN"
     )
     @classmethod
     def _rate_limit(cls, v: str) -> str:
@@ -263,6 +296,38 @@ class Settings(BaseSettings):
         if parts.username or parts.password or parts.path not in ("", "/") or parts.query or parts.fragment:
             raise ValueError("only scheme, host and port: no path, query, fragment or user name")
         return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    @field_validator("OIDC_ISSUER")
+    @classmethod
+    def _issuer_url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        parts = urlsplit(v.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("the provider's issuer URL, e.g. https://sso.dichvucong.gov.vn")
+        return v.strip().rstrip("/")
+
+    @field_validator("OIDC_SCOPES")
+    @classmethod
+    def _openid_scope(cls, v: list[str]) -> list[str]:
+        if "openid" not in v:
+            raise ValueError('must include "openid"')
+        return v
+
+    @field_validator("OIDC_CLAIMS")
+    @classmethod
+    def _known_particulars(cls, v: dict[str, str]) -> dict[str, str]:
+        known = ("name", "personal_id", "tax_code", "email", "phone", "kind")
+        wrong = sorted(set(v.values()) - set(known))
+        if wrong:
+            raise ValueError(f"maps claims to {', '.join(wrong)}; known particulars: {', '.join(known)}")
+        return v
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        if self.OIDC_ISSUER and not self.OIDC_CLIENT_ID:
+            raise ValueError("OIDC_CLIENT_ID: required with OIDC_ISSUER")
+        return self
 
     @field_validator("KIOSK_WARNING_SECONDS")
     @classmethod
@@ -354,6 +419,10 @@ def _fit_for_production(settings: Settings) -> None:
         raise ConfigError(
             f"{ENV_PREFIX}SECRET_KEY: at least {MIN_SECRET_KEY} characters when {ENV_PREFIX}ENV is production"
             " (python3 -c 'import secrets; print(secrets.token_hex(32))' makes one)"
+        )
+    if settings.OIDC_ISSUER and not settings.OIDC_ISSUER.startswith("https://"):
+        raise ConfigError(
+            f"{ENV_PREFIX}OIDC_ISSUER: must be an https:// address when {ENV_PREFIX}ENV is production"
         )
     if not settings.PUBLIC_URL.startswith("https://"):
         raise ConfigError(

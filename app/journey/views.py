@@ -41,6 +41,7 @@ from app.dossiers.models import Attachment, Dossier
 from app.dossiers.needs import facts_of
 from app.dossiers.status import Status
 from app.extensions import limiter, submission_rate, upload_rate
+from app.forms.applicant import Prefill, from_profile, mark_locked, with_locked
 from app.forms.builder import (
     StepForm,
     answers_formdata,
@@ -168,18 +169,29 @@ def _group_named(form: StepForm, name: str) -> Any:
     return field
 
 
+def _profile(dossier: Dossier, loaded: LoadedProcedure) -> Prefill:
+    """The signed-in applicant's profile for the applicant section; nothing for a dossier of
+    another account."""
+    account = current_account()
+    if account is None or dossier.account_id not in (None, account.id):
+        return Prefill()
+    return from_profile(loaded.definition, account.particulars(), account.verified or [])
+
+
 @bp.route("/steps/<step_id>", methods=["GET", "POST"])
 def step(public_id: str, step_id: str) -> Response | str | tuple[str, int]:
     dossier, loaded = _draft(public_id)
     index, step = _step(loaded, step_id)
     form_class = step_form_class(loaded, step_id)
+    profile = _profile(dossier, loaded)
     status = 200
     if request.method == "POST":
         action = request.form.get("action", "continue")
         if action.startswith(("add:", "remove:")):
             form = _edit_group(form_class, action)
         else:
-            form = form_class()
+            # What the identity provider vouched for is kept, whatever the POST says.
+            form = form_class(formdata=with_locked(step.fields, request.form, profile.locked))
             if form.validate_step(dossier.answers):
                 services.save_answers(dossier, form.step_answers(dossier.answers))
                 if action == "save":
@@ -188,10 +200,12 @@ def step(public_id: str, step_id: str) -> Response | str | tuple[str, int]:
                 return redirect(_after_step(dossier, loaded, index))
             status = 400
     else:
-        form = form_class(formdata=answers_formdata(step, dossier.answers))
+        answers = {**profile.answers, **dossier.answers, **profile.locked}
+        form = form_class(formdata=answers_formdata(step, answers))
         if request.args.get("check"):
             form.meta.csrf = False
             form.validate_step(dossier.answers)
+    mark_locked(form, profile.locked)
     visible = form.visible(dossier.answers)
     return render_template(
         "apply/step.html",
