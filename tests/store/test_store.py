@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 
 import pytest
+from pypdf import PdfWriter
 
 from app.accounts.models import Account
 from app.delivery.packages import build
@@ -173,6 +175,7 @@ def test_results_are_kept_once_and_offered_by_type_as_electronic_copies(store_ap
         "GP": [licence_id],
         "PHAPLY": [registration_id],
         "ANHDN": [registration_id],
+        "NHO": [registration_id],
     }
     assert "electronic copy of the result of dossier" in page(listing).select_one("#component-GP").get_text()
     # Offered by type, but a PDF where a PNG is asked: the component's check, told clearly.
@@ -182,6 +185,44 @@ def test_results_are_kept_once_and_offered_by_type_as_electronic_copies(store_ap
     # Not offered for this component: refused as unknown.
     assert use(client, public_id, "DON", licence_id).status_code == 404
     assert use(client, public_id, "GP", licence_id).status_code == 302
+
+
+def large_pdf() -> bytes:
+    """A valid PDF of more than 1 MB."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Subject": "x" * (1024 * 1024 + 10)})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_stored_document_over_the_components_limits_is_refused_in_both_languages(store_app, citizen_key):
+    app = store_app
+    with app.app_context():
+        account_id = make_account().id
+    files = {"DON": ("don.pdf", pdf(1)), "DKDN": ("lon.pdf", large_pdf())}
+    submitted_licence(app, account_id, citizen_key, files)
+    with app.test_request_context():
+        registration_id = next(r.id for r in stored(account_id) if r.component_code == "DKDN")
+        made = owned_draft(account_id, RENEWAL)
+        public_id, draft_id = made.dossier.public_id, made.dossier.id
+    client = signed_in(app, account_of(app, account_id))
+    client.get(resume_url(made))
+    for locale, too_large, not_png in (
+        ("en", "The file must be smaller than 1 MB", "The file must be a PNG file"),
+        ("vi", "Dung lượng tệp phải nhỏ hơn 1 MB", "Tệp phải có định dạng PNG"),
+    ):
+        client.get(f"/language/{locale}")
+        refused = use(client, public_id, "NHO", registration_id)
+        assert refused.status_code == 413
+        assert too_large in page(refused).select_one("#component-NHO .error").get_text()
+        refused = use(client, public_id, "ANHDN", registration_id)
+        assert refused.status_code == 415
+        assert not_png in page(refused).select_one("#component-ANHDN .error").get_text()
+    with app.test_request_context():
+        assert db.session.get(Dossier, draft_id).attachments == []
+    assert use(client, public_id, "PHAPLY", registration_id).status_code == 302  # a PDF up to 20 MB
 
 
 def test_a_document_in_use_stays_until_the_dossier_is_final(store_app, citizen_key):
@@ -260,9 +301,7 @@ def test_another_accounts_documents_are_not_found_on_every_route(store_app, citi
             other.post(f"/account/documents/{document_id}/remove", data={"csrf_token": token}).status_code
             == 404
         )
-        answer = other.post(
-            use_url(public_id, "DON"), data={"csrf_token": token, "document": document_id}
-        )
+        answer = other.post(use_url(public_id, "DON"), data={"csrf_token": token, "document": document_id})
         assert answer.status_code == 404
         assert anonymous.get(f"/account/documents/{document_id}").status_code == 404
     assert anonymous.get("/account/documents/").status_code == 404
