@@ -11,6 +11,7 @@ from app.accounts.models import Account
 from app.accounts.sessions import current_account
 from app.catalog import get_catalog
 from app.catalog.document_types import DOCUMENT_TYPES
+from app.extensions import db
 from app.i18n import current_locale
 from app.storage import get_blobs
 from app.store import services
@@ -38,7 +39,7 @@ def _procedure_name(code: str) -> str:
     return loaded.definition.name.get(current_locale()) if loaded else code
 
 
-@bp.get("/")
+@bp.get("", strict_slashes=False)
 def index() -> str:
     account = _account()
     return render_template("store/index.html", documents=services.documents_of(account), types=DOCUMENT_TYPES)
@@ -84,7 +85,16 @@ def remove(document_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("store.index"))
 
 
+def signed_in_account() -> Account | None:
+    """Who is signed in, for the header's links on every page. The lookup may commit (the
+    session's last use), which expires what was loaded; the account is read again here so that
+    what `current_account()` keeps for the request stays readable after it."""
+    account = current_account()
+    if account is not None:
+        db.session.refresh(account)
+    return account
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    # Who is signed in, for the header's links on every page.
-    app.add_template_global(current_account, "current_account")
+    app.add_template_global(signed_in_account)

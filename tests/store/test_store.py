@@ -235,7 +235,7 @@ def test_a_document_in_use_stays_until_the_dossier_is_final(store_app, citizen_k
         sha256 = next(r.sha256 for r in stored(account_id) if r.component_code == "DON")
     client = signed_in(app, account_of(app, account_id))
     client.get("/language/en")
-    listing = client.get("/account/documents/")
+    listing = client.get("/account/documents")
     token = csrf_token(listing)
     refused = client.post(f"/account/documents/{document_id}/remove", data={"csrf_token": token})
     assert refused.status_code == 409
@@ -250,7 +250,7 @@ def test_a_document_in_use_stays_until_the_dossier_is_final(store_app, citizen_k
     assert answer.json["title"] == "applied"
     removed = client.post(f"/account/documents/{document_id}/remove", data={"csrf_token": token})
     assert removed.status_code == 302
-    assert "don.pdf has been removed from your documents." in client.get("/account/documents/").text
+    assert "don.pdf has been removed from your documents." in client.get("/account/documents").text
     with app.test_request_context():
         assert [r.component_code for r in stored(account_id)] == ["DKDN"]
         assert get_blobs().path(sha256).is_file()  # the dossier's attachment still names the blob
@@ -270,7 +270,7 @@ def test_a_draft_using_a_document_keeps_it(store_app, citizen_key):
     client.get("/language/en")
     client.get(resume_url(made))
     assert use(client, public_id, "PHAPLY", document_id).status_code == 302
-    token = csrf_token(client.get("/account/documents/"))
+    token = csrf_token(client.get("/account/documents"))
     refused = client.post(f"/account/documents/{document_id}/remove", data={"csrf_token": token})
     assert refused.status_code == 409
     assert (
@@ -290,7 +290,7 @@ def test_another_accounts_documents_are_not_found_on_every_route(store_app, citi
         public_id, mine_id = mine.dossier.public_id, mine.dossier.id
     other = signed_in(app, account_of(app, other_id))
     other.get(resume_url(mine))
-    listing = other.get("/account/documents/")
+    listing = other.get("/account/documents")
     assert listing.status_code == 200
     assert page(listing).select("tr.stored-document") == []
     token = csrf_token(other.get(documents_url(public_id)))
@@ -304,7 +304,7 @@ def test_another_accounts_documents_are_not_found_on_every_route(store_app, citi
         answer = other.post(use_url(public_id, "DON"), data={"csrf_token": token, "document": document_id})
         assert answer.status_code == 404
         assert anonymous.get(f"/account/documents/{document_id}").status_code == 404
-    assert anonymous.get("/account/documents/").status_code == 404
+    assert anonymous.get("/account/documents").status_code == 404
     with app.test_request_context():
         assert len(stored(owner_id)) == 2  # nothing removed, nothing attached
         assert db.session.get(Dossier, mine_id).attachments == []
@@ -331,9 +331,9 @@ def test_my_documents_page_and_header_in_both_languages(store_app, citizen_key):
         ),
     ):
         client.get(f"/language/{locale}")
-        shown = page(client.get("/account/documents/"))
+        shown = page(client.get("/account/documents"))
         assert shown.select_one("h1").get_text(strip=True) == heading
-        assert shown.select_one("header nav a[href='/account/documents/']").get_text(strip=True) == heading
+        assert shown.select_one("header nav a[href='/account/documents']").get_text(strip=True) == heading
         rows = shown.select("tr.stored-document")
         assert len(rows) == 2
         registration = next(r for r in rows if "dang-ky-doanh-nghiep.pdf" in r.get_text())
@@ -347,5 +347,5 @@ def test_my_documents_page_and_header_in_both_languages(store_app, citizen_key):
         assert download.data == pdf(2)
         download.close()
     assert (
-        page(app.test_client().get("/procedures/")).select_one("header a[href='/account/documents/']") is None
+        page(app.test_client().get("/procedures/")).select_one("header a[href='/account/documents']") is None
     )
