@@ -349,3 +349,21 @@ def test_my_documents_page_and_header_in_both_languages(store_app, citizen_key):
     assert (
         page(app.test_client().get("/procedures/")).select_one("header a[href='/account/documents']") is None
     )
+
+
+def test_removing_and_using_need_the_forms_csrf_token(store_app, citizen_key):
+    app = store_app
+    with app.app_context():
+        account_id = make_account().id
+    submitted_licence(app, account_id, citizen_key)
+    with app.test_request_context():
+        document_id = stored(account_id)[0].id
+        made = owned_draft(account_id, LICENCE)
+        public_id, draft_id = made.dossier.public_id, made.dossier.id
+    client = signed_in(app, account_of(app, account_id))
+    client.get(resume_url(made))
+    assert client.post(f"/account/documents/{document_id}/remove").status_code == 400
+    assert client.post(use_url(public_id, "DON"), data={"document": document_id}).status_code == 400
+    with app.test_request_context():
+        assert len(stored(account_id)) == 2
+        assert db.session.get(Dossier, draft_id).attachments == []
