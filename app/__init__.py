@@ -48,6 +48,8 @@ from app.results import models as _result_models  # noqa: F401
 from app.signing import models as _signing_models  # noqa: F401
 from app.signing import views as signing_views
 from app.staff import models as _staff_models  # noqa: F401
+from app.store import models as _store_models  # noqa: F401  (tables known to Alembic)
+from app.store import views as store_views
 from app.supplements import models as _supplement_models  # noqa: F401
 from app.supplements import services as _supplement_declarations  # noqa: F401  (a kind to sign)
 from app.supplements import views as supplement_views
@@ -95,6 +97,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     signing_views.init_app(app)
     supplement_views.init_app(app)
     staff.init_app(app)
+    store_views.init_app(app)
     kiosk.init_app(app)
     mine.init_app(app)
     delivery.init_app(app)  # last: its in-process worker may start at once

@@ -1,6 +1,7 @@
-"""Checking and keeping the files an applicant gives for a dossier's components. `store` and
-`remove` are one transaction each (they commit); `keep` and the checks change no row (`keep`
-puts an accepted file in the blob store, for the caller's transaction to refer to)."""
+"""Checking and keeping the files an applicant gives for a dossier's components. `store`,
+`store_existing` and `remove` are one transaction each (they commit); `keep` and the checks
+change no row (`keep` puts an accepted file in the blob store, for the caller's transaction to
+refer to)."""
 
 from __future__ import annotations
 
@@ -173,6 +174,32 @@ def attachment_of(dossier: Dossier, attachment_id: int) -> Attachment | None:
     return found if found is not None and found.dossier_id == dossier.id else None
 
 
+def _open_slot(dossier: Dossier, component: Component, entry: int | None) -> list[Attachment]:
+    """The files the slot holds already, once the dossier may still change and `entry` names
+    one of its group's entries (or none, for a component not given per entry)."""
+    if Status(dossier.status) not in EDITABLE:
+        raise UploadRefused(_l("This dossier can no longer be changed"), 409)
+    if (component.per_entry_of is None) != (entry is None) or (
+        entry is not None and not 0 <= entry < len(dossier.answers.get(component.per_entry_of or "") or [])
+    ):
+        raise UploadRefused(_l("Choose the entry this document is for"), 400)
+    return [a for a in dossier.attachments if a.component_code == component.code and a.entry == entry]
+
+
+def _too_many(component: Component) -> str:
+    return _l("You can attach at most %(num)d files here: remove one first", num=component.max_files)
+
+
+def _add(dossier: Dossier, attachment: Attachment) -> Attachment:
+    reopen_if_signed(dossier)  # bumps the dossier's version: a concurrent upload fails below
+    dossier.attachments.append(attachment)
+    try:
+        commit()
+    except DossierChanged:  # another upload or removal won the race: recount, then decide
+        raise UploadRefused(_l("This dossier was changed in another window. Try again."), 409) from None
+    return attachment
+
+
 def store(
     dossier: Dossier,
     component: Component,
@@ -183,21 +210,17 @@ def store(
 ) -> Attachment:
     """Check one upload; keep it (one transaction) or refuse it leaving nothing behind. `entry`
     is the group entry a document per entry is given for (its position, from 0)."""
-    if Status(dossier.status) not in EDITABLE:
+    try:
+        given = _open_slot(dossier, component, entry)
+    except UploadRefused:
         writer.discard()
-        raise UploadRefused(_l("This dossier can no longer be changed"), 409)
-    if (component.per_entry_of is None) != (entry is None) or (
-        entry is not None and not 0 <= entry < len(dossier.answers.get(component.per_entry_of or "") or [])
-    ):
-        writer.discard()
-        raise UploadRefused(_l("Choose the entry this document is for"), 400)
-    given = [a for a in dossier.attachments if a.component_code == component.code and a.entry == entry]
+        raise
     kept = keep(
         writer,
         component,
         files_before=len(given),
         max_files=component.max_files,
-        too_many=_l("You can attach at most %(num)d files here: remove one first", num=component.max_files),
+        too_many=_too_many(component),
         bytes_before=total_size(dossier),
     )
     attachment = Attachment(
@@ -209,13 +232,54 @@ def store(
         sha256=kept.sha256,
         signatures=kept.signatures,
     )
-    reopen_if_signed(dossier)  # bumps the dossier's version: a concurrent upload fails below
-    dossier.attachments.append(attachment)
-    try:
-        commit()
-    except DossierChanged:  # another upload or removal won the race: recount, then decide
-        raise UploadRefused(_l("This dossier was changed in another window. Try again."), 409) from None
-    return attachment
+    return _add(dossier, attachment)
+
+
+@dataclass(frozen=True)
+class Existing:
+    """A file already in the blob store, with what was found when it first arrived (its media
+    type sniffed from content, its size, the validation of its signatures): a document of the
+    applicant's store (app.store), used again."""
+
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    signatures: list[dict] | None
+
+
+def store_existing(
+    dossier: Dossier, component: Component, existing: Existing, *, entry: int | None = None
+) -> Attachment:
+    """Attach a file the blob store holds already (one transaction): the attachment names the
+    same blob, nothing is copied. The component's own limits apply as to an upload (its file
+    types, its size, its number of files, the dossier's budget); the content was checked (virus
+    scan, PDF) when it first arrived."""
+    given = _open_slot(dossier, component, entry)
+    if existing.size > component.max_size_mb * MB:
+        raise UploadRefused(_l("The file must be smaller than %(num)d MB", num=component.max_size_mb), 413)
+    if len(given) >= component.max_files:
+        raise UploadRefused(_too_many(component))
+    budget = current_app.config["OPENDVC"].DOSSIER_MAX_TOTAL_MB
+    if total_size(dossier) + existing.size > budget * MB:
+        raise UploadRefused(
+            _l("All the files of a dossier together must be smaller than %(num)d MB", num=budget), 413
+        )
+    accepted = {t for kind in component.accepted_types for t in FILE_KINDS[kind]}
+    if existing.media_type not in accepted:
+        raise UploadRefused(_l("The file must be a %(kinds)s file", kinds=kinds_label(component)), 415)
+    if not get_blobs().path(existing.sha256).is_file():
+        raise UploadRefused(_l("This document is no longer available: upload the file instead"), 410)
+    attachment = Attachment(
+        component_code=component.code,
+        entry=entry,
+        filename=clean_filename(existing.filename),
+        media_type=existing.media_type,
+        size=existing.size,
+        sha256=existing.sha256,
+        signatures=existing.signatures,
+    )
+    return _add(dossier, attachment)
 
 
 def remove(dossier: Dossier, attachment: Attachment) -> None:

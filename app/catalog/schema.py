@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -28,6 +29,7 @@ from pydantic import (
 from app.catalog.cases import Case
 from app.catalog.conditions import Condition as Condition  # re-exported: definitions' condition language
 from app.catalog.conditions import Problem, Rule, Target, condition_problems, rule_problems
+from app.catalog.document_types import known_type
 from app.catalog.fees import FEE_CODE, FeeKind, PerUnit, Tiers
 from app.catalog.record import CoApplicants, Filing, ProcessStep
 from app.fields import Options, field_types, kind_of
@@ -53,6 +55,10 @@ FILE_KINDS: dict[str, tuple[str, ...]] = {
     "xml": ("text/xml", "application/xml"),
     "txt": ("text/plain",),
 }
+
+
+# A document type's code, checked against the known ones (app/catalog/document_types.py).
+DocumentType = Annotated[str, AfterValidator(known_type)]
 
 
 class Strict(BaseModel):
@@ -160,6 +166,15 @@ class Component(Strict):
     required_when: Condition | None = None
     # One upload slot for each entry of this repeatable group (a diploma per staff member).
     per_entry_of: str | None = None
+    # The kind of document this is, shared by procedures (app/catalog/document_types.py), and
+    # the other kinds it takes in its place: what the applicant's store may offer for it.
+    type: DocumentType | None = None
+    accepts: list[DocumentType] = []
+
+    @property
+    def document_types(self) -> frozenset[str]:
+        """Every document type this component takes: its own and those it accepts."""
+        return frozenset(([self.type] if self.type else []) + list(self.accepts))
 
     @field_validator("accepted_types")
     @classmethod
@@ -178,6 +193,9 @@ class Component(Strict):
 
 class ResultDocument(Strict):
     name: Text
+    # The kind of document issued (app/catalog/document_types.py): kept in the applicant's store
+    # with it, so that a later procedure asking for that kind is offered the electronic copy.
+    type: DocumentType | None = None
 
 
 class Option(Strict):

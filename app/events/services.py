@@ -65,6 +65,7 @@ from app.outbox.queue import sent_to
 from app.results import services as results
 from app.results.services import MAX_RESULTS, ResultFile
 from app.signing import receipts
+from app.store import services as store
 from app.supplements import records as supplements
 
 WINDOW_SECONDS = 300
@@ -185,7 +186,7 @@ def apply(backoffice: str, raw: Any) -> Answer:
                 apology=event.apology,
             )
         )
-        results.attach(dossier, checked)
+        store.keep_results(dossier, results.attach(dossier, checked))  # the account's copies
         if wanted == Status.SUPPLEMENT_REQUESTED and current != wanted:
             supplements.request(dossier, event.note)
         if wanted == Status.ACCEPTED and current != wanted:  # an extension keeps its receipt

@@ -22,6 +22,7 @@ from app.dossiers.records import DossierChanged
 from app.dossiers.status import Status, check_transition
 from app.outbox.queue import enqueue_submission
 from app.signing.services import signature_covers
+from app.store import services as store
 
 __all__ = ["DossierChanged", "NotSigned", "submit"]
 
@@ -59,4 +60,5 @@ def submit(dossier: Dossier) -> None:
     records.record(dossier, Status.NEW, actor="applicant", at=submitted, promised_on=expected)
     records.flush()  # a change made meanwhile in another window shows here
     enqueue_submission(dossier)
+    store.keep_submitted(dossier)  # into the applicant's store, when the dossier has an account
     records.commit()

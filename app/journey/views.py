@@ -26,8 +26,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.accounts.sessions import current_account
 from app.attachments import services as attachments
@@ -56,6 +56,7 @@ from app.journey import overview, submission, withdrawal
 from app.results import services as results
 from app.signing import services as signing
 from app.storage import get_blobs
+from app.store import services as store
 from app.uploads import MB, upload_limit, writer_of
 
 bp = Blueprint("apply", __name__, url_prefix="/dossiers/<public_id>", template_folder="templates")
@@ -67,6 +68,12 @@ EXPIRED = _l("This page has expired or was sent from elsewhere. Reload the page 
 
 class UploadForm(FlaskForm):
     file = FileField(_l("File"))
+
+
+class UseStoredForm(FlaskForm):
+    """Which document of the applicant's store to attach (its id; the store checks it is theirs)."""
+
+    document = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1)])
 
 
 class SubmitForm(FlaskForm):
@@ -243,6 +250,7 @@ def _documents_page(
         slots=wanted,
         by_slot={s.anchor: [a for a in dossier.attachments if s.holds(a)] for s in wanted},
         stray=stray(loaded.definition, dossier.answers, dossier.attachments),
+        offers=store.offers(current_account(), dossier, wanted),
     ), status
 
 
@@ -309,6 +317,27 @@ def upload(public_id: str, component_code: str) -> Response | tuple[str, int]:
     except attachments.UploadRefused as refusal:
         return _documents_page(dossier, loaded, {anchor: str(refusal.message)}, refusal.status)
     flash(_("%(name)s has been attached.", name=attachment.filename))
+    return redirect(url_for("apply.documents", public_id=public_id) + f"#{anchor}")
+
+
+@bp.post("/documents/<component_code>/from-my-documents")
+@upload_rate
+def use_stored(public_id: str, component_code: str) -> Response | tuple[str, int]:
+    """A document of the applicant's store instead of an upload: the same blob, no copy."""
+    dossier, loaded = _draft(public_id)
+    component = _asked(dossier, loaded, component_code)
+    form = UseStoredForm()
+    entry = _entry()
+    anchor = _anchor(component.code, entry)
+    if not form.validate():
+        return _documents_page(dossier, loaded, {anchor: _("Choose one of your documents")}, 400)
+    try:
+        attachment = store.use(current_account(), dossier, component, form.document.data or 0, entry=entry)
+    except store.NotOffered:
+        abort(404)  # another account's document, or none: nothing to tell
+    except attachments.UploadRefused as refusal:
+        return _documents_page(dossier, loaded, {anchor: str(refusal.message)}, refusal.status)
+    flash(_("%(name)s has been attached from your documents.", name=attachment.filename))
     return redirect(url_for("apply.documents", public_id=public_id) + f"#{anchor}")
 
 
