@@ -43,7 +43,9 @@ class Submitted:
     secret: str
 
 
-def submit(app: Flask, key: tuple[bytes, str], *, locale: str = "en", account_id: int | None = None) -> Submitted:
+def submit(
+    app: Flask, key: tuple[bytes, str], *, locale: str = "en", account_id: int | None = None
+) -> Submitted:
     """A dossier signed with `key` and submitted, started in `locale`, owned by `account_id`."""
     with app.test_request_context():
         made = SignedFactory(procedure=DEFINITION.code, key=key, locale=locale)
