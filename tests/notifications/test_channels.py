@@ -9,12 +9,14 @@ import logging
 import pytest
 
 from app import clock, create_app
+from app.backoffice.adapters import DeliveryFailed
 from app.config import ConfigError
 from app.dossiers.models import Dossier
 from app.extensions import db
+from app.notifications.senders import NoOptions, Outgoing, load_senders
 from app.outbox.models import NOTIFICATION, OutboxMessage
 from tests.accounts import make_account
-from tests.events import accept
+from tests.events import accept, event_body, post_event
 from tests.notifications import (
     ANSWERED_EMAIL,
     deliver,
@@ -160,3 +162,48 @@ def test_a_failing_sender_leaves_the_notification_to_retry(make_app, mail_server
 def _first_event(app, dossier_id: int) -> int:
     key = next(k for k in notification_keys(app) if k.startswith(f"{dossier_id}-"))
     return int(key.split("-")[1])
+
+
+@pytest.mark.parametrize("name", sorted(load_senders()))
+def test_every_sender_keeps_the_contract(make_app, mail_server, name, caplog):
+    """Each sender, given a message: sends it and returns a reference, or says why not."""
+    app = portal(make_app, mail_server)
+    sender = load_senders()[name](options=NoOptions())
+    message = Outgoing(
+        key="7-42-x",
+        message_id="<7-42-x@127.0.0.1>",
+        recipient="lan@example.vn" if name == "email" else "0987654321",
+        subject="Hồ sơ 000.00.99.G09-261202-0001: hồ sơ của bạn đã được tiếp nhận",
+        text="Hồ sơ của bạn đã được tiếp nhận.",
+        html="<p>Hồ sơ của bạn đã được tiếp nhận.</p>",
+    )
+    with app.app_context(), caplog.at_level(logging.INFO, logger=SENDERS):
+        if name == "failing":
+            with pytest.raises(DeliveryFailed):
+                sender.send(message=message)
+            return
+        reference = sender.send(message=message)
+    assert reference
+    if name == "email":
+        assert mail_server.next_received() == "<7-42-x@127.0.0.1>"
+        [mail] = mail_server.messages()
+        assert text_of(mail).strip() == message.text
+    else:
+        [line] = [r.getMessage() for r in caplog.records if r.name == SENDERS]
+        assert "09******21" in line
+        assert "0987654321" not in line
+        assert message.text in line
+
+
+def test_fees_come_with_a_payment_request_only(make_app, mail_server, citizen_key):
+    app = portal(make_app, mail_server)
+    dossier = submit(app, citizen_key)
+    client = app.test_client()
+    body = event_body(dossier.code, 1, 2, fees=[{"name": "Lệ phí", "amount": 1000}])
+    answer = post_event(client, body)
+    assert (answer.status_code, answer.json["title"]) == (
+        400,
+        "fees come with status 6 (payment requested) only",
+    )
+    negative = event_body(dossier.code, 1, 2) | {"status": 6, "fees": [{"name": "Lệ phí", "amount": -1}]}
+    assert post_event(client, negative).status_code == 400
