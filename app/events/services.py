@@ -82,7 +82,7 @@ TEXT = r"^[^\x00]*$"
 DAY = r"^\d{4}-\d{2}-\d{2}$"
 
 
-class Fee(BaseModel):
+class RequestedFee(BaseModel):
     """A fee asked for with a payment request (status 6), as the national portal's DanhSachLePhi
     names one: what it is (TenPhiLePhi) and how much, in VND (MucPhi). Told to the applicant."""
 
@@ -104,7 +104,7 @@ class EventBody(BaseModel):
     promised_on: str | None = Field(default=None, pattern=DAY)  # NgayHenTra, YYYY-MM-DD
     apology: str | None = Field(default=None, min_length=1, max_length=2000, pattern=TEXT)  # extension
     results: list[ResultFile] = Field(default=[], max_length=MAX_RESULTS)  # with status 10 only
-    fees: list[Fee] = Field(default=[], max_length=50)  # with status 6 only
+    fees: list[RequestedFee] = Field(default=[], max_length=50)  # with status 6 only
 
 
 @dataclass(frozen=True)
