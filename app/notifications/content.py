@@ -122,7 +122,7 @@ def render(
             "This message was sent automatically by the online public service portal. Do not reply to it."
         )
         text = "\n\n".join([*paragraphs, open_line, footer]) + "\n"
-        html = _html(paragraphs, link, _("Open your dossier"), footer)
+        html = _html(locale, paragraphs, link, _("Open your dossier"), footer)
         short = _("Dossier %(code)s: %(what)s. %(link)s", code=code, what=headline, link=link)
     return Content(subject=subject, text=text, html=html, short=short)
 
@@ -133,11 +133,12 @@ def _promised(event: DossierEvent, on: date) -> str:
     return _("Result promised on %(day)s.", day=day(on))
 
 
-def _html(paragraphs: list[str], link: str, label: str, footer: str) -> str:
+def _html(locale: str, paragraphs: list[str], link: str, label: str, footer: str) -> str:
     body = Markup("").join(
         Markup("<p>{}</p>\n").format(Markup("<br>").join(escape(line) for line in p.split("\n")))
         for p in paragraphs
     )
     button = Markup('<p><a href="{}">{}</a></p>\n').format(link, label)
     end = Markup("<p><small>{}</small></p>\n").format(footer)
-    return str(Markup("<!DOCTYPE html>\n<html><body>\n{}{}{}</body></html>\n").format(body, button, end))
+    page = Markup('<!DOCTYPE html>\n<html lang="{}"><body>\n{}{}{}</body></html>\n')
+    return str(page.format(locale, body, button, end))
