@@ -16,6 +16,7 @@ from app.extensions import db
 from app.notifications.senders import NoOptions, Outgoing, load_senders
 from app.outbox.models import NOTIFICATION, OutboxMessage
 from tests.accounts import make_account
+from tests.backoffice.fixtures import DEFINITION
 from tests.events import accept, event_body, post_event
 from tests.notifications import (
     ANSWERED_EMAIL,
@@ -207,3 +208,11 @@ def test_fees_come_with_a_payment_request_only(make_app, mail_server, citizen_ke
     )
     negative = event_body(dossier.code, 1, 2) | {"status": 6, "fees": [{"name": "Lệ phí", "amount": -1}]}
     assert post_event(client, negative).status_code == 400
+
+
+def test_a_failing_back_office_holds_up_no_notification(make_app, mail_server, citizen_key):
+    app = portal(make_app, mail_server, BACKOFFICE_ROUTES={DEFINITION.code: "failing"})
+    dossier = submit(app, citizen_key)
+    outcome = deliver(app)
+    assert outcome.retrying == [dossier.code]  # the back office did not take it
+    assert [m["To"] for m in mail_server.messages()] == [ANSWERED_EMAIL]  # the applicant heard
