@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, func
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model, UTCDateTime
@@ -21,7 +21,9 @@ class Notification(Model):
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), unique=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
     # The history row (dossier_events) that caused it: the submission, an event, an extension.
-    event_id: Mapped[int] = mapped_column(ForeignKey("dossier_events.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("dossier_events.id", ondelete="CASCADE")
+    )
     channel: Mapped[str] = mapped_column(String(16))  # email, sms, message-app
     recipient: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(8))
