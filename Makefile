@@ -42,8 +42,8 @@ install-test: $(STAMPS)/install-test
 translations: $(STAMPS)/install $(MO)
 
 extract-messages: $(STAMPS)/install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output --width=100 -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --width=100
 
 run: translations
 	$(BIN)/flask db upgrade

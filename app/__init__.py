@@ -25,6 +25,7 @@ from app import (
     kiosk,
     logs,
     mine,
+    notifications,
     packaging,
     scanning,
     signing,
@@ -42,6 +43,7 @@ from app.dossiers import models as _dossier_models  # noqa: F401
 from app.events import models as _event_models  # noqa: F401
 from app.extensions import csrf, db, limiter, migrate
 from app.links import Portal
+from app.notifications import models as _notification_models  # noqa: F401
 from app.outbox import models as _outbox_models  # noqa: F401
 from app.ratings import models as _rating_models  # noqa: F401
 from app.results import models as _result_models  # noqa: F401
@@ -84,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     catalog.init_app(app)  # fails fast on an invalid catalog
     signing.init_app(app)  # providers and adapters last: they check their configuration
     backoffice.init_app(app)
+    notifications.init_app(app)  # the senders of the channels offered, their options checked
     app.teardown_request(discard_unclaimed)
 
     database.init_app(app)

@@ -136,6 +136,16 @@ class Settings(BaseSettings):
     SMTP_PASSWORD: SecretStr | None = None
     SMTP_FROM: str = "OpenDVC <no-reply@localhost>"
     SMTP_TIMEOUT_SECONDS: float = Field(default=10, gt=0, le=120)
+    # Notifications to applicants (app.notifications), through the outbox. The channels this
+    # deployment sends on ("email", "sms", "message-app"; an applicant chooses among them), and
+    # the sender of each: an `opendvc.senders` entry point ("email" is app.mail; "sms-log" and
+    # "message-app-log" only write the masked number and the text to the log, until the
+    # province's gateway has its sender). Sender name -> its options (its own typed schema).
+    NOTIFICATION_CHANNELS: Names = ["email", "sms", "message-app"]
+    EMAIL_SENDER: str = "email"
+    SMS_SENDER: str = "sms-log"
+    MESSAGE_APP_SENDER: str = "message-app-log"
+    SENDER_OPTIONS: Annotated[dict[str, dict[str, Any]], NoDecode] = {}
     # Signing. Only a validly signed dossier can be submitted unless SIGNING_REQUIRED is off.
     SIGNING_REQUIRED: bool = True
     SIGNING_PROVIDERS: Names = ["pkcs12", "external", "upload"]  # what applicants are offered
@@ -234,6 +244,7 @@ class Settings(BaseSettings):
         "SIGNING_FETCH_URL_PREFIXES",
         "ALLOWED_HOSTS",
         "OIDC_SCOPES",
+        "NOTIFICATION_CHANNELS",
         "DAYS_OFF",
         "WORKING_DAYS",
         mode="before",
@@ -250,6 +261,7 @@ class Settings(BaseSettings):
         "AGENCY_TRUST",
         "SCANNER_OPTIONS",
         "OIDC_CLAIMS",
+        "SENDER_OPTIONS",
         mode="before",
     )
     @classmethod

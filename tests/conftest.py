@@ -205,6 +205,9 @@ def make_app(database: DatabaseOfTest, tmp_path: Path, pki) -> Callable[..., Fla
             "SEAL_PKCS12": seal,
             "SEAL_PASSPHRASE": PASSPHRASE,
             "BACKOFFICE_DROP_DIR": tmp_path / "drop",
+            # Notifications are tested in tests/notifications/, which offers channels; elsewhere
+            # none is offered, so the outbox holds only what goes to the back office.
+            "NOTIFICATION_CHANNELS": [],
             "AGENCY_TRUST": {
                 name: {"roots": [pki.agency_root_pem]} for name in ("filesystem", "failing", "http", "dvcqg")
             },

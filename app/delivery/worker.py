@@ -1,4 +1,5 @@
-"""The delivery worker: the outbox's messages delivered, exactly once per back office.
+"""The delivery worker: the outbox's messages delivered, exactly once per back office, and the
+applicants' notifications sent, exactly once per channel (app.notifications).
 
 A worker claims one due message with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL, so workers
 on several machines never take the same one), delivers it outside any transaction, then records
@@ -28,7 +29,8 @@ from app.backoffice.adapters import DeliveryFailed, DeliveryRefused
 from app.delivery.packages import build
 from app.dossiers.models import Dossier
 from app.extensions import db
-from app.outbox.models import OutboxMessage
+from app.notifications import send_notification
+from app.outbox.models import NOTIFICATION, OutboxMessage
 from app.supplements.models import Supplement
 
 
@@ -36,12 +38,15 @@ def claim(now: datetime) -> tuple[int, datetime] | None:
     """Lease the next due message (one transaction): its id and when the lease ends, or None."""
     earlier = aliased(OutboxMessage)
     # In order for each dossier: a supplement never reaches the back office before the dossier.
+    # Notifications to the applicant stand apart: none waits for the back office, and a mail
+    # server that is down holds up no back-office message.
     waiting = (
         select(earlier.id)
         .where(
             earlier.dossier_id == OutboxMessage.dossier_id,
             earlier.id < OutboxMessage.id,
             earlier.state != "delivered",
+            earlier.kind != NOTIFICATION,
         )
         .exists()
     )
@@ -51,7 +56,7 @@ def claim(now: datetime) -> tuple[int, datetime] | None:
             OutboxMessage.state == "pending",
             OutboxMessage.next_attempt_at <= now,
             OutboxMessage.claimed_until.is_(None),  # a lease that ran out is counted first
-            ~waiting,
+            (OutboxMessage.kind == NOTIFICATION) | ~waiting,
         )
         .order_by(OutboxMessage.id)
         .limit(1)
@@ -129,6 +134,15 @@ def _count_lost_attempts(now: datetime, outcome: Outcome) -> None:
     db.session.commit()
 
 
+def _hand_over(message: OutboxMessage, dossier: Dossier) -> str:
+    """Send one message where its kind goes; the reference to keep. Raises DeliveryFailed."""
+    if message.kind == NOTIFICATION:  # to the applicant, on its channel
+        return send_notification(message)
+    supplement = db.session.get(Supplement, message.supplement_id) if message.supplement_id else None
+    package = build(dossier, supplement, withdrawal=message.kind == "withdrawal")
+    return get_backoffices()[message.adapter].submit(package=package).reference
+
+
 def deliver(message_id: int, until: datetime, outcome: Outcome) -> None:
     """Deliver one claimed message outside any transaction, then record the outcome (one
     transaction) if our lease `until` still holds; noted in `outcome`."""
@@ -138,9 +152,7 @@ def deliver(message_id: int, until: datetime, outcome: Outcome) -> None:
     error = reference = asked = None
     refused = False
     try:
-        supplement = db.session.get(Supplement, message.supplement_id) if message.supplement_id else None
-        package = build(dossier, supplement, withdrawal=message.kind == "withdrawal")
-        reference = get_backoffices()[message.adapter].submit(package=package).reference
+        reference = _hand_over(message, dossier)
     except DeliveryFailed as exc:
         error, refused, asked = str(exc), isinstance(exc, DeliveryRefused), exc.retry_after
     except Exception as exc:  # an adapter's bug must not stop the worker

@@ -9,6 +9,9 @@ A back office signs `<timestamp>.<body>` with HMAC-SHA256 and its own secret
     X-OpenDVC-Signature: <hex HMAC-SHA256>
     {"event_id": "…", "dossier_code": "…", "sequence": 1, "status": 2, "note": "…"}
 
+With status 6 (payment requested) it may carry the fees asked for, each told to the applicant:
+`"fees": [{"name": "Lệ phí cấp giấy phép", "amount": 500000}]` (VND).
+
 With status 10 (result returned) it may carry the result documents, each a PDF signed by the
 agency: `"results": [{"file_name": "giay-phep.pdf", "content": "<base64>"}]`. A result without
 a valid, trusted signature refuses the whole event (422); accepted ones are coded
@@ -23,7 +26,8 @@ Vietnamese calendar day, not before today):
   - on an extension (gia hạn): an event with the dossier's *current* status again (2, 4, 5 or
     6), `promised_on` later than the date promised so far and the agency's apology,
     `"apology": "…"` (Decree 61/2018, art. 19: phiếu xin lỗi và hẹn lại ngày trả kết quả).
-Every change is kept in the dossier's history and shown on its tracking page. A refusal at
+Every change is kept in the dossier's history and shown on its tracking page, and notified to
+the applicant (app.notifications, queued in the event's transaction). A refusal at
 reception (1 → 3) must give its reason in `note`. docs/status-transitions.md lists the
 transitions allowed.
 
@@ -61,6 +65,8 @@ from app.dossiers.records import DossierChanged, commit, extend, procedure_of, r
 from app.dossiers.status import EXTENDABLE, Status, TransitionRefused
 from app.events.models import StatusEventRecord
 from app.extensions import db
+from app.notifications import notify
+from app.notifications.content import FeeDue
 from app.outbox.queue import sent_to
 from app.results import services as results
 from app.results.services import MAX_RESULTS, ResultFile
@@ -77,6 +83,15 @@ TEXT = r"^[^\x00]*$"
 DAY = r"^\d{4}-\d{2}-\d{2}$"
 
 
+class RequestedFee(BaseModel):
+    """A fee asked for with a payment request (status 6), as the national portal's DanhSachLePhi
+    names one: what it is (TenPhiLePhi) and how much, in VND (MucPhi). Told to the applicant."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: str = Field(min_length=1, max_length=200, pattern=IDENTIFIER)
+    amount: int = Field(ge=0, le=10**12)
+
+
 class EventBody(BaseModel):
     """An event as a back office sends it. Strict: a JSON string or a float is never an integer,
     and a boolean is not a status."""
@@ -90,6 +105,7 @@ class EventBody(BaseModel):
     promised_on: str | None = Field(default=None, pattern=DAY)  # NgayHenTra, YYYY-MM-DD
     apology: str | None = Field(default=None, min_length=1, max_length=2000, pattern=TEXT)  # extension
     results: list[ResultFile] = Field(default=[], max_length=MAX_RESULTS)  # with status 10 only
+    fees: list[RequestedFee] = Field(default=[], max_length=50)  # with status 6 only
 
 
 @dataclass(frozen=True)
@@ -146,6 +162,8 @@ def apply(backoffice: str, raw: Any) -> Answer:
     wanted = Status.from_national_code(event.status)
     if event.results and wanted != Status.RESULT_RETURNED:
         return Answer(400, "result documents come with status 10 (result returned) only")
+    if event.fees and wanted != Status.PAYMENT_REQUESTED:
+        return Answer(400, "fees come with status 6 (payment requested) only")
     current = Status(dossier.status)
     try:
         promised = _promised(event, current, wanted, dossier)
@@ -186,12 +204,20 @@ def apply(backoffice: str, raw: Any) -> Answer:
                 apology=event.apology,
             )
         )
-        store.keep_results(dossier, results.attach(dossier, checked))  # the account's copies
+        returned = results.attach(dossier, checked)
+        store.keep_results(dossier, returned)  # the account's copies
         if wanted == Status.SUPPLEMENT_REQUESTED and current != wanted:
             supplements.request(dossier, event.note)
         if wanted == Status.ACCEPTED and current != wanted:  # an extension keeps its receipt
             db.session.flush()  # a concurrent change shows here, before the seal is made
             _issue_receipt(dossier)
+        # The applicant hears of every event applied (an extension too), in this transaction.
+        notify(
+            dossier,
+            dossier.events[-1],
+            fees=[FeeDue(fee.name, fee.amount) for fee in event.fees],
+            result_codes=[document.code for document in returned],
+        )
         commit()
     except TransitionRefused as refused:
         db.session.rollback()

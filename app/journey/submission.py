@@ -3,10 +3,10 @@
 One state change: the signature is checked to cover the declaration as it reads now (when
 SIGNING_REQUIRED), the dossier gets its code (mã hồ sơ) and the date the applicant may expect
 the result and becomes NEW (mới đăng ký), and the submission is queued in the outbox; all of it
-is committed together, or nothing is. The applicant gets an acknowledgement of submission
-(the journey's acknowledgement page): the agency still has to check the dossier. The receipt
-with its promised date (giấy tiếp nhận hồ sơ và hẹn trả kết quả) is issued and sealed when the
-agency accepts it (status 2, app/events/services.py).
+is committed together with the applicant's notification, or nothing is. The applicant gets an
+acknowledgement of submission (the journey's acknowledgement page): the agency still has to
+check the dossier. The receipt with its promised date (giấy tiếp nhận hồ sơ và hẹn trả kết quả)
+is issued and sealed when the agency accepts it (status 2, app/events/services.py).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from app.dossiers.calendar import get_calendar
 from app.dossiers.models import Dossier
 from app.dossiers.records import DossierChanged
 from app.dossiers.status import Status, check_transition
+from app.notifications import notify
 from app.outbox.queue import enqueue_submission
 from app.signing.services import signature_covers
 from app.store import services as store
@@ -61,4 +62,5 @@ def submit(dossier: Dossier) -> None:
     records.flush()  # a change made meanwhile in another window shows here
     enqueue_submission(dossier)
     store.keep_submitted(dossier)  # into the applicant's store, when the dossier has an account
+    notify(dossier, dossier.events[-1])  # the acknowledgement, to the email and phone given
     records.commit()

@@ -26,8 +26,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, EmailField, Field, IntegerField, StringField, TelField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.accounts.sessions import current_account
 from app.attachments import services as attachments
@@ -41,6 +41,8 @@ from app.dossiers.models import Attachment, Dossier
 from app.dossiers.needs import facts_of
 from app.dossiers.status import Status
 from app.extensions import limiter, submission_rate, upload_rate
+from app.fields import identifiers
+from app.fields.base import Invalid
 from app.forms.applicant import Prefill, from_profile, mark_locked, with_locked
 from app.forms.builder import (
     StepForm,
@@ -53,6 +55,7 @@ from app.forms.builder import (
 from app.forms.components import slots, stray
 from app.i18n import current_locale
 from app.journey import overview, submission, withdrawal
+from app.notifications import contact
 from app.results import services as results
 from app.signing import services as signing
 from app.storage import get_blobs
@@ -89,6 +92,42 @@ class WithdrawForm(FlaskForm):
         _l("I ask the agency to withdraw this dossier; it will not be processed further"),
         [InputRequired(_l("Confirm that you want to withdraw the dossier"))],
     )
+
+
+def _normalised(parse: Any) -> Any:
+    """A WTForms validator from an identifier parser: the field keeps the normalised value."""
+
+    def check(form: FlaskForm, field: Field) -> None:
+        if not (field.data or "").strip():
+            field.data = None
+            return
+        try:
+            field.data = parse(field.data.strip())
+        except Invalid as invalid:
+            raise ValidationError(str(invalid.message)) from None
+
+    return check
+
+
+class ContactForm(FlaskForm):
+    """Where an anonymous applicant hears of the dossier: an email, a phone (SMS), or both."""
+
+    email = EmailField(
+        _l("Email"),
+        [Length(max=255, message=_l("Write at most %(max)d characters")), _normalised(identifiers.email)],
+    )
+    phone = TelField(
+        _l("Mobile phone (SMS)"),
+        [Length(max=30, message=_l("Write at most %(max)d characters")), _normalised(identifiers.phone)],
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not self.email.data and not self.phone.data:
+            self.email.errors = [str(_l("Enter an email address or a phone number"))]
+            return False
+        return True
 
 
 @track_bp.post("/procedures/<code>/start")
@@ -425,6 +464,16 @@ def acknowledgement(public_id: str) -> str:
         secret=secret,
         qr=segno.make(link, error="m").svg_data_uri(scale=3, border=2) if link else None,
         owned=dossier.account_id is not None,
+        contact_form=_contact_form(dossier),
+    )
+
+
+def _contact_form(dossier: Dossier) -> ContactForm | None:
+    """The contact form, filled with what the dossier holds, for an anonymous applicant."""
+    if not contact.may_leave_contact(dossier):
+        return None
+    return ContactForm(
+        formdata=None, data={"email": dossier.applicant_email, "phone": dossier.applicant_phone}
     )
 
 
@@ -490,7 +539,40 @@ def dossier(public_id: str) -> str:
         open_supplement=found.open_supplement,
         promised=found.promised,
         withdrawable=withdrawal.may_withdraw(found.dossier),
+        contact_form=_contact_form(found.dossier),
     )
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+def contact_page(public_id: str) -> Response | str | tuple[str, int]:
+    """An anonymous applicant leaves (or corrects) the email and phone where the receipt and
+    every change of the dossier are sent (app/notifications/contact.py)."""
+    dossier = dossier_or_404(public_id)
+    if not contact.may_leave_contact(dossier):
+        abort(404)
+    form = ContactForm(data={"email": dossier.applicant_email, "phone": dossier.applicant_phone})
+    status = 200
+    if request.method == "POST":
+        form = ContactForm()
+        if form.validate_on_submit():
+            try:
+                contact.leave_contact(dossier, email=form.email.data, phone=form.phone.data)
+            except contact.DossierChanged:
+                flash(_("This dossier changed meanwhile. Check its status and try again."))
+                return redirect(url_for("apply.dossier", public_id=public_id))
+            flash(_("Thank you: the receipt and every change of this dossier will be sent there."))
+            return redirect(url_for("apply.dossier", public_id=public_id))
+        status = 400
+    summary = [(f.id, str(f.label.text), f.errors[0]) for f in (form.email, form.phone) if f.errors]
+    if form.csrf_token.errors:
+        summary.append(("", "", str(EXPIRED)))
+    return render_template(
+        "apply/contact.html",
+        dossier=dossier,
+        p=records.procedure_of(dossier).definition,
+        form=form,
+        summary=summary,
+    ), status
 
 
 @bp.route("/withdraw", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from app.dossiers import records
 from app.dossiers.models import Dossier
 from app.dossiers.records import DossierChanged
 from app.dossiers.status import WITHDRAWABLE, Status
+from app.notifications import notify
 from app.outbox.queue import enqueue_withdrawal
 
 __all__ = ["DossierChanged", "NotWithdrawable", "may_withdraw", "withdraw"]
@@ -30,4 +31,5 @@ def withdraw(dossier: Dossier, reason: str | None) -> None:
     records.record(dossier, Status.WITHDRAWN, actor="applicant", note=note, at=clock.now())
     records.flush()  # an event the back office posted meanwhile shows here
     enqueue_withdrawal(dossier)
+    notify(dossier, dossier.events[-1])  # a confirmation to the applicant
     records.commit()

@@ -9,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model, UTCDateTime
 
+# A message to the applicant (app.notifications), not to the back office: it is delivered on
+# its own, never waiting for the dossier's back-office messages nor holding them up.
+NOTIFICATION = "notification"
+
 
 class OutboxMessage(Model):
     """Something that must leave the portal, written in the same transaction as the state change
@@ -19,10 +23,10 @@ class OutboxMessage(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # submission, supplement, withdrawal
+    kind: Mapped[str] = mapped_column(String(32))  # submission, supplement, withdrawal, notification
     supplement_id: Mapped[int | None] = mapped_column(ForeignKey("supplements.id", ondelete="CASCADE"))
     idempotency_key: Mapped[str] = mapped_column(String(64))
-    adapter: Mapped[str] = mapped_column(String(64))
+    adapter: Mapped[str] = mapped_column(String(64))  # a notification's: its channel
     state: Mapped[str] = mapped_column(
         String(16), default="pending", index=True
     )  # pending, delivered, failed

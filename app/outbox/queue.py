@@ -12,7 +12,7 @@ from app import clock
 from app.backoffice import get_backoffices
 from app.dossiers.models import Dossier
 from app.extensions import db
-from app.outbox.models import OutboxMessage
+from app.outbox.models import NOTIFICATION, OutboxMessage
 
 
 def _pending(
@@ -63,6 +63,20 @@ def enqueue_withdrawal(dossier: Dossier) -> OutboxMessage:
     return _pending(dossier, kind="withdrawal", key=f"{dossier.code}-RUT", adapter=adapter)
 
 
+def enqueue_notification(dossier: Dossier, *, key: str, channel: str) -> OutboxMessage | None:
+    """A message to the applicant on `channel` (app.notifications keeps its content), keyed
+    `<dossier id>-<event id>-<channel>`; None when that key is queued already (one message per
+    cause and channel, whoever asks twice)."""
+    exists = select(OutboxMessage.id).where(
+        OutboxMessage.kind == NOTIFICATION, OutboxMessage.idempotency_key == key
+    )
+    if db.session.scalar(exists) is not None:
+        return None
+    message = _pending(dossier, kind=NOTIFICATION, key=key, adapter=channel)
+    db.session.flush()  # its id, for the notification's content
+    return message
+
+
 def sent_to(dossier: Dossier) -> str | None:
     """The back office the dossier was submitted to."""
     return db.session.scalar(
@@ -73,10 +87,11 @@ def sent_to(dossier: Dossier) -> str | None:
 
 
 def delivery_of(dossier: Dossier) -> OutboxMessage | None:
-    """The dossier's latest message (its submission, its latest supplement or its withdrawal)."""
+    """The dossier's latest message to the back office (its submission, its latest supplement or
+    its withdrawal); notifications to the applicant are not the dossier's delivery."""
     return db.session.scalar(
         select(OutboxMessage)
-        .where(OutboxMessage.dossier_id == dossier.id)
+        .where(OutboxMessage.dossier_id == dossier.id, OutboxMessage.kind != NOTIFICATION)
         .order_by(OutboxMessage.id.desc())
         .limit(1)
     )
