@@ -282,7 +282,11 @@ class Settings(BaseSettings):
         return v.replace("postgresql://", "postgresql+psycopg://", 1)
 
     @field_validator(
-        "RATE_LIMIT_UPLOADS", "RATE_LIMIT_SIGNING", "RATE_LIMIT_SUBMISSIONS", "RATE_LIMIT_CLAIMS", "RATE_LIMIT_SIGN_IN"
+        "RATE_LIMIT_UPLOADS",
+        "RATE_LIMIT_SIGNING",
+        "RATE_LIMIT_SUBMISSIONS",
+        "RATE_LIMIT_CLAIMS",
+        "RATE_LIMIT_SIGN_IN",
     )
     @classmethod
     def _rate_limit(cls, v: str) -> str:
