@@ -548,6 +548,8 @@ def contact_page(public_id: str) -> Response | str | tuple[str, int]:
     """An anonymous applicant leaves (or corrects) the email and phone where the receipt and
     every change of the dossier are sent (app/notifications/contact.py)."""
     dossier = dossier_or_404(public_id)
+    if dossier.account_id is not None:  # an account's dossier is told as its profile chose
+        return redirect(url_for("accounts.profile"))
     if not contact.may_leave_contact(dossier):
         abort(404)
     form = ContactForm(data={"email": dossier.applicant_email, "phone": dossier.applicant_phone})

@@ -39,6 +39,7 @@ IDENTIFIERS = {
     "secret": "a dossier's access secret (the resume link)",
     "token": "a signing session's or a file link's token",
     "message_id": "an outbox row (a dossier's delivery)",
+    "document_id": "a document in an account's store (My documents)",
 }
 # Route arguments that name nothing of an applicant's.
 OTHER_ARGUMENTS = {"step_id", "component_code", "provider", "kind", "code", "filename"}
@@ -55,6 +56,15 @@ EXEMPT = {
     "files_api.download": "signed file link",
     # Staff only (the staff sign-in); an outbox row, resent, not an applicant's page.
     "staff.resend": "staff sign-in",
+    # An account's one-time links (email confirmation, password reset): the token is the
+    # credential and names no dossier (tests/accounts/test_local.py: expired, reused, forged).
+    "accounts.verify": "account link token",
+    "accounts.verify_post": "account link token",
+    "accounts.reset": "account link token",
+    # An account's stored documents, reached by the signed-in owner only: another account's ids
+    # are 404 on every store route (tests/store/test_store.py).
+    "store.download": "the store's own owner check",
+    "store.remove": "the store's own owner check",
 }
 
 

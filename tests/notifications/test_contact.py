@@ -9,7 +9,7 @@ import pytest
 
 from app.dossiers.models import Dossier
 from app.extensions import db
-from tests.accounts import make_account
+from tests.accounts import make_account, signed_in
 from tests.conftest import csrf_token, page
 from tests.events import accept
 from tests.notifications import ANSWERED_EMAIL, ANSWERED_PHONE, deliver, portal, submit
@@ -108,9 +108,16 @@ def test_a_stranger_cannot_change_the_contact(anonymous):
 def test_an_accounts_dossier_is_notified_by_its_profile_not_this_form(make_app, mail_server, citizen_key):
     app = portal(make_app, mail_server)
     with app.app_context():
-        holder = make_account().id
-    dossier = submit(app, citizen_key, account_id=holder)
-    client = app.test_client()
-    client.get(f"/resume/{dossier.secret}")
-    assert page(client.get(f"/dossiers/{dossier.public_id}/status")).select_one("form.contact") is None
-    assert client.get(f"/dossiers/{dossier.public_id}/contact").status_code == 404
+        holder = make_account()
+        holder_id = holder.id
+    dossier = submit(app, citizen_key, account_id=holder_id)
+    owner = signed_in(app, holder)
+    status = owner.get(f"/dossiers/{dossier.public_id}/status")
+    assert status.status_code == 200
+    assert page(status).select_one("form.contact") is None
+    answer = owner.get(f"/dossiers/{dossier.public_id}/contact")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith("/account/profile")
+    stranger = app.test_client()
+    stranger.get(f"/resume/{dossier.secret}")  # the secret alone opens no account's dossier
+    assert stranger.get(f"/dossiers/{dossier.public_id}/contact").status_code == 404
