@@ -216,10 +216,10 @@ def _group_named(form: StepForm, name: str) -> Any:
 
 
 def _profile(dossier: Dossier, loaded: LoadedProcedure) -> Prefill:
-    """The signed-in applicant's profile for the applicant section; nothing for a dossier of
-    another account."""
+    """The signed-in applicant's profile for the applicant section of their own dossier; nothing
+    for an anonymous one (perhaps someone else's, opened with its secret) or another account's."""
     account = current_account()
-    if account is None or dossier.account_id not in (None, account.id):
+    if account is None or dossier.account_id != account.id:
         return Prefill()
     return from_profile(loaded.definition, account.particulars(), account.verified or [])
 

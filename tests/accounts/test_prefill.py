@@ -145,3 +145,19 @@ def test_a_disabled_verified_radio_keeps_its_value_when_the_post_leaves_it_out(a
     )
     assert response.status_code == 302, page(response).select(".error-summary")
     assert _dossier(app, first).answers["applicant_type"] == "business"
+
+
+def test_a_draft_started_by_someone_else_is_not_filled_with_the_profile(test_app, applicant):
+    """A signed-in applicant who opens another's anonymous draft with its resume link (helping a
+    relative, say) sees that draft's own answers: neither their profile nor its locks."""
+    helped = test_app.test_client()
+    first = start(helped, CODE)
+    public_id = first.split("/dossiers/", 1)[1].split("/", 1)[0]
+    with helped.session_transaction() as held:
+        secret = held["dossiers"][public_id]
+    helper = signed_in(test_app, applicant)
+    assert helper.get(f"/resume/{secret}").status_code == 302
+    name = page(helper.get(first)).find("input", attrs={"name": "full_name"})
+    assert not name.get("value")
+    assert not name.has_attr("readonly")
+    assert _dossier(test_app, first).account_id is None
