@@ -25,6 +25,7 @@ from app import (
     kiosk,
     logs,
     packaging,
+    retention,
     scanning,
     signing,
     staff,
@@ -93,5 +94,6 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     supplement_views.init_app(app)
     staff.init_app(app)
     kiosk.init_app(app)
+    retention.init_app(app)
     delivery.init_app(app)  # last: its in-process worker may start at once
     return app
