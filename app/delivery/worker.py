@@ -139,7 +139,8 @@ def deliver(message_id: int, until: datetime, outcome: Outcome) -> None:
     refused = False
     try:
         supplement = db.session.get(Supplement, message.supplement_id) if message.supplement_id else None
-        package = build(dossier, supplement, withdrawal=message.kind == "withdrawal")
+        rating = message.payload if message.kind == "rating" else None
+        package = build(dossier, supplement, withdrawal=message.kind == "withdrawal", rating=rating)
         reference = get_backoffices()[message.adapter].submit(package=package).reference
     except DeliveryFailed as exc:
         error, refused, asked = str(exc), isinstance(exc, DeliveryRefused), exc.retry_after
