@@ -20,7 +20,7 @@ import os
 import secrets
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -198,6 +198,21 @@ class BlobStore:
                     yield path
             except FileNotFoundError:
                 continue
+
+
+# Registered by app/retention (which knows every column that names a blob): deletes at once the
+# given blobs that no row references (a rename aside and a last look, no grace period).
+RELEASE = "opendvc.release_blobs"
+
+
+def release_now(digests: Iterable[str]) -> int:
+    """Delete now those of these blobs nothing references any more, for a caller that promised
+    the files leave with their rows (the kiosk forgetting a person's drafts); how many were
+    deleted. Without the retention layer's function they wait for the sweep. An upload of the
+    same bytes in the same instant is guarded only by the sweep's grace period, which this skips:
+    everything else leaves its blobs to the sweep."""
+    remove = current_app.extensions.get(RELEASE)
+    return int(remove(digests)) if remove is not None else 0
 
 
 def init_app(app: Flask) -> None:
