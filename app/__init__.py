@@ -27,6 +27,7 @@ from app import (
     mine,
     notifications,
     packaging,
+    retention,
     scanning,
     signing,
     staff,
@@ -103,5 +104,6 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     store_views.init_app(app)
     kiosk.init_app(app)
     mine.init_app(app)
+    retention.init_app(app)
     delivery.init_app(app)  # last: its in-process worker may start at once
     return app

@@ -171,6 +171,11 @@ class Settings(BaseSettings):
     # Drafts (and signed but never submitted dossiers) untouched this long are deleted by
     # `flask --app wsgi dossiers purge-drafts`: personal data is not kept without a purpose.
     DRAFT_RETENTION_DAYS: int = Field(default=30, ge=1, le=3650)
+    # The blob sweep (`flask --app wsgi blobs sweep`, docs/retention.md) leaves alone a blob stored
+    # or reused this recently: an upload reusing stored bytes commits its row within one request.
+    BLOB_SWEEP_GRACE_SECONDS: int = Field(default=3600, ge=0, le=30 * 24 * 3600)
+    # and a temporary upload file written to this recently (an upload still streaming in).
+    BLOB_TMP_GRACE_SECONDS: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
     EXTERNAL_SIGNING_TTL_MINUTES: int = Field(default=15, ge=1, le=24 * 60)
     # Delivery to the back office.
     BACKOFFICE_DEFAULT: str = "filesystem"

@@ -15,9 +15,11 @@ by the portal (GET /api/v1/files/<token>, app/api/files.py) that the national po
 
 The body is multipart: `data`, the JSON above, and `package`, the dossier's package (the
 submission's, or the supplement's) for an agency system on the same line; a withdrawal carries
-no files and goes as `data` alone. Authentication and idempotency are those of the `http`
-adapter (the package's key: `<code>`, `<code>-BS<n>`, `<code>-RUT`). The answer is the portal's
-`{"error_code": "0", …}`; any other error code is a refusal of the record itself.
+no files and goes as `data` alone. A rating of the service (`<code>-DG<n>`) has no national
+record in the mapping (docs/dvcqg-mapping.md, "Ratings"): it goes as the `package` part alone,
+for the agency system on the same line. Authentication and idempotency are those of the `http`
+adapter (the package's key: `<code>`, `<code>-BS<n>`, `<code>-RUT`, `<code>-DG<n>`). The answer
+is the portal's `{"error_code": "0", …}`; any other error code is a refusal of the record itself.
 """
 
 from __future__ import annotations
@@ -229,6 +231,19 @@ class DvcqgBackOffice(PostingBackOffice):
     Options: ClassVar[type[BaseModel]] = TransportOptions
 
     def submit(self, *, package: DossierPackage) -> Delivered:
+        if package.kind == "rating":  # no national record: the package alone (module docstring)
+            with package_file(package) as zipped:
+                alone: list[tuple[str, str, str, Any]] = [
+                    ("package", f"{package.code}.zip", "application/zip", zipped)
+                ]
+                body, content_type = multipart(alone)
+                with body:
+                    answer = self.poster.post(
+                        body,
+                        content_type=content_type,
+                        headers={"Idempotency-Key": package.code, "X-OpenDVC-Package": package.kind},
+                    )
+            return Delivered(reference=reference_from(answer))
         national = envelope(package, files.links(), closes=_closes())
         data = manifest_json(national)
         headers = {"Idempotency-Key": package.code, "X-OpenDVC-Package": package.kind}

@@ -1,9 +1,11 @@
 """A dossier's package, read from the database: the plain inputs app/packaging takes, from the
 dossier, its pinned procedure, its signature and (for a supplement) the supplement, or (for a
-withdrawal) the applicant's request in the dossier's history. Reads only."""
+withdrawal) the applicant's request in the dossier's history, or (for a rating) the rating its
+outbox message carries. Reads only."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask_babel import force_locale
@@ -27,6 +29,7 @@ from app.packaging.inputs import (
     PackageInputs,
     Person,
     ProcedureFacts,
+    RatingFacts,
     RequiredDocument,
     SupplementFacts,
     WithdrawalFacts,
@@ -98,8 +101,22 @@ def _withdrawal(dossier: Dossier) -> WithdrawalFacts:
     return WithdrawalFacts(requested_at=asked[-1].at, reason=asked[-1].note)
 
 
+def _rating(payload: dict[str, Any]) -> RatingFacts:
+    """A rating as its outbox message carries it (app/outbox/queue.py enqueue_rating)."""
+    return RatingFacts(
+        number=int(payload["number"]),
+        score=int(payload["score"]),
+        channel=str(payload["channel"]),
+        rated_at=datetime.fromisoformat(payload["rated_at"]),
+    )
+
+
 def inputs_of(
-    dossier: Dossier, supplement: Supplement | None = None, *, withdrawal: bool = False
+    dossier: Dossier,
+    supplement: Supplement | None = None,
+    *,
+    withdrawal: bool = False,
+    rating: dict[str, Any] | None = None,
 ) -> PackageInputs:
     loaded = procedure_of(dossier)
     d = loaded.definition
@@ -117,7 +134,8 @@ def inputs_of(
     )
     given = dossier.attachments if supplement is None else supplement.files
     withdrawn = _withdrawal(dossier) if withdrawal else None
-    if withdrawn is not None:
+    rated = _rating(rating) if rating is not None else None
+    if withdrawn is not None or rated is not None:
         given = []
     with force_locale("vi"):  # entry labels, as the agency reads them
         wanted = slots(d, dossier.answers)
@@ -138,7 +156,9 @@ def inputs_of(
     documents = tuple(
         RequiredDocument(s.code, s.component.name.vi, s.required, s.entry, s.entry_label) for s in wanted
     )
-    if withdrawn is not None:
+    if rated is not None:
+        declaration, sealed_at, facts = None, rated.rated_at, None
+    elif withdrawn is not None:
         declaration, sealed_at, facts = None, withdrawn.requested_at, None
     elif supplement is None:
         declaration = _declaration(dossier)
@@ -176,17 +196,25 @@ def inputs_of(
         supplement=facts,
         submitted_at=next((e.at for e in dossier.events if e.to_status == Status.NEW), None),
         withdrawal=withdrawn,
-        documents=documents if supplement is None and withdrawn is None else (),
+        documents=documents if supplement is None and withdrawn is None and rated is None else (),
+        rating=rated,
     )
 
 
 def build(
-    dossier: Dossier, supplement: Supplement | None = None, *, withdrawal: bool = False
+    dossier: Dossier,
+    supplement: Supplement | None = None,
+    *,
+    withdrawal: bool = False,
+    rating: dict[str, Any] | None = None,
 ) -> package.DossierPackage:
-    """The package of a submitted, signed dossier, of one of its supplements, or of the
-    applicant's request to withdraw it; sealed with the portal's seal when one is configured."""
+    """The package of a submitted, signed dossier, of one of its supplements, of the
+    applicant's request to withdraw it, or of a rating (its outbox message's payload); sealed
+    with the portal's seal when one is configured."""
     seal = get_signing().provider("seal")
     signer = seal.signer() if isinstance(seal, SealProvider) and seal.configured else None
     return package.build(
-        inputs_of(dossier, supplement, withdrawal=withdrawal), open_blob=get_blobs().open, seal=signer
+        inputs_of(dossier, supplement, withdrawal=withdrawal, rating=rating),
+        open_blob=get_blobs().open,
+        seal=signer,
     )

@@ -139,7 +139,8 @@ def _hand_over(message: OutboxMessage, dossier: Dossier) -> str:
     if message.kind == NOTIFICATION:  # to the applicant, on its channel
         return send_notification(message)
     supplement = db.session.get(Supplement, message.supplement_id) if message.supplement_id else None
-    package = build(dossier, supplement, withdrawal=message.kind == "withdrawal")
+    rating = message.payload if message.kind == "rating" else None
+    package = build(dossier, supplement, withdrawal=message.kind == "withdrawal", rating=rating)
     return get_backoffices()[message.adapter].submit(package=package).reference
 
 

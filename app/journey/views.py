@@ -56,6 +56,9 @@ from app.forms.components import slots, stray
 from app.i18n import current_locale
 from app.journey import overview, submission, withdrawal
 from app.notifications import contact
+from app.ratings import services as ratings
+from app.ratings.forms import LABELS as RATING_LABELS
+from app.ratings.forms import RatingForm
 from app.results import services as results
 from app.signing import services as signing
 from app.storage import get_blobs
@@ -540,6 +543,7 @@ def dossier(public_id: str) -> str:
         promised=found.promised,
         withdrawable=withdrawal.may_withdraw(found.dossier),
         contact_form=_contact_form(found.dossier),
+        **_rating_offer(found.dossier),
     )
 
 
@@ -574,6 +578,50 @@ def contact_page(public_id: str) -> Response | str | tuple[str, int]:
         p=records.procedure_of(dossier).definition,
         form=form,
         summary=summary,
+    ), status
+
+
+def _rating_offer(dossier: Dossier) -> dict[str, Any]:
+    """What the tracking page shows of the rating: the form once the result is given, with the
+    applicant's earlier rating picked (rating again changes it)."""
+    if not ratings.may_rate_online(dossier):
+        return {"rating_form": None, "rating": None, "rating_labels": RATING_LABELS}
+    given = ratings.rating_of(dossier)
+    form = RatingForm(formdata=None, data={"score": str(given.score)} if given else None)
+    return {"rating_form": form, "rating": given, "rating_labels": RATING_LABELS}
+
+
+@bp.route("/rating", methods=["GET", "POST"])
+def rating(public_id: str) -> Response | str | tuple[str, int]:
+    """The applicant rates the service online (the kiosk's question, one store), once the result
+    is given: before it, refused (409). The rating goes to the back office through the outbox."""
+    dossier = dossier_or_404(public_id)
+    form = RatingForm()
+    status = 200
+    refused = not ratings.may_rate_online(dossier)
+    if refused:
+        status = 409
+    elif request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                ratings.rate(dossier, int(form.score.data or 0), channel="online")
+            except ratings.NotRatable:  # its state changed meanwhile
+                refused, status = True, 409
+            else:
+                flash(_("Thank you. Your rating has been sent to the agency."))
+                return redirect(url_for("apply.dossier", public_id=public_id))
+        else:
+            status = 400
+    summary = [("score", "", e) for e in form.score.errors[:1]]
+    if form.csrf_token.errors:
+        summary.append(("", "", str(EXPIRED)))
+    return render_template(
+        "apply/rating.html",
+        dossier=dossier,
+        p=records.procedure_of(dossier).definition,
+        form=form,
+        summary=summary,
+        refused=refused,
     ), status
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.dossiers.models import Attachment, Dossier
+from app.dossiers.models import Dossier
 from app.dossiers.records import EDITABLE, find_by_public_id, hash_secret
 from app.extensions import db
 from app.signing.models import DossierSignature, ExternalSigningSession
-from app.storage import get_blobs
+from app.storage import release_now
 
 
 @dataclass(frozen=True)
@@ -32,20 +32,6 @@ def _blobs_of(dossier: Dossier) -> set[str]:
     ):
         found |= {e.declaration_sha256} | ({e.prepared_sha256} if e.prepared_sha256 else set())
     return found
-
-
-def _still_used(sha256: str) -> bool:
-    """Blobs are stored once by content: another dossier may hold the same bytes."""
-    return any(
-        db.session.scalars(select(column).where(column == sha256).limit(1)).first() is not None
-        for column in (
-            Attachment.sha256,
-            DossierSignature.declaration_sha256,
-            DossierSignature.signed_sha256,
-            ExternalSigningSession.declaration_sha256,
-            ExternalSigningSession.prepared_sha256,
-        )
-    )
 
 
 def forget(held: Mapping[str, str]) -> Forgotten:
@@ -66,12 +52,7 @@ def forget(held: Mapping[str, str]) -> Forgotten:
         blobs |= _blobs_of(dossier)
         db.session.delete(dossier)  # attachments, events, signatures: the database cascades
     db.session.commit()
-    removed = 0
-    store = get_blobs()
-    for sha256 in sorted(blobs):
-        if not _still_used(sha256):
-            path = store.path(sha256)
-            if path.exists():
-                path.unlink()
-                removed += 1
+    # Their files go with them, unless another row (any dossier's, any kind: app/retention's one
+    # list) names the same bytes.
+    removed = release_now(blobs)
     return Forgotten(len(drafts), removed)

@@ -10,8 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import RadioField, StringField
-from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; its stubs lack it
+from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from app.catalog import get_catalog
@@ -22,6 +21,7 @@ from app.i18n import current_locale
 from app.kiosk import scan as id_card
 from app.kiosk.services import forget
 from app.ratings import services as ratings
+from app.ratings.forms import RatingForm
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates")
 # What the browser is told to drop when a person leaves the kiosk.
@@ -34,20 +34,6 @@ class ScanForm(FlaskForm):
         _l("ID card QR code"),
         [InputRequired(_l("Scan the QR code of your ID card")), Length(max=1000)],
         render_kw={"autocomplete": "off", "autofocus": True, "spellcheck": "false"},
-    )
-
-
-class RatingForm(FlaskForm):
-    score = RadioField(
-        _l("How satisfied are you with the service?"),
-        [InputRequired(_l("Choose how satisfied you are"))],
-        choices=[
-            SelectChoice("5", _l("Very satisfied")),
-            SelectChoice("4", _l("Satisfied")),
-            SelectChoice("3", _l("Neither satisfied nor dissatisfied")),
-            SelectChoice("2", _l("Dissatisfied")),
-            SelectChoice("1", _l("Very dissatisfied")),
-        ],
     )
 
 
@@ -142,7 +128,7 @@ def rating(public_id: str) -> str | tuple[str, int]:
     form = RatingForm()
     status = 200
     if form.validate_on_submit():
-        ratings.rate(dossier, int(form.score.data or 0))
+        ratings.rate(dossier, int(form.score.data or 0), channel="kiosk")
         return render_template("kiosk/thanks.html", dossier=dossier)
     if request.method == "POST":
         status = 400

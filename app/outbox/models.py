@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model, UTCDateTime
@@ -23,9 +24,12 @@ class OutboxMessage(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # submission, supplement, withdrawal, notification
+    kind: Mapped[str] = mapped_column(String(32))  # submission, supplement, withdrawal, rating, notification
     supplement_id: Mapped[int | None] = mapped_column(ForeignKey("supplements.id", ondelete="CASCADE"))
     idempotency_key: Mapped[str] = mapped_column(String(64))
+    # What the message carries that no other row keeps as it was when queued: a rating's score,
+    # channel and time (rating again changes the rating and queues another message).
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     adapter: Mapped[str] = mapped_column(String(64))  # a notification's: its channel
     state: Mapped[str] = mapped_column(
         String(16), default="pending", index=True

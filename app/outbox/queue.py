@@ -4,7 +4,9 @@ at all. The worker that delivers is app/delivery/."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import ScalarSelect
 
@@ -16,13 +18,20 @@ from app.outbox.models import NOTIFICATION, OutboxMessage
 
 
 def _pending(
-    dossier: Dossier, *, kind: str, key: str, adapter: str, supplement_id: int | None = None
+    dossier: Dossier,
+    *,
+    kind: str,
+    key: str,
+    adapter: str,
+    supplement_id: int | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> OutboxMessage:
     message = OutboxMessage(
         dossier_id=dossier.id,
         supplement_id=supplement_id,
         kind=kind,
         idempotency_key=key,
+        payload=payload,
         adapter=adapter,
         state="pending",
         attempts=0,
@@ -75,6 +84,31 @@ def enqueue_notification(dossier: Dossier, *, key: str, channel: str) -> OutboxM
     message = _pending(dossier, kind=NOTIFICATION, key=key, adapter=channel)
     db.session.flush()  # its id, for the notification's content
     return message
+
+
+def enqueue_rating(dossier: Dossier, rating: dict[str, Any]) -> OutboxMessage | None:
+    """The applicant's rating of the service (đánh giá mức độ hài lòng: its score, channel and
+    time, as given now), for the back office that has the dossier; keyed `<code>-DG<n>`, n
+    counting the dossier's ratings from 1: rating again sends again, and each message keeps
+    what was rated when it was queued. Delivered after the dossier's earlier messages. None for
+    a dossier no back office has (nothing to tell). The caller commits; two ratings of one dossier
+    at once collide on the key (the unique constraint), and the caller tries again."""
+    adapter = sent_to(dossier)
+    if adapter is None or dossier.code is None:
+        return None
+    sent = db.session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.dossier_id == dossier.id, OutboxMessage.kind == "rating")
+    )
+    number = (sent or 0) + 1
+    return _pending(
+        dossier,
+        kind="rating",
+        key=f"{dossier.code}-DG{number}",
+        adapter=adapter,
+        payload={**rating, "number": number},
+    )
 
 
 def sent_to(dossier: Dossier) -> str | None:

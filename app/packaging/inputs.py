@@ -132,6 +132,17 @@ class WithdrawalFacts:
 
 
 @dataclass(frozen=True)
+class RatingFacts:
+    """The applicant's rating of the service (đánh giá mức độ hài lòng), as given then: the n-th
+    rating of the dossier (rating again sends again), 1 (very dissatisfied) to 5."""
+
+    number: int
+    score: int
+    channel: str  # kiosk or online
+    rated_at: datetime
+
+
+@dataclass(frozen=True)
 class PackageInputs:
     dossier_code: str
     procedure: ProcedureFacts
@@ -146,9 +157,12 @@ class PackageInputs:
     submitted_at: datetime | None = None  # when the applicant sent it; received_at may be later
     withdrawal: WithdrawalFacts | None = None
     documents: tuple[RequiredDocument, ...] = ()  # of a submission: which were asked for
+    rating: RatingFacts | None = None
 
     @property
     def kind(self) -> str:
+        if self.rating is not None:
+            return "rating"
         if self.withdrawal is not None:
             return "withdrawal"
         return "submission" if self.supplement is None else "supplement"
@@ -156,7 +170,9 @@ class PackageInputs:
     @property
     def key(self) -> str:
         """The idempotency key: the dossier code, `<dossier code>-BS<n>` for a supplement,
-        `<dossier code>-RUT` for a withdrawal."""
+        `<dossier code>-RUT` for a withdrawal, `<dossier code>-DG<n>` for its n-th rating."""
+        if self.rating is not None:
+            return f"{self.dossier_code}-DG{self.rating.number}"
         if self.withdrawal is not None:
             return f"{self.dossier_code}-RUT"
         if self.supplement is None:

@@ -35,11 +35,12 @@ def _when(moment: datetime | None) -> str:
 
 def build(inputs: PackageInputs, *, manifest_json_sha256: str, signature_sha256: str | None = None) -> bytes:
     """The manifest of a dossier's package, of one of its supplements' (its files, LanBoSung),
-    or of a request to withdraw it (RutHoSo)."""
+    or of a request to withdraw it (RutHoSo), or of a rating of the service (DanhGiaHaiLong)."""
     p = inputs.procedure
     names = p.component_names
     supplement = inputs.supplement.number if inputs.supplement is not None else None
     withdrawal = inputs.withdrawal
+    rating = inputs.rating
     root = E.HoSo(
         E.MaHoSo(inputs.dossier_code or ""),
         E.MaTTHC(p.code),
@@ -79,6 +80,18 @@ def build(inputs: PackageInputs, *, manifest_json_sha256: str, signature_sha256:
         *(
             [E.RutHoSo(E.ThoiDiemYeuCau(_when(withdrawal.requested_at)), E.LyDo(withdrawal.reason or ""))]
             if withdrawal is not None
+            else []
+        ),
+        *(
+            [
+                E.DanhGiaHaiLong(
+                    E.LanDanhGia(str(rating.number)),
+                    E.MucDoHaiLong(str(rating.score)),
+                    E.KenhDanhGia(rating.channel),
+                    E.ThoiDiemDanhGia(_when(rating.rated_at)),
+                )
+            ]
+            if rating is not None
             else []
         ),
         E.DonDeNghiDaKy(E.SHA256(signature_sha256 or "")),

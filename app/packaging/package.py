@@ -57,7 +57,8 @@ class DossierPackage:
     entries: tuple[Entry, ...]
     open_blob: BlobOpener
     manifest: dict[str, Any]  # what manifest.json holds, for adapters that speak another dialect
-    # or "supplement" (`code` is then `<dossier code>-BS<n>`), or "withdrawal" (`<code>-RUT`)
+    # or "supplement" (`code` is then `<dossier code>-BS<n>`), or "withdrawal" (`<code>-RUT`),
+    # or "rating" (`<code>-DG<n>`)
     kind: str = "submission"
 
     def write_zip(self, out: BinaryIO) -> None:
@@ -179,7 +180,8 @@ def build(
 ) -> DossierPackage:
     """The package of a submitted, signed dossier, of one of its supplements (its files and
     its signed supplement declaration, keyed `<code>-BS<n>`), or of the applicant's request to
-    withdraw it (no files, keyed `<code>-RUT`). Sealed when `seal` is given."""
+    withdraw it (no files, keyed `<code>-RUT`), or of the applicant's n-th rating of the service
+    (no files, keyed `<code>-DG<n>`). Sealed when `seal` is given."""
     p = inputs.procedure
     entries, files = _file_entries(inputs.files, p.component_names)
     declaration = _declaration(inputs.declaration)
@@ -212,7 +214,15 @@ def build(
         data["status"] = 7
         data["requested_at"] = _vietnam_time(inputs.withdrawal.requested_at)
         data["reason"] = inputs.withdrawal.reason
-    if inputs.supplement is None and inputs.withdrawal is None:
+    if inputs.rating is not None:
+        # The applicant's satisfaction (đánh giá mức độ hài lòng), 1 to 5: no files.
+        data["rating"] = {
+            "number": inputs.rating.number,
+            "score": inputs.rating.score,
+            "channel": inputs.rating.channel,
+            "rated_at": _vietnam_time(inputs.rating.rated_at),
+        }
+    if inputs.supplement is None and inputs.withdrawal is None and inputs.rating is None:
         data["documents"] = [
             {"code": d.code, "name": d.name, "required": d.required}
             | ({"entry": d.entry, "entry_label": d.entry_label} if d.entry is not None else {})

@@ -111,6 +111,7 @@ def _sealed_essentials(root: etree._Element) -> tuple[str | None, dict[str, str]
         "declaration": root.findtext(f"{n}DonDeNghiDaKy/{n}SHA256") or "",
         "supplement": root.findtext(f"{n}LanBoSung") or "",
         "withdrawal": "yes" if root.find(f"{n}RutHoSo") is not None else "",
+        "rating": root.findtext(f"{n}DanhGiaHaiLong/{n}LanDanhGia") or "",
         "files": json.dumps(
             [[t.findtext(f"{n}SHA256"), t.findtext(f"{n}KichThuoc")] for t in root.iter(f"{n}TepDinhKem")]
         ),
@@ -198,6 +199,11 @@ def verify(
         report.key = f"{report.code}-BS{supplement}" if supplement else report.code
         if withdrawal:
             report.key = f"{report.code}-RUT"
+        rating = (manifest.get("rating") or {}).get("number") if manifest.get("kind") == "rating" else None
+        if rating:
+            report.key = f"{report.code}-DG{rating}"
+        if str(rating or "") != sealed["rating"]:
+            problems.append("manifest.xml and manifest.json disagree on the rating")
         if str(supplement or "") != sealed["supplement"]:
             problems.append("manifest.xml and manifest.json disagree on the supplement")
         if ("yes" if withdrawal else "") != sealed["withdrawal"]:

@@ -9,8 +9,10 @@ request, verify each package with the same rules as `flask package verify`, keep
 once (the dossier code is the idempotency key), give it a receipt number, and answer with a
 reference. A withdrawal package (`<code>-RUT`, the applicant asks to withdraw, status 7) is kept
 the same way and marks the dossier it names withdrawn, with the applicant's reason; one for a
-dossier it never received is refused (422). Its state is an SQLite file in the data folder, so
-it survives being restarted.
+dossier it never received is refused (422). A rating package (`<code>-DG<n>`, the applicant's
+n-th rating of the service, 1 to 5) is kept the same way and recorded as the dossier's latest
+rating (GET /ratings); one for a dossier it never received is refused too. Its state is an
+SQLite file in the data folder, so it survives being restarted.
 
 The key is used as the IETF Idempotency-Key draft says (docs/delivery.md): the same key and the
 same package again get the original answer (200, the same reference); a key whose first request
@@ -37,7 +39,8 @@ Settings come from the environment, never the command line (secrets show in `ps`
 It also speaks the national portal's dialect, as the `dvcqg` adapter does (docs/dvcqg-mapping.md):
 POST /dvcqg (or /dvcqg/<service>) with a multipart `data` part, {"service": "DongBoHoSoMC" or
 "CapNhatTienDoHoSoMC", …, "data": [record]}, and the package as `package` (a withdrawal has
-none). The records it took are listed at GET /dvcqg/records.
+none; a rating, which has no national record, is the `package` alone). The records it took are
+listed at GET /dvcqg/records.
 """
 
 from __future__ import annotations
@@ -83,6 +86,8 @@ create table if not exists in_progress (code text primary key, package_sha256 te
 create table if not exists national_records (code text primary key, service text not null,
     body text not null);
 create table if not exists withdrawals (code text primary key, requested_at text not null, reason text);
+create table if not exists ratings (code text primary key, number integer not null, score integer not null,
+    channel text not null, rated_at text not null);
 """
 RETRY_IN_PROGRESS = "1"  # seconds: a package is checked in well under that
 
@@ -232,7 +237,7 @@ def create_app(data: Path) -> Flask:
     ) -> tuple[int, str] | Response:
         """Verify a package no one has sent before under its key (`check`: a zip package, not a
         national record alone), and keep it."""
-        withdrawal = None
+        withdrawal = rating = None
         if check:
             report = verify(
                 package, trust_roots=roots, context=ValidationContext(trust_roots=roots, allow_fetching=False)
@@ -246,12 +251,31 @@ def create_app(data: Path) -> Flask:
                 answer.status_code = 422
                 return answer
             sealed = manifest_of(package)  # its kind is the sealed one, whatever the header says
-            if (sealed.get("kind") == "withdrawal") != (kind == "withdrawal"):
+            if any((sealed.get("kind") == k) != (kind == k) for k in ("withdrawal", "rating")):
                 answer = jsonify(title=f"{code} is sent as a {kind} but is a {sealed.get('kind')}")
                 answer.status_code = 422
                 return answer
             withdrawal = sealed if kind == "withdrawal" else None
+            rating = sealed if kind == "rating" else None
         connection.execute("begin immediate")
+        if rating is not None:
+            known = connection.execute(
+                "select 1 from dossiers where code = ? and kind = 'submission'", (report.code,)
+            ).fetchone()
+            if known is None:
+                connection.execute("rollback")
+                answer = jsonify(title=f"no dossier {report.code} to rate")
+                answer.status_code = 422
+                return answer
+            given = rating["rating"]
+            latest = connection.execute(
+                "select number from ratings where code = ?", (report.code,)
+            ).fetchone()
+            if latest is None or latest[0] < given["number"]:  # a late earlier rating changes nothing
+                connection.execute(
+                    "insert or replace into ratings values (?, ?, ?, ?, ?)",
+                    (report.code, given["number"], given["score"], given["channel"], given["rated_at"]),
+                )
         if withdrawal is not None:
             known = connection.execute(
                 "select 1 from dossiers where code = ? and kind = 'submission'", (report.code,)
@@ -294,6 +318,8 @@ def create_app(data: Path) -> Flask:
     @app.post("/dvcqg/<service>")  # the service is the body's; the path may name it too
     def national(service: str = "") -> Response:
         body = received_body()
+        if request.headers.get("X-OpenDVC-Package") == "rating":  # no national record: the package
+            return receive(part(body, "package"), request.headers.get("Idempotency-Key", ""), "rating")
         raw = part(body, "data").read()
         try:
             envelope = json.loads(raw)
@@ -340,6 +366,15 @@ def create_app(data: Path) -> Flask:
             " left join withdrawals w on w.code = d.code and d.kind = 'submission' order by d.receipt_number"
         )
         names = ("code", "receipt_number", "deliveries", "kind", "withdrawn_at", "withdrawal_reason")
+        found = [dict(zip(names, r, strict=True)) for r in rows]
+        connection.close()
+        return jsonify(found)
+
+    @app.get("/ratings")
+    def ratings() -> Response:
+        connection = database(data)
+        rows = connection.execute("select code, number, score, channel, rated_at from ratings order by code")
+        names = ("code", "number", "score", "channel", "rated_at")
         found = [dict(zip(names, r, strict=True)) for r in rows]
         connection.close()
         return jsonify(found)
