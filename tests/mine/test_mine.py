@@ -288,6 +288,7 @@ def test_signed_out_there_is_no_list_and_no_header_link(mine_app):
     answer = client.get("/mine/")
     assert answer.status_code == 401
     assert "Sign in" in page(answer).select_one(".signed-out").get_text()
+    assert page(answer).select_one("a.sign-in")["href"] == "/account/sign-in?next=/mine/"
     assert page(client.get("/")).select_one("a.my-dossiers") is None
     assert client.get("/mine/claim").status_code == 401
     browser = signed_in(mine_app, account(mine_app))
