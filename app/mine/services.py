@@ -19,6 +19,7 @@ from app.results import services as results
 from app.results.models import ResultDocument
 from app.signing import services as signing
 from app.signing.models import ExternalSigningSession
+from app.store import services as store
 from app.supplements import services as supplements
 from app.supplements.models import Supplement
 
@@ -139,7 +140,8 @@ def claim(dossier: Dossier, account: Account) -> None:
     """Attach an unowned dossier to `account`, in one transaction. From then on only that
     account reaches it: the secret alone no longer does, and an external signing session the
     secret's holder opened before is closed. Two claims at once: the dossier's version check
-    lets one win; the other gets NotFound."""
+    lets one win; the other gets NotFound. A dossier sent already brings its documents, its
+    supplements' and its results into the account's store (My documents)."""
     if dossier.account_id is not None:
         raise NotFound()
     dossier.account_id = account.id
@@ -156,4 +158,10 @@ def claim(dossier: Dossier, account: Account) -> None:
         .values(state="failed")
         .execution_options(synchronize_session=False)
     )
+    if dossier.code is not None:  # sent already: what the applicant sent and got back is theirs
+        store.keep_submitted(dossier)
+        for supplement in supplements.of(dossier):
+            if supplement.state == "submitted":
+                store.keep_supplement(dossier, supplement)
+        store.keep_results(dossier, results.results_of(dossier))
     records.commit()

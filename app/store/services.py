@@ -25,6 +25,7 @@ from app.extensions import db
 from app.forms.components import Slot
 from app.results.models import ResultDocument
 from app.store.models import RESULT, SUBMITTED, StoredDocument
+from app.supplements.models import Supplement, SupplementFile
 
 # A dossier is done with its documents once no state can follow (refused, withdrawn, stopped,
 # result returned); until then (a draft included) it may still need them.
@@ -52,34 +53,46 @@ def _insert(rows: list[dict[str, Any]]) -> None:
         )
 
 
+def _submitted(
+    dossier: Dossier, document: Attachment | SupplementFile, components: dict[str, Component]
+) -> dict[str, Any]:
+    """The store's row for a document the applicant sent with `dossier` (or a supplement to it)."""
+    component = components.get(document.component_code)
+    return {
+        "account_id": dossier.account_id,
+        "source": SUBMITTED,
+        "dossier_id": dossier.id,
+        "dossier_code": dossier.code,
+        "procedure_code": dossier.procedure_code,
+        "component_code": document.component_code,
+        "document_type": component.type if component else None,
+        "title": component.name.model_dump()
+        if component
+        else {"vi": document.filename, "en": document.filename},
+        "filename": document.filename,
+        "media_type": document.media_type,
+        "size": document.size,
+        "sha256": document.sha256,
+        "signatures": document.signatures if isinstance(document, Attachment) else None,
+    }
+
+
 def keep_submitted(dossier: Dossier) -> None:
     """Every document of a dossier with an account, into that account's store (the caller's
     transaction: the submission's)."""
     if dossier.account_id is None:
         return
-    definition = procedure_of(dossier).definition
-    components = {c.code: c for c in definition.components}
-    rows = []
-    for a in dossier.attachments:
-        component = components.get(a.component_code)
-        rows.append(
-            {
-                "account_id": dossier.account_id,
-                "source": SUBMITTED,
-                "dossier_id": dossier.id,
-                "dossier_code": dossier.code,
-                "procedure_code": dossier.procedure_code,
-                "component_code": a.component_code,
-                "document_type": component.type if component else None,
-                "title": component.name.model_dump() if component else {"vi": a.filename, "en": a.filename},
-                "filename": a.filename,
-                "media_type": a.media_type,
-                "size": a.size,
-                "sha256": a.sha256,
-                "signatures": a.signatures,
-            }
-        )
-    _insert(rows)
+    components = {c.code: c for c in procedure_of(dossier).definition.components}
+    _insert([_submitted(dossier, a, components) for a in dossier.attachments])
+
+
+def keep_supplement(dossier: Dossier, supplement: Supplement) -> None:
+    """The files of a supplement the applicant sent, into the store of the dossier's account,
+    like the dossier's own documents (the caller's transaction: the supplement's signature)."""
+    if dossier.account_id is None:
+        return
+    components = {c.code: c for c in procedure_of(dossier).definition.components}
+    _insert([_submitted(dossier, f, components) for f in supplement.files])
 
 
 def keep_results(dossier: Dossier, results: Iterable[ResultDocument]) -> None:

@@ -15,6 +15,7 @@ from app.i18n import current_locale
 from app.storage import get_blobs
 from app.store import services
 from app.store.models import StoredDocument
+from app.supplements.services import SUPPLEMENT_SENT
 
 bp = Blueprint("store", __name__, url_prefix="/account/documents", template_folder="templates")
 
@@ -86,3 +87,4 @@ def remove(document_id: int) -> Response | tuple[str, int]:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.extensions.setdefault(SUPPLEMENT_SENT, []).append(services.keep_supplement)

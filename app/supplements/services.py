@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -29,6 +30,10 @@ from app.supplements import declaration as supplement_declaration
 from app.supplements.models import Supplement, SupplementFile
 
 MAX_FILES = 20
+# app.extensions key: what the layers above do with a supplement the applicant has just sent,
+# called with (dossier, supplement) in its transaction, before the commit (app.store keeps its
+# files in the account's store). The supplements sit below them and cannot call them directly.
+SUPPLEMENT_SENT = "opendvc.supplement_sent"
 
 
 def open_for(dossier: Dossier) -> Supplement | None:
@@ -126,6 +131,8 @@ class SupplementDeclaration(DeclarationToSign):
         supplement.submitted_at = clock.now()
         supplement.state = "submitted"
         enqueue_supplement(dossier, supplement_id=supplement.id, number=supplement.number)
+        for then in current_app.extensions.get(SUPPLEMENT_SENT, ()):  # e.g. the account's store
+            then(dossier, supplement)
         db.session.commit()
 
     def session_link(self) -> dict[str, object]:

@@ -15,6 +15,7 @@ from app.accounts.models import Account
 from app.delivery.packages import build
 from app.dossiers.models import Dossier
 from app.extensions import db
+from app.mine import services as mine
 from app.storage import get_blobs
 from app.store import services as store
 from app.store.models import RESULT, SUBMITTED, StoredDocument
@@ -26,6 +27,7 @@ from tests.factories import resume_url
 from tests.files import pdf
 from tests.results.test_results import signed_by
 from tests.store import CATALOG, LICENCE, RENEWAL, blob_files, owned_draft, sign_and_submit, stored
+from tests.supplements.test_supplements import asked, attach, sign
 
 
 @pytest.fixture
@@ -367,3 +369,28 @@ def test_removing_and_using_need_the_forms_csrf_token(store_app, citizen_key):
     with app.test_request_context():
         assert len(stored(account_id)) == 2
         assert db.session.get(Dossier, draft_id).attachments == []
+
+
+def test_a_supplements_files_are_kept_once_sent(tracked, citizen_key):
+    """What the applicant sends with a supplement goes into the store like the dossier's own
+    documents: once signed and sent, not while it is still being prepared."""
+    app, anonymous, code, _ = tracked
+    with app.test_request_context():
+        holder = make_account()
+        dossier = db.session.scalars(db.select(Dossier).filter_by(code=code)).one()
+        mine.claim(dossier, holder)
+        public_id, before = dossier.public_id, {a.sha256 for a in dossier.attachments}
+    owner = signed_in(app, holder)
+    owner.get("/language/en")
+    _, _, _, base = asked((app, anonymous, code, f"/dossiers/{public_id}/status"))
+    content = pdf(3)
+    assert attach(owner, base, "so-do.pdf", content).status_code == 302
+    with app.app_context():
+        kept = {d.sha256 for d in db.session.scalars(db.select(StoredDocument))}
+    assert kept == before  # the dossier's own documents, kept when it was claimed
+    assert sign(owner, base, citizen_key).status_code == 302
+    with app.app_context():
+        rows = db.session.scalars(db.select(StoredDocument).filter_by(filename="so-do.pdf")).all()
+    assert [(r.sha256, r.component_code, r.dossier_code, r.source) for r in rows] == [
+        (hashlib.sha256(content).hexdigest(), "DOC", code, SUBMITTED)
+    ]
