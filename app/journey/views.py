@@ -547,6 +547,14 @@ def dossier(public_id: str) -> str:
     )
 
 
+def _summary(form: FlaskForm, *fields: Field) -> list[tuple[str, str, str]]:
+    """The error summary of a small form: each field's first error, then the CSRF token's."""
+    summary = [(f.id, str(f.label.text), f.errors[0]) for f in fields if f.errors]
+    if form.meta.csrf and form.csrf_token.errors:
+        summary.append(("", "", str(EXPIRED)))
+    return summary
+
+
 @bp.route("/contact", methods=["GET", "POST"])
 def contact_page(public_id: str) -> Response | str | tuple[str, int]:
     """An anonymous applicant leaves (or corrects) the email and phone where the receipt and
@@ -569,9 +577,7 @@ def contact_page(public_id: str) -> Response | str | tuple[str, int]:
             flash(_("Thank you: the receipt and every change of this dossier will be sent there."))
             return redirect(url_for("apply.dossier", public_id=public_id))
         status = 400
-    summary = [(f.id, str(f.label.text), f.errors[0]) for f in (form.email, form.phone) if f.errors]
-    if form.csrf_token.errors:
-        summary.append(("", "", str(EXPIRED)))
+    summary = _summary(form, form.email, form.phone)
     return render_template(
         "apply/contact.html",
         dossier=dossier,
@@ -612,9 +618,7 @@ def rating(public_id: str) -> Response | str | tuple[str, int]:
                 return redirect(url_for("apply.dossier", public_id=public_id))
         else:
             status = 400
-    summary = [("score", "", e) for e in form.score.errors[:1]]
-    if form.csrf_token.errors:
-        summary.append(("", "", str(EXPIRED)))
+    summary = [("score", "", e) for e in form.score.errors[:1]] + _summary(form)
     return render_template(
         "apply/rating.html",
         dossier=dossier,
@@ -645,9 +649,7 @@ def withdraw(public_id: str) -> Response | str | tuple[str, int]:
             flash(_("Your request to withdraw the dossier has been sent to the agency."))
             return redirect(url_for("apply.dossier", public_id=public_id))
         status = 400
-    summary = [(f.id, str(f.label.text), f.errors[0]) for f in (form.reason, form.confirm) if f.errors]
-    if form.csrf_token.errors:
-        summary.append(("", "", str(EXPIRED)))
+    summary = _summary(form, form.reason, form.confirm)
     return render_template(
         "apply/withdraw.html",
         dossier=dossier,
@@ -724,5 +726,5 @@ def track() -> Response | str | tuple[str, int]:
 
 
 def _page(form: TrackForm) -> str:
-    summary = [(f.id, str(f.label.text), f.errors[0]) for f in (form.code, form.secret) if f.errors]
+    summary = _summary(form, form.code, form.secret)
     return render_template("track/form.html", form=form, summary=summary)
