@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model, UTCDateTime
+from app.serversessions import SessionColumns
 
 
 class Account(Model):
@@ -58,17 +59,13 @@ class Account(Model):
         }
 
 
-class AccountSession(Model):
-    """A signed-in applicant's session, held on the server. The browser's cookie carries a random
-    token; only its sha256 is kept. Deleting the rows of an account signs it out everywhere."""
+class AccountSession(SessionColumns, Model):
+    """A signed-in applicant's session, held on the server (app/serversessions.py). Deleting the
+    rows of an account signs it out everywhere."""
 
     __tablename__ = "account_sessions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AccountToken(Model):

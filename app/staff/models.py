@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model, UTCDateTime
+from app.serversessions import SessionColumns
 
 
 class StaffUser(Model):
@@ -19,15 +20,9 @@ class StaffUser(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
-class StaffSession(Model):
-    """A signed-in staff member's session, held on the server. The browser's cookie carries a
-    random token; only its sha256 is kept here. Deleting the row ends the session wherever the
-    cookie may have been copied to."""
+class StaffSession(SessionColumns, Model):
+    """A signed-in staff member's session, held on the server (app/serversessions.py)."""
 
     __tablename__ = "staff_sessions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())

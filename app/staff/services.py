@@ -10,9 +10,7 @@ sign-in whatever the activity."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import Enum
 from typing import Any, cast
 
@@ -22,14 +20,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock
 from app.extensions import db
+from app.serversessions import ServerSessions
 from app.staff.models import StaffSession, StaffUser
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 12
-# How often a session's last request is written down: idle expiry is exact to this much, and a
-# page view writes at most once in this time.
-SEEN_GRANULARITY = timedelta(minutes=1)
 # Checked when the name is unknown, so that a wrong name takes as long as a wrong password.
 _DUMMY = generate_password_hash("not a password of anyone")
 
@@ -117,67 +113,24 @@ def sign_in(username: str, password: str) -> tuple[SignIn, StaffUser | None]:
     return SignIn.OK, user
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _limits() -> tuple[timedelta, timedelta]:
     settings = current_app.config["OPENDVC"]
     return timedelta(minutes=settings.STAFF_IDLE_MINUTES), timedelta(hours=settings.STAFF_SESSION_HOURS)
 
 
-def _open(record: StaffSession, now: datetime) -> bool:
-    idle, lifetime = _limits()
-    return now - record.last_seen_at < idle and now - record.created_at < lifetime
+SESSIONS = ServerSessions(StaffSession, StaffSession.staff_user_id, _limits)
 
 
 def open_session(user: StaffUser) -> str:
-    """A new session for `user`; the token for the cookie (the server keeps only its hash).
-    Sessions that have ended by themselves, anyone's, are deleted on the way."""
-    now = clock.now()
-    idle, lifetime = _limits()
-    db.session.execute(
-        delete(StaffSession).where(
-            (StaffSession.last_seen_at <= now - idle) | (StaffSession.created_at <= now - lifetime)
-        )
-    )
-    token = secrets.token_urlsafe(32)
-    record = StaffSession(token_hash=_hash(token), staff_user_id=user.id, created_at=now, last_seen_at=now)
-    db.session.add(record)
-    db.session.commit()
-    return token
+    """A new session for `user`; the token for the cookie (the server keeps only its hash)."""
+    return SESSIONS.open(user.id)
 
 
 def close_session(token: object) -> None:
-    if isinstance(token, str):
-        db.session.execute(delete(StaffSession).where(StaffSession.token_hash == _hash(token)))
-        db.session.commit()
+    SESSIONS.close(token)
 
 
 def current(token: object) -> StaffUser | None:
-    """The staff member whose open session the cookie's token names, or None. Each use keeps the
-    session open: its last request is written at most once a SEEN_GRANULARITY (bookkeeping of
-    the session, the one write a page view makes), in a plain UPDATE that a sign-out in
-    parallel cannot make fail."""
-    if not isinstance(token, str):
-        return None
-    found = db.session.execute(
-        select(StaffSession, StaffUser)
-        .join(StaffUser, StaffUser.id == StaffSession.staff_user_id)
-        .where(StaffSession.token_hash == _hash(token))
-    ).first()
-    if found is None:
-        return None
-    record, user = found
-    now = clock.now()
-    if not _open(record, now):
-        return None
-    if now - record.last_seen_at >= SEEN_GRANULARITY:
-        db.session.execute(
-            update(StaffSession)
-            .where(StaffSession.id == record.id)
-            .values(last_seen_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
-    return user
+    """The staff member whose open session the cookie's token names, or None."""
+    user_id = SESSIONS.owner_of(token)
+    return db.session.get(StaffUser, user_id) if user_id is not None else None
