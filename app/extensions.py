@@ -11,6 +11,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -78,3 +79,17 @@ submission_rate = limiter.shared_limit(
 )
 # Claims of a dossier into an account (app.mine): each names a secret, so each is a guess.
 claim_rate = limiter.shared_limit(_setting("RATE_LIMIT_CLAIMS"), scope="claims", methods=["POST"])
+
+
+def _without_nul(value: object) -> object:
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class Form(FlaskForm):
+    """The base of the portal's small forms: a NUL, which nobody types and PostgreSQL refuses in
+    text, is taken out of every answer before the validators see it."""
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            options["filters"] = (_without_nul, *options.get("filters", ()))
+            return super().bind_field(form, unbound_field, options)

@@ -7,8 +7,9 @@ import re
 
 from flask import Flask
 
-# Resume links and deferred-signing sessions carry their credential in the path.
-_SECRET_IN_PATH = re.compile(r"(/resume/|/api/v1/signing/)[A-Za-z0-9_\-]+")
+# Resume links, deferred-signing sessions and an account's one-time links (email confirmation,
+# password reset) carry their credential in the path.
+_SECRET_IN_PATH = re.compile(r"(/resume/|/api/v1/signing/|/account/verify/|/account/reset/)[A-Za-z0-9_\-]+")
 
 
 def _redact(value: object) -> object:

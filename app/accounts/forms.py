@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; its stubs lack it
 from wtforms.validators import InputRequired, Length, Optional
+
+from app.extensions import Form
 
 KIND_CHOICES = [
     SelectChoice("citizen", _l("A citizen")),
@@ -15,11 +16,11 @@ KIND_CHOICES = [
 LANGUAGE_CHOICES = [SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")]
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only its CSRF token."""
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     identifier = StringField(
         _l("Email address or phone number"),
         [InputRequired(_l("Enter your email address or phone number")), Length(max=255)],
@@ -27,7 +28,7 @@ class SignInForm(FlaskForm):
     password = PasswordField(_l("Password"), [InputRequired(_l("Enter your password")), Length(max=200)])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     identifier = StringField(
         _l("Email address or phone number"),
         [InputRequired(_l("Enter your email address or phone number")), Length(max=255)],
@@ -50,25 +51,25 @@ class RegisterForm(FlaskForm):
     representative_name = StringField(_l("Legal representative (business)"), [Optional(), Length(max=255)])
 
 
-class IdentifierForm(FlaskForm):
+class IdentifierForm(Form):
     identifier = StringField(
         _l("Email address or phone number"),
         [InputRequired(_l("Enter your email address or phone number")), Length(max=255)],
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(_l("New password"), [InputRequired(_l("Choose a password")), Length(max=200)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField(
         _l("Current password"), [InputRequired(_l("Enter your current password")), Length(max=200)]
     )
     password = PasswordField(_l("New password"), [InputRequired(_l("Choose a password")), Length(max=200)])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(
         _l("Full name"), [Optional(), Length(max=255, message=_l("Write at most %(max)d characters"))]
     )

@@ -117,6 +117,11 @@ def particulars(claims: dict[str, Any]) -> dict[str, str]:
         value = claims.get(claim)
         if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
             found[ours] = str(value).strip()[:255]
+    # An address or number the provider itself says it has not verified is not taken.
+    if claims.get("email_verified") is False:
+        found.pop("email", None)
+    if claims.get("phone_number_verified") is False:
+        found.pop("phone", None)
     if "email" in found:
         found["email"] = found["email"].lower()
     if "phone" in found:

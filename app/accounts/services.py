@@ -101,8 +101,41 @@ def find(identifier: str) -> Account | None:
         kind, value = parse_identifier(identifier)
     except AccountError:
         return None
-    column = Account.email if kind == "email" else Account.phone
-    return db.session.scalar(select(Account).where(column == value))
+    if kind == "phone":
+        return db.session.scalar(select(Account).where(Account.phone == value))
+    # An address is an account's way in once confirmed, or as the one way in of an account
+    # waiting for its confirmation; not an address a phone account has added and not confirmed
+    # (anyone could type someone else's).
+    return db.session.scalar(
+        select(Account).where(
+            Account.email == value, Account.email_verified_at.is_not(None) | Account.phone.is_(None)
+        )
+    )
+
+
+def _release_unconfirmed(address: str, keep: Account | None = None) -> None:
+    """Take `address` off a phone account that added it and never confirmed it, so that its real
+    owner can use it; that account's links for it stop working."""
+    holder = db.session.scalar(
+        select(Account).where(
+            Account.email == address, Account.email_verified_at.is_(None), Account.phone.is_not(None)
+        )
+    )
+    if holder is not None and holder is not keep:
+        holder.email = None
+        _revoke(holder, VERIFY, RESET)
+        db.session.flush()
+
+
+def _revoke(account: Account, *purposes: str) -> None:
+    """The account's links of these purposes not used yet stop working."""
+    db.session.execute(
+        delete(AccountToken).where(
+            AccountToken.account_id == account.id,
+            AccountToken.purpose.in_(purposes),
+            AccountToken.used_at.is_(None),
+        )
+    )
 
 
 def check_password(password: str) -> None:
@@ -196,8 +229,12 @@ def register(
         _("An account with this address or number exists already. Sign in, or reset its password."),
         field="identifier",
     )
+    if field == "email":
+        _release_unconfirmed(value)
     if db.session.scalar(select(Account.id).where(column == value)) is not None:
         raise taken
+    if not name.strip():
+        raise AccountError(_("Enter your name"), field="name")
     account = Account(
         kind=kind,
         password_hash=hash_password(password),
@@ -308,6 +345,7 @@ def reset_password(token: str, password: str) -> tuple[Link, Account | None]:
     account.failed_logins = 0
     account.last_failure_at = None
     account.email_verified_at = account.email_verified_at or clock.now()
+    _revoke(account, RESET, VERIFY)  # the account's other links: this one did their work
     db.session.execute(delete(AccountSession).where(AccountSession.account_id == account.id))
     db.session.commit()
     return outcome, account
@@ -355,6 +393,10 @@ def change_password(account: Account, current: str, new: str) -> None:
         raise AccountError(_("This is not your current password"), field="current")
     check_password(new)
     account.password_hash = hash_password(new)
+    _revoke(account, RESET)
+    # Every session ends, this one's too (the caller signs this browser in again): whoever knew
+    # the old password is signed out.
+    db.session.execute(delete(AccountSession).where(AccountSession.account_id == account.id))
     db.session.commit()
 
 
@@ -414,10 +456,12 @@ def update_profile(account: Account, profile: Profile, link_for: LinkFor) -> boo
         _field, address = parse_identifier(profile.email)
         if _field != "email":
             raise AccountError(_("Enter an email address like name@example.vn"), field="email")
+        _release_unconfirmed(address, keep=account)
         if db.session.scalar(select(Account.id).where(Account.email == address, Account.id != account.id)):
             db.session.rollback()
             raise AccountError(_("Another account uses this email address"), field="email")
         account.email, account.email_verified_at = address, None
+        _revoke(account, VERIFY, RESET)  # links sent to the address before reach it no more
         db.session.flush()
         _send_verification(account, link_for)
         sent = True

@@ -39,8 +39,14 @@ def sign_in(account: Account) -> None:
 
 
 def sign_out() -> None:
-    """End this browser's session (on the server too)."""
+    """End this browser's session (on the server too), and forget what the browser held with it
+    (the secrets of dossiers it reached): on a shared computer the next person finds nothing. Only
+    the language stays."""
     SESSIONS.close(session.pop(SESSION_KEY, None))
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
     g.pop("account", None)
 
 

@@ -436,6 +436,7 @@ def change_password() -> ResponseReturnValue:
         except services.AccountError as error:
             _refuse(password_form, error, "password")
         else:
-            flash(_("Your password is changed."))
+            sign_in(account)  # a new session here; every other one has ended
+            flash(_("Your password is changed. Every other session of your account has ended."))
             return redirect(url_for("accounts.profile"))
     return _profile_page(account, ProfileForm(obj=account, formdata=None), password_form, 400)

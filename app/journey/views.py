@@ -40,7 +40,7 @@ from app.dossiers.access import by_secret, dossier_or_404, grant, secret_for
 from app.dossiers.models import Attachment, Dossier
 from app.dossiers.needs import facts_of
 from app.dossiers.status import Status
-from app.extensions import limiter, submission_rate, upload_rate
+from app.extensions import Form, limiter, submission_rate, upload_rate
 from app.fields import identifiers
 from app.fields.base import Invalid
 from app.forms.applicant import Prefill, from_profile, mark_locked, with_locked
@@ -72,21 +72,21 @@ bp.add_app_template_test(lambda attachment, slot: slot.holds(attachment), "in_sl
 EXPIRED = _l("This page has expired or was sent from elsewhere. Reload the page and try again.")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(_l("File"))
 
 
-class UseStoredForm(FlaskForm):
+class UseStoredForm(Form):
     """Which document of the applicant's store to attach (its id; the store checks it is theirs)."""
 
     document = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1)])
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(Form):
     pass
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = TextAreaField(
         _l("Reason (optional)"),
         [Optional(), Length(max=2000, message=_l("Write at most %(max)d characters"))],
@@ -112,7 +112,7 @@ def _normalised(parse: Any) -> Any:
     return check
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     """Where an anonymous applicant hears of the dossier: an email, a phone (SMS), or both."""
 
     email = EmailField(
@@ -676,7 +676,7 @@ def result(public_id: str, number: int) -> Response:
 # Coming back to a dossier: by resume link, or by dossier code and secret.
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     code = StringField(_l("Dossier code"), [InputRequired(_l("Enter the dossier code")), Length(max=40)])
     secret = StringField(
         _l("Access code"),

@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
@@ -15,7 +14,7 @@ from wtforms.validators import InputRequired, Length
 from app.accounts.sessions import current_account
 from app.dossiers.access import held_secrets, release
 from app.dossiers.status import Stage
-from app.extensions import claim_rate
+from app.extensions import Form, claim_rate
 from app.mine import services
 
 bp = Blueprint("mine", __name__, url_prefix="/mine", template_folder="templates")
@@ -26,7 +25,7 @@ NOT_CLAIMABLE = _l(
 )
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(Form):
     reference = StringField(
         _l("Dossier code"),
         [InputRequired(_l("Enter the dossier code")), Length(max=services.REFERENCE_MAX)],
@@ -39,7 +38,7 @@ class ClaimForm(FlaskForm):
     )
 
 
-class ClaimHeldForm(FlaskForm):
+class ClaimHeldForm(Form):
     pass
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; its stubs lack it
 from wtforms.validators import AnyOf, InputRequired
 
+from app.extensions import Form
 from app.ratings.services import SCORES
 
 LABELS = {
@@ -19,7 +19,7 @@ LABELS = {
 }
 
 
-class RatingForm(FlaskForm):
+class RatingForm(Form):
     # A score outside 1–5 (a forged form) gets the same clear message as none at all, not
     # WTForms' untranslated "Not a valid choice".
     score = RadioField(

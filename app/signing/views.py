@@ -18,7 +18,6 @@ from flask import Blueprint, Flask, Response, abort, flash, redirect, render_tem
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import PasswordField
@@ -27,7 +26,7 @@ from app import scanning
 from app.dossiers import records as dossiers
 from app.dossiers.access import dossier_or_404
 from app.dossiers.models import Dossier
-from app.extensions import signing_rate
+from app.extensions import Form, signing_rate
 from app.signing import Credentials, external, get_signing
 from app.signing import services as signing
 from app.signing.declarations import DeclarationToSign
@@ -44,16 +43,16 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-class Pkcs12Form(FlaskForm):
+class Pkcs12Form(Form):
     key_file = FileField(_l("Key file (.p12 or .pfx)"))
     passphrase = PasswordField(_l("Passphrase of the key file"))
 
 
-class PinForm(FlaskForm):
+class PinForm(Form):
     pin = PasswordField(_l("PIN of the card"))
 
 
-class SignedUploadForm(FlaskForm):
+class SignedUploadForm(Form):
     signed = FileField(_l("Declaration signed with your own software (PDF)"))
 
 

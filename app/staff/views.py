@@ -11,12 +11,11 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from app.extensions import limiter
+from app.extensions import Form, limiter
 from app.ratings import services as ratings
 from app.staff import deliveries as queue
 from app.staff import services
@@ -25,12 +24,12 @@ from app.staff.models import StaffUser
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     username = StringField(_l("Name"), [InputRequired(_l("Enter your name")), Length(max=64)])
     password = PasswordField(_l("Password"), [InputRequired(_l("Enter your password")), Length(max=200)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     pass
 
 

@@ -7,7 +7,6 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, url
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.wrappers import Response
 from wtforms import SelectField
@@ -16,7 +15,7 @@ from app.attachments.services import UploadRefused
 from app.dossiers import records as dossiers
 from app.dossiers.access import dossier_or_404
 from app.dossiers.models import Dossier
-from app.extensions import upload_rate
+from app.extensions import Form, upload_rate
 from app.i18n import current_locale
 from app.signing import views as sign
 from app.signing.declarations import DeclarationToSign
@@ -37,12 +36,12 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-class SupplementUploadForm(FlaskForm):
+class SupplementUploadForm(Form):
     component = SelectField(_l("Which document is this?"))
     file = FileField(_l("File"))
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(Form):
     pass
 
 
