@@ -58,6 +58,12 @@ class IdentifierForm(Form):
     )
 
 
+class ConfirmForm(Form):
+    """The confirmation of an address: the account's password, that only its holder knows."""
+
+    password = PasswordField(_l("Password"), [Length(max=200)])
+
+
 class NewPasswordForm(Form):
     password = PasswordField(_l("New password"), [InputRequired(_l("Choose a password")), Length(max=200)])
 

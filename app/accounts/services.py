@@ -67,6 +67,7 @@ class Link(Enum):
     EXPIRED = "expired"
     USED = "used"
     UNKNOWN = "unknown"
+    NOT_YOURS = "not_yours"  # the account's password was not given (nothing used up)
 
 
 def _rows_changed(statement: Executable) -> int:
@@ -292,7 +293,27 @@ def _consume(token: str, purpose: str) -> tuple[Link, Account | None]:
     return Link.OK, db.session.get(Account, found.account_id)
 
 
-def verify_email(token: str) -> tuple[Link, Account | None]:
+def _link_owner(token: str, purpose: str) -> Account | None:
+    found = db.session.scalar(
+        select(AccountToken).where(AccountToken.token_hash == _hash(token), AccountToken.purpose == purpose)
+    )
+    return db.session.get(Account, found.account_id) if found is not None else None
+
+
+def verify_email(
+    token: str, password: str, *, signed_in: Account | None = None
+) -> tuple[Link, Account | None]:
+    """Confirm the address a link was mailed to. Whoever opens it must also be the account's
+    holder: give its password (or, for an account without one, be signed in as it). Otherwise
+    someone who registered, or added to their account, another person's address would have it
+    confirmed by its unsuspecting owner, who opens the mail."""
+    holder = _link_owner(token, VERIFY)
+    if holder is not None:
+        if holder.password_hash is not None:
+            if not verify(holder.password_hash, password):
+                return Link.NOT_YOURS, None
+        elif signed_in is None or signed_in.id != holder.id:
+            return Link.NOT_YOURS, None
     outcome, account = _consume(token, VERIFY)
     if account is not None:
         account.email_verified_at = account.email_verified_at or clock.now()

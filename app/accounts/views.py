@@ -31,6 +31,7 @@ from app.accounts import oidc, services
 from app.accounts.forms import (
     ActionForm,
     ChangePasswordForm,
+    ConfirmForm,
     IdentifierForm,
     NewPasswordForm,
     ProfileForm,
@@ -174,14 +175,26 @@ def register() -> ResponseReturnValue:
 @bp.get("/verify/<token>")
 def verify(token: str) -> str:
     """The link in the mail: a button, since a GET never writes (and mail scanners follow links)."""
-    return render_template("accounts/confirm.html", form=ActionForm(), token=token)
+    return render_template("accounts/confirm.html", form=ConfirmForm(), token=token)
 
 
 @bp.post("/verify/<token>")
+@sign_in_rate
 def verify_post(token: str) -> ResponseReturnValue:
-    if not ActionForm().validate_on_submit():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
         abort(400)
-    outcome, _account = services.verify_email(token[:100])
+    outcome, _account = services.verify_email(
+        token[:100], form.password.data or "", signed_in=current_account()
+    )
+    if outcome is services.Link.NOT_YOURS:
+        form.password.errors = [
+            _(
+                "This is not the password of the account this address was given to. If you did not ask "
+                "for this account, ignore the email: the address stays unconfirmed."
+            )
+        ]
+        return render_template("accounts/confirm.html", form=form, token=token), 400
     if outcome is services.Link.OK:
         flash(_("Your email address is confirmed. You can sign in."))
         return redirect(url_for("accounts.sign_in_page"))

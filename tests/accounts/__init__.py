@@ -80,8 +80,9 @@ def register(client: FlaskClient, identifier: str, password: str = PASSWORD, **e
     return client.post("/account/register", data={**form_of(client, "/account/register"), **data})
 
 
-def confirm(client: FlaskClient, path: str) -> TestResponse:
-    return client.post(path, data=form_of(client, path))
+def confirm(client: FlaskClient, path: str, password: str = PASSWORD) -> TestResponse:
+    """Open a confirmation link and confirm with the account's password."""
+    return client.post(path, data={**form_of(client, path), "password": password})
 
 
 def sign_in(client: FlaskClient, identifier: str, password: str = PASSWORD) -> TestResponse:
@@ -93,5 +94,5 @@ def registered(client: FlaskClient, mail_server: Any, email: str, password: str 
     """Register `email`, open the link of the mail the SMTP server received, then sign in."""
     assert register(client, email, password).status_code == 200
     mail_server.next_received()
-    assert confirm(client, link_in(mail_server.to(email)[-1])).status_code == 302
+    assert confirm(client, link_in(mail_server.to(email)[-1]), password).status_code == 302
     return sign_in(client, email, password)

@@ -49,8 +49,30 @@ def test_a_link_confirms_only_the_address_it_was_mailed_to(make_app, mail_server
     account = _account(app, phone="+84912345678")
     assert account.email == "victim@example.com"
     assert account.email_verified_at is None
-    # Only the mail the victim received confirms the victim's address.
-    assert confirm(app.test_client(), link_in(mail_server.to("victim@example.com")[-1])).status_code == 302
+    # The victim, who opens the mail, does not know the password of Mallory's account: the
+    # address stays unconfirmed there.
+    victims_link = link_in(mail_server.to("victim@example.com")[-1])
+    refused = confirm(app.test_client(), victims_link, password="the victim's own password")
+    assert refused.status_code == 400
+    assert "not the password of the account" in refused.text
+    assert _account(app, phone="+84912345678").email_verified_at is None
+
+
+def test_an_address_registered_by_someone_else_is_not_confirmed_by_its_owner(make_app, mail_server):
+    """Someone registers another person's address with a password of their own; its owner, asking
+    for the link again and opening it, does not hand them a confirmed account."""
+    app = make_app(**mail_server.settings)
+    assert register(app.test_client(), "lan@example.vn", "the intruder's password").status_code == 200
+    mail_server.next_received()
+    owner = app.test_client()
+    owner.post("/account/verify", data={**form_of(owner, "/account/verify"), "identifier": "lan@example.vn"})
+    mail_server.next_received()
+    link = link_in(mail_server.to("lan@example.vn")[-1])
+    assert confirm(owner, link, password="the owner's password").status_code == 400
+    assert _account(app, email="lan@example.vn").email_verified_at is None
+    assert (
+        confirm(owner, link, password="the intruder's password").status_code == 302
+    )  # the link was not used up
 
 
 def test_an_unconfirmed_address_neither_signs_in_nor_keeps_its_owner_out(make_app, mail_server):
