@@ -52,7 +52,9 @@ def test_a_link_confirms_only_the_address_it_was_mailed_to(make_app, mail_server
     # The victim, who opens the mail, does not know the password of Mallory's account: the
     # address stays unconfirmed there.
     victims_link = link_in(mail_server.to("victim@example.com")[-1])
-    refused = confirm(app.test_client(), victims_link, password="the victim's own password")
+    victim = app.test_client()
+    victim.get("/language/en")
+    refused = confirm(victim, victims_link, password="the victim's own password")
     assert refused.status_code == 400
     assert "not the password of the account" in refused.text
     assert _account(app, phone="+84912345678").email_verified_at is None
