@@ -269,11 +269,16 @@ def resend_verification(identifier: str, link_for: LinkFor) -> None:
     db.session.commit()
 
 
-def _consume(token: str, purpose: str) -> tuple[Link, Account | None]:
-    """Use a link once: a conditional UPDATE, so that two requests with it cannot both win."""
-    found = db.session.scalar(
+def _link(token: str, purpose: str) -> AccountToken | None:
+    """The link a token names, used or not (only its sha256 is kept)."""
+    return db.session.scalar(
         select(AccountToken).where(AccountToken.token_hash == _hash(token), AccountToken.purpose == purpose)
     )
+
+
+def _consume(token: str, purpose: str) -> tuple[Link, Account | None]:
+    """Use a link once: a conditional UPDATE, so that two requests with it cannot both win."""
+    found = _link(token, purpose)
     if found is None:
         return Link.UNKNOWN, None
     if found.used_at is not None:
@@ -294,9 +299,7 @@ def _consume(token: str, purpose: str) -> tuple[Link, Account | None]:
 
 
 def _link_owner(token: str, purpose: str) -> Account | None:
-    found = db.session.scalar(
-        select(AccountToken).where(AccountToken.token_hash == _hash(token), AccountToken.purpose == purpose)
-    )
+    found = _link(token, purpose)
     return db.session.get(Account, found.account_id) if found is not None else None
 
 
@@ -345,9 +348,7 @@ def request_reset(identifier: str, link_for: LinkFor) -> None:
 
 def reset_link_state(token: str) -> Link:
     """What a reset link would do, without using it (the page that asks the new password)."""
-    found = db.session.scalar(
-        select(AccountToken).where(AccountToken.token_hash == _hash(token), AccountToken.purpose == RESET)
-    )
+    found = _link(token, RESET)
     if found is None:
         return Link.UNKNOWN
     if found.used_at is not None:
