@@ -27,6 +27,7 @@ from app import (
     mine,
     notifications,
     packaging,
+    payments,
     retention,
     scanning,
     signing,
@@ -46,6 +47,7 @@ from app.extensions import csrf, db, limiter, migrate
 from app.links import Portal
 from app.notifications import models as _notification_models  # noqa: F401
 from app.outbox import models as _outbox_models  # noqa: F401
+from app.payments import models as _payment_models  # noqa: F401
 from app.ratings import models as _rating_models  # noqa: F401
 from app.results import models as _result_models  # noqa: F401
 from app.signing import models as _signing_models  # noqa: F401
@@ -88,6 +90,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     signing.init_app(app)  # providers and adapters last: they check their configuration
     backoffice.init_app(app)
     notifications.init_app(app)  # the senders of the channels offered, their options checked
+    payments.init_app(app)  # the payment providers offered, their options checked
     app.teardown_request(discard_unclaimed)
 
     database.init_app(app)

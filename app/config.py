@@ -146,6 +146,15 @@ class Settings(BaseSettings):
     SMS_SENDER: str = "sms-log"
     MESSAGE_APP_SENDER: str = "message-app-log"
     SENDER_OPTIONS: Annotated[dict[str, dict[str, Any]], NoDecode] = {}
+    # Fees paid online (docs/payments.md): the providers offered to applicants, in order, each an
+    # `opendvc.payments` entry point ("demo" pays at once and is refused in production; empty:
+    # fees are shown, not paid online); provider name -> its options (its own typed schema).
+    PAYMENT_PROVIDERS: Names = ["demo"]
+    PAYMENT_OPTIONS: Annotated[dict[str, dict[str, Any]], NoDecode] = {}
+    # A payment started and not settled by a notification after this is asked about (query);
+    # one the provider still knows nothing of after PAYMENT_EXPIRE_MINUTES expires.
+    PAYMENT_RECONCILE_AFTER_SECONDS: Annotated[int, Field(ge=0)] = 300
+    PAYMENT_EXPIRE_MINUTES: Annotated[int, Field(ge=1)] = 60
     # Signing. Only a validly signed dossier can be submitted unless SIGNING_REQUIRED is off.
     SIGNING_REQUIRED: bool = True
     SIGNING_PROVIDERS: Names = ["pkcs12", "external", "upload"]  # what applicants are offered
@@ -250,6 +259,7 @@ class Settings(BaseSettings):
         "ALLOWED_HOSTS",
         "OIDC_SCOPES",
         "NOTIFICATION_CHANNELS",
+        "PAYMENT_PROVIDERS",
         "DAYS_OFF",
         "WORKING_DAYS",
         mode="before",
@@ -267,6 +277,7 @@ class Settings(BaseSettings):
         "SCANNER_OPTIONS",
         "OIDC_CLAIMS",
         "SENDER_OPTIONS",
+        "PAYMENT_OPTIONS",
         mode="before",
     )
     @classmethod
@@ -449,6 +460,12 @@ def _fit_for_production(settings: Settings) -> None:
         raise ConfigError(
             f"{ENV_PREFIX}PUBLIC_URL: must be an https:// address when {ENV_PREFIX}ENV is production"
             f" (it is {settings.PUBLIC_URL})"
+        )
+    pretend = [name for name in settings.PAYMENT_PROVIDERS if name in ("demo", "failing")]
+    if pretend:
+        raise ConfigError(
+            f"{ENV_PREFIX}PAYMENT_PROVIDERS: {', '.join(pretend)} only pretend to pay: not offered "
+            f"when {ENV_PREFIX}ENV is production"
         )
 
 

@@ -208,6 +208,9 @@ def make_app(database: DatabaseOfTest, tmp_path: Path, pki) -> Callable[..., Fla
             # Notifications are tested in tests/notifications/, which offers channels; elsewhere
             # none is offered, so the outbox holds only what goes to the back office.
             "NOTIFICATION_CHANNELS": [],
+            # Payments are tested in tests/payments/ (and the browser journeys), which offer
+            # providers; elsewhere fees are shown only and a dossier goes out when submitted.
+            "PAYMENT_PROVIDERS": [],
             "AGENCY_TRUST": {
                 name: {"roots": [pki.agency_root_pem]} for name in ("filesystem", "failing", "http", "dvcqg")
             },

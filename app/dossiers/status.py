@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 class Status(StrEnum):
     DRAFT = "draft"
     SIGNED = "signed"  # front end only: declaration signed, not yet submitted
+    # front end only: submitted with its code, waiting for the fees paid before sending (app.payments)
+    AWAITING_PAYMENT = "awaiting_payment"
     NEW = "new"  # 1 mới đăng ký
     ACCEPTED = "accepted"  # 2 được tiếp nhận
     REFUSED = "refused"  # 3 không được tiếp nhận
@@ -53,6 +55,7 @@ NATIONAL_CODES = {
 LABELS = {
     Status.DRAFT: _l("Draft"),
     Status.SIGNED: _l("Signed, not yet submitted"),
+    Status.AWAITING_PAYMENT: _l("Waiting for the fees to be paid"),
     Status.NEW: _l("Submitted"),
     Status.ACCEPTED: _l("Accepted"),
     Status.REFUSED: _l("Not accepted"),
@@ -70,8 +73,11 @@ LABELS = {
 # accepts, refuses with its reason, or asks for supplements first; a supplement asked at
 # reception is followed by the acceptance (5 → 2). Fees are asked after acceptance (2 → 6, 4 → 6).
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.DRAFT: frozenset({Status.SIGNED, Status.NEW}),
-    Status.SIGNED: frozenset({Status.DRAFT, Status.NEW}),
+    Status.DRAFT: frozenset({Status.SIGNED, Status.NEW, Status.AWAITING_PAYMENT}),
+    Status.SIGNED: frozenset({Status.DRAFT, Status.NEW, Status.AWAITING_PAYMENT}),
+    # Fees paid before sending: the dossier goes out when they are paid, or back to a draft when
+    # the applicant changes it (a payment still on its way is then refunded, app.payments).
+    Status.AWAITING_PAYMENT: frozenset({Status.NEW, Status.DRAFT}),
     Status.NEW: frozenset({Status.ACCEPTED, Status.REFUSED, Status.SUPPLEMENT_REQUESTED, Status.WITHDRAWN}),
     Status.ACCEPTED: frozenset(
         {
@@ -111,6 +117,7 @@ EXTENDABLE = frozenset(
 WITHDRAWABLE = frozenset(s for s, following in TRANSITIONS.items() if Status.WITHDRAWN in following) - {
     Status.DRAFT,
     Status.SIGNED,
+    Status.AWAITING_PAYMENT,
 }
 
 
@@ -129,7 +136,7 @@ def check_transition(current: Status, wanted: Status) -> None:
 class Stage(StrEnum):
     """How an applicant's list of dossiers groups the states (app.mine)."""
 
-    DRAFTS = "drafts"  # not yet sent: draft, signed
+    DRAFTS = "drafts"  # not yet sent: draft, signed, awaiting payment
     SUBMITTED = "submitted"  # sent, the agency has not yet answered (1)
     IN_PROGRESS = "in_progress"  # accepted and on its way (2, 4, 5, 6)
     FINISHED = "finished"  # nothing more will happen (3, 7, 8, 9, 10)
@@ -150,6 +157,7 @@ class Stage(StrEnum):
 STAGES: dict[Status, Stage] = {
     Status.DRAFT: Stage.DRAFTS,
     Status.SIGNED: Stage.DRAFTS,
+    Status.AWAITING_PAYMENT: Stage.DRAFTS,
     Status.NEW: Stage.SUBMITTED,
     Status.ACCEPTED: Stage.IN_PROGRESS,
     Status.PROCESSING: Stage.IN_PROGRESS,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.dossiers.models import Attachment, Dossier
 from app.extensions import db
+from app.payments.models import Payment
 from app.results.models import ResultDocument
 from app.signing.models import DossierSignature, ExternalSigningSession
 from app.store.models import StoredDocument
@@ -28,6 +29,7 @@ REFERENCES: tuple[InstrumentedAttribute[str | None], ...] = (
     SupplementFile.sha256,  # a supplement's files
     ResultDocument.sha256,  # the agency's results (<mã hồ sơ>-KQ<n>)
     StoredDocument.sha256,  # the applicant's store (My documents): its own copies, kept
+    Payment.receipt_sha256,  # a payment's sealed receipt (biên lai)
 )
 
 # "table.column" -> why it does not name a blob.

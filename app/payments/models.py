@@ -1,0 +1,105 @@
+"""What a dossier owes and how it was paid.
+
+A charge (khoản phải nộp) is what the applicant is asked to pay at one time: the fees known at
+submission (from the definition, for the answers given), or what the agency asks with a status 6
+event (yêu cầu thực hiện nghĩa vụ tài chính). Each item is a phí or a lệ phí with its code,
+name and amount. A charge is paid once.
+
+A payment (giao dịch) is one attempt at paying a charge through one provider. Many may be
+started for one charge (a refused card, then another bank); only the provider's server-to-server
+notification, or its answer to a query, settles one. A payment that is paid when its charge is
+no longer due (paid by another attempt, cancelled, or its dossier withdrawn) keeps the money's
+trace and is flagged for refund. Every paid payment has its receipt (biên lai), sealed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.dossiers.models import Dossier
+from app.extensions import Model, UTCDateTime
+
+Timestamp = UTCDateTime()
+
+# Charge.origin
+AT_SUBMISSION = "submission"  # the fees of the definition, known when the dossier is submitted
+REQUESTED = "request"  # asked by the agency (status 6)
+
+# Charge.state
+DUE = "due"
+PAID = "paid"
+CANCELLED = "cancelled"  # the dossier went back to a draft, or was withdrawn, before paying
+
+# Payment.state
+STARTED = "started"  # sent to the provider, nothing settled yet
+FAILED = "failed"  # the provider said it was not paid (refused, cancelled, timed out)
+EXPIRED = "expired"  # never settled, and the provider knows nothing of it past its time
+
+
+class Charge(Model):
+    """Khoản phải nộp: one amount asked of a dossier, with its items."""
+
+    __tablename__ = "payment_charges"
+    __table_args__ = (UniqueConstraint("dossier_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # counts a dossier's charges from 1: <code>-TT<n>
+    origin: Mapped[str] = mapped_column(String(16))  # AT_SUBMISSION or REQUESTED
+    event_id: Mapped[str | None] = mapped_column(String(128))  # the status event that asked for it
+    # Paid before the dossier is sent (it waits, AWAITING_PAYMENT), or after (the back office is
+    # told when it is paid).
+    before_sending: Mapped[bool] = mapped_column(Boolean, default=False)
+    # [{"code", "kind" (phi / le_phi), "name" (Vietnamese), "amount" (VND)}], as asked
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    amount: Mapped[int] = mapped_column(BigInteger)  # VND, the items' sum
+    state: Mapped[str] = mapped_column(String(16), default=DUE)
+    paid_by: Mapped[int | None] = mapped_column(Integer)  # the payment that paid it (payments.id)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    paid_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+
+    dossier: Mapped[Dossier] = relationship()
+    payments: Mapped[list[Payment]] = relationship(
+        back_populates="charge", order_by="Payment.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version_id}  # two payments settling at once: one wins
+
+
+class Payment(Model):
+    """Giao dịch: one attempt at paying a charge, through one provider."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Ours, given to the provider as the transaction's reference (vnp_TxnRef, KeyPay's
+    # merchant_trans_id); random, so that it tells nothing and cannot be guessed.
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    charge_id: Mapped[int] = mapped_column(ForeignKey("payment_charges.id", ondelete="CASCADE"), index=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[int] = mapped_column(BigInteger)  # VND: the charge's, when it was started
+    state: Mapped[str] = mapped_column(String(16), default=STARTED, index=True)
+    provider_reference: Mapped[str | None] = mapped_column(String(64))  # the gateway's transaction no
+    response_code: Mapped[str | None] = mapped_column(String(32))  # the provider's, as it said it
+    message: Mapped[str | None] = mapped_column(Text)  # what the provider said, or why it was refused
+    settled_via: Mapped[str | None] = mapped_column(String(16))  # "notification" or "query"
+    refund_due: Mapped[bool] = mapped_column(Boolean, default=False)
+    refund_reason: Mapped[str | None] = mapped_column(String(64))
+    receipt_number: Mapped[str | None] = mapped_column(String(32), unique=True)  # biên lai số
+    receipt_sha256: Mapped[str | None] = mapped_column(String(64))  # the sealed receipt PDF
+    started_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    settled_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    checked_at: Mapped[datetime | None] = mapped_column(Timestamp)  # last asked by reconciliation
+    checks: Mapped[int] = mapped_column(Integer, default=0)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+
+    charge: Mapped[Charge] = relationship(back_populates="payments")
+    dossier: Mapped[Dossier] = relationship()
+
+    __mapper_args__ = {"version_id_col": version_id}  # a notification and a query at once: one wins
