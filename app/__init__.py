@@ -48,6 +48,7 @@ from app.links import Portal
 from app.notifications import models as _notification_models  # noqa: F401
 from app.outbox import models as _outbox_models  # noqa: F401
 from app.payments import models as _payment_models  # noqa: F401
+from app.payments import views as payment_views
 from app.ratings import models as _rating_models  # noqa: F401
 from app.results import models as _result_models  # noqa: F401
 from app.signing import models as _signing_models  # noqa: F401
@@ -105,6 +106,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     supplement_views.init_app(app)
     staff.init_app(app)
     store_views.init_app(app)
+    payment_views.init_app(app)
     kiosk.init_app(app)
     mine.init_app(app)
     retention.init_app(app)

@@ -108,7 +108,10 @@ class Answer:
 
 
 # What settling a notification came to, for `acknowledge`.
-Outcome = Literal["settled", "already", "unknown", "forged", "mismatch", "error"]
+# settled: applied now; already: applied before (a repeat); pending: the provider says not yet;
+# unknown: no such payment here; forged: the checksum does not hold; mismatch: the amount or the
+# dossier is not what was asked.
+Outcome = Literal["settled", "already", "pending", "unknown", "forged", "mismatch"]
 
 
 class NoOptions(BaseModel):
@@ -139,7 +142,7 @@ class PaymentProvider:
 
     def acknowledge(self, *, outcome: Outcome) -> Answer:
         """The reply the provider expects to what its notification came to."""
-        ok = outcome in ("settled", "already")
+        ok = outcome in ("settled", "already", "pending")
         return Answer(200 if ok else 400, json.dumps({"ok": ok, "outcome": outcome}))
 
     def query(self, *, reference: str, amount: int, started_at: datetime) -> Report:

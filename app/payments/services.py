@@ -39,7 +39,7 @@ from app.payments.models import (
     Charge,
     Payment,
 )
-from app.payments.providers import Item, Order, Report, Unavailable, get_providers
+from app.payments.providers import Item, Order, Outcome, Report, Unavailable, get_providers
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def begin(charge: Charge, provider: str) -> Payment:
 
 @dataclass(frozen=True)
 class Settlement:
-    outcome: str  # settled, already, unknown, mismatch, pending
+    outcome: Outcome
     payment: Payment | None = None
 
 

@@ -1,0 +1,94 @@
+"""Where a provider sends the applicant's browser back, and where it posts its notification.
+
+The browser's return is read and its checksum checked, but it settles nothing: the portal then
+asks the provider itself (`query`), and the notification, or reconciliation, settles what the
+query could not. The notification is answered in the provider's own terms (`acknowledge`)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.extensions import csrf, db
+from app.payments import services
+from app.payments.models import PAID, Payment
+from app.payments.providers import Forged, PaymentProvider, Unavailable, get_providers
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("payments", __name__)
+
+
+def _provider(name: str) -> PaymentProvider:
+    provider = get_providers().get(name)
+    if provider is None:
+        abort(404)
+    return provider
+
+
+@bp.get("/payments/<provider>/return")
+def returned(provider: str) -> Response | tuple[str, int]:
+    chosen = _provider(provider)
+    try:
+        report = chosen.returned(params=request.args)
+    except Forged:
+        logger.warning("a return from %s whose checksum does not hold", provider)
+        return render_template(
+            "error.html",
+            title=_("This payment could not be confirmed"),
+            message=_(
+                "The answer brought back from the payment service could not be checked. Nothing was "
+                "paid on its word: if money was taken, the portal will learn of it from the payment "
+                "service itself. Open your dossier's page to see its payments."
+            ),
+        ), 400
+    payment = db.session.scalar(
+        select(Payment).where(Payment.reference == report.reference, Payment.provider == provider)
+    )
+    if payment is None:
+        abort(404)
+    public_id = payment.dossier.public_id
+    if payment.state != PAID:
+        # Never on the browser's word: ask the provider, server to server.
+        try:
+            asked = chosen.query(
+                reference=payment.reference, amount=payment.amount, started_at=payment.started_at
+            )
+        except Unavailable as exc:
+            logger.warning(
+                "payment %s: %s could not be asked on return: %s", payment.reference, provider, exc
+            )
+        else:
+            services.settle(asked, provider=provider, via="query")
+        payment = db.session.get_one(Payment, payment.id)
+    if payment.state == PAID:
+        flash(_("The payment is received. Its receipt is on your dossier's page."))
+    elif payment.state == "started":
+        flash(_("The payment service has not confirmed the payment yet. This page shows it once it does."))
+    else:
+        flash(_("The payment was not made. You can try again."))
+    return redirect(url_for("apply.dossier", public_id=public_id))
+
+
+@bp.route("/api/v1/payments/<provider>/notify", methods=["GET", "POST"])
+@csrf.exempt  # server to server: the provider's checksum is the credential
+def notified(provider: str) -> Response:
+    chosen = _provider(provider)
+    try:
+        report = chosen.notified(params=request.values, body=request.get_data())
+    except Forged:
+        logger.warning("a notification from %s whose checksum does not hold: refused", provider)
+        answer = chosen.acknowledge(outcome="forged")
+    else:
+        answer = chosen.acknowledge(
+            outcome=services.settle(report, provider=provider, via="notification").outcome
+        )
+    return Response(answer.body, status=answer.status, mimetype=answer.media_type)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
