@@ -128,6 +128,7 @@ class Txn:
     paid_at: str = ""
     release: threading.Event = field(default_factory=threading.Event)
     answers: list[str] = field(default_factory=list)  # the portal's answers to the notifications
+    request: dict[str, Any] = field(default_factory=dict)  # what the portal asked, as it asked it
 
     def __post_init__(self) -> None:
         self.collected, self.reported_dossier = self.amount, self.dossier
@@ -144,6 +145,7 @@ class Txn:
             "code": self.code,
             "number": self.number,
             "answers": self.answers,
+            "request": self.request,
         }
 
 
@@ -357,6 +359,7 @@ def create_app(gateway: Gateway) -> Flask:
                 return_url=params.get("vnp_ReturnUrl", ""),
                 notify_url=gateway.ipn_url,
                 created=params.get("vnp_CreateDate", ""),
+                request=params,
             )
             if not gateway.add(found):
                 found = gateway.find("vnpay", reference)
@@ -477,6 +480,7 @@ def create_app(gateway: Gateway) -> Flask:
             return_url=str(given.get("return_url", "")),
             notify_url=str(given.get("callback_url", "")),
             created=vn_time(datetime.now(UTC)),
+            request=given,
         )
         if not gateway.add(txn):
             out(f"refused-request {reference} duplicate-reference")

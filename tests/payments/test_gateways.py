@@ -5,6 +5,7 @@ the amount and the dossier are checked; a forged checksum is refused; nothing is
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -20,7 +21,7 @@ from app.payments.providers import get_providers
 from tests.conftest import TEST_CATALOG, LiveServer, page
 from tests.factories import SubmittedFactory
 from tests.payments import TOTAL, requested_charge
-from tests.payments.gateway import PayGate
+from tests.payments.gateway import CALLBACK_SECRET, SECRET, PayGate
 
 PROTOCOLS = ["keypay", "vnpay"]
 # How each protocol answers a notification: recorded, recorded before, refused as forged, refused
@@ -234,3 +235,42 @@ def test_a_pay_request_changed_on_its_way_is_refused_by_the_gateway(live_server,
     assert opened.status_code == 400
     paygate.expect("refused-request", journey.reference)
     assert paygate.announced("created", journey.reference) == []
+
+
+def test_no_secret_reaches_the_logs_or_the_gateways_output(journey, caplog):
+    caplog.set_level(logging.DEBUG)
+    journey.paygate.faults("forge", "notify-twice", reference=journey.reference)
+    back = journey.paygate.pay(journey.pay_url)
+    journey.answered("forged")
+    journey.answered("forged")
+    journey.back(back)
+    journey.reconcile()
+    assert journey.payment().state == "paid", "the query, correctly signed, settles it"
+    said = [caplog.text, *journey.paygate.lines]
+    for secret in (SECRET, CALLBACK_SECRET):
+        assert not [line for line in said if secret in line]
+    assert "checksum does not hold" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        {"params": {"vnp_TxnRef": "X", "vnp_SecureHash": "00"}},
+        {"params": {"transaction_id": "X", "check_sum": "'; drop table payment; --"}},
+        {"data": b"\xff\xfe not json"},
+        {"json": {"transaction_id": ["a", "b"], "check_sum": {"x": 1}, "status": None}},
+        {"json": [1, 2, 3]},
+    ],
+)
+def test_hostile_input_is_refused_in_the_protocols_terms_never_a_500(journey, hostile):
+    notify = f"{journey.portal.url}/api/v1/payments/{journey.protocol}/notify"
+    answer = requests.post(notify, timeout=30, **hostile)
+    assert answer.status_code == 200
+    code = answer.json()["RspCode" if journey.protocol == "vnpay" else "return_code"]
+    assert str(code) == ANSWERS[journey.protocol]["forged"]
+    params = hostile.get("params") or {"x": "1"}
+    returned = requests.get(
+        f"{journey.portal.url}/payments/{journey.protocol}/return", params=params, timeout=30
+    )
+    assert returned.status_code == 400
+    assert journey.payment().state == "started"
