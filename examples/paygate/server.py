@@ -121,7 +121,7 @@ class Txn:
     notify_url: str
     created: str  # VNPay vnp_CreateDate, KeyPay its own
     number: str = field(default_factory=lambda: str(secrets.randbelow(10**8)).zfill(8))
-    state: str = "new"  # new, processing, paid, failed
+    state: str = "new"  # new, deciding, processing, paid, failed
     code: str = ""  # VNPay response code, KeyPay status
     collected: int = 0  # what the payer was charged: the amount, or another (tamper-amount)
     reported_dossier: str = ""  # the dossier it reports: the one asked, or another (tamper-dossier)
@@ -179,6 +179,14 @@ class Gateway:
             self.txns[(txn.protocol, txn.reference)] = txn
         out(f"created {txn.reference} {txn.protocol} {txn.amount}")
         return True
+
+    def claim(self, txn: Txn) -> bool:
+        """Whether this request is the one that decides the transaction (a second POST is not)."""
+        with self.lock:
+            if txn.state != "new":
+                return False
+            txn.state = "deciding"
+            return True
 
     # -- deciding --------------------------------------------------------------------------------
 
@@ -267,7 +275,7 @@ class Gateway:
         return params
 
     def kp_fields(self, txn: Txn, *, forged: bool = False) -> dict[str, str]:
-        status = "0" if forged else ("1" if txn.state in ("new", "processing") else txn.code)
+        status = "0" if forged else ("1" if txn.state in ("new", "deciding", "processing") else txn.code)
         return {
             "client_id": self.merchant,
             "transaction_id": txn.reference,
@@ -373,7 +381,7 @@ def create_app(gateway: Gateway) -> Flask:
         txn = gateway.find("vnpay", reference)
         if txn is None:
             return page("Không có giao dịch", "", 404)
-        if txn.state != "new":
+        if not gateway.claim(txn):
             return page("Giao dịch đã xử lý", "", 409)
         gateway.decide(txn, request.form.get("choice", ""))
         forged = "forge" in gateway.faults_of(reference)
@@ -409,7 +417,7 @@ def create_app(gateway: Gateway) -> Flask:
         return vnp_query_answer(given, "00", "QueryDR Success", txn, reference)
 
     def vnp_query_answer(given: dict, code: str, message: str, txn: Txn | None, reference: str) -> Response:
-        state = {"new": "01", "processing": "01", "paid": "00", "failed": "02"}
+        state = {"new": "01", "deciding": "01", "processing": "01", "paid": "00", "failed": "02"}
         answer = {
             "vnp_ResponseId": secrets.token_hex(16),
             "vnp_Command": "querydr",
@@ -500,7 +508,7 @@ def create_app(gateway: Gateway) -> Flask:
         txn = gateway.find("keypay", reference)
         if txn is None:
             return page("Không có giao dịch", "", 404)
-        if txn.state != "new":
+        if not gateway.claim(txn):
             return page("Giao dịch đã xử lý", "", 409)
         gateway.decide(txn, request.form.get("choice", ""))
         back = gateway.kp_result(txn, forged="forge" in gateway.faults_of(reference))
