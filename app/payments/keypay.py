@@ -183,7 +183,7 @@ class KeypayProvider(PaymentProvider):
             reference=fields["transaction_id"],
             state=STATES.get(status, "pending"),
             amount=amount_of(fields["trans_amount"]),
-            dossier_code=fields["MaHoSo"],
+            dossier_code=fields["MaHoSo"] or None,  # none yet: paid before it is sent
             provider_reference=fields["transaction_code"] or None,
             code=status or None,
             message=STATUS_MEANING.get(status, f"status {status or '?'}"),

@@ -45,6 +45,7 @@ from app.texts import Text
 logger = logging.getLogger(__name__)
 
 ORDER_INFO_PREFIX = "Nop phi ho so "  # VNPay asks for Vietnamese without diacritics here
+NO_CODE_PREFIX = "Nop phi giao dich "  # a dossier paid before it is sent has no code yet
 HASH_FIELDS = ("vnp_SecureHash", "vnp_SecureHashType")
 
 # vnp_ResponseCode of a payment (return, IPN), what it means for the staff's page and logs.
@@ -159,7 +160,7 @@ class VnpayProvider(PaymentProvider):
             "vnp_Amount": str(order.amount * 100),
             "vnp_CurrCode": "VND",
             "vnp_TxnRef": order.reference,
-            "vnp_OrderInfo": ORDER_INFO_PREFIX + order.dossier_code,
+            "vnp_OrderInfo": _order_info(order),
             "vnp_OrderType": self.options.order_type,
             "vnp_Locale": "en" if order.locale == "en" else "vn",
             "vnp_ReturnUrl": order.return_url,
@@ -193,7 +194,7 @@ class VnpayProvider(PaymentProvider):
             reference=fields.get("vnp_TxnRef", ""),
             state=state,
             amount=amount_of(fields.get("vnp_Amount"), scale=100),
-            dossier_code=_dossier_of(fields.get("vnp_OrderInfo", "")),
+            dossier_code=_dossier_of(fields.get("vnp_OrderInfo", ""), fields.get("vnp_TxnRef", "")),
             provider_reference=fields.get("vnp_TransactionNo") or None,
             code=code or status or None,
             message=RESPONSE_CODES.get(code, f"response {code or '?'}, transaction status {status or '?'}"),
@@ -242,16 +243,22 @@ class VnpayProvider(PaymentProvider):
             reference=reference,
             state=state,
             amount=amount_of(answer["vnp_Amount"], scale=100),
-            dossier_code=_dossier_of(answer["vnp_OrderInfo"]),
+            dossier_code=_dossier_of(answer["vnp_OrderInfo"], reference),
             provider_reference=answer["vnp_TransactionNo"] or None,
             code=status or None,
             message=f"transaction status {status or '?'}",
         )
 
 
-def _dossier_of(order_info: str) -> str:
-    """The dossier code carried in vnp_OrderInfo; the whole text when it is not in our form (so
-    that it cannot match a dossier, and the report is refused)."""
-    return (
-        order_info.removeprefix(ORDER_INFO_PREFIX) if order_info.startswith(ORDER_INFO_PREFIX) else order_info
-    )
+def _order_info(order: Order) -> str:
+    if order.dossier_code:
+        return ORDER_INFO_PREFIX + order.dossier_code
+    return NO_CODE_PREFIX + order.reference
+
+
+def _dossier_of(order_info: str, reference: str) -> str | None:
+    """The dossier code carried in vnp_OrderInfo; None for a dossier that had none yet; the
+    whole text when it is in neither form (it then matches no dossier: the report is refused)."""
+    if order_info == NO_CODE_PREFIX + reference:
+        return None
+    return order_info.removeprefix(ORDER_INFO_PREFIX)

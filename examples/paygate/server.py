@@ -76,7 +76,6 @@ FAULTS = {
 }
 DUPLICATE, DROP = "notify-twice", "never-notify"  # the reconciliation test's two faults
 NOT_THE_SECRET = b"not-the-merchant-secret"
-ORDER_INFO_PREFIX = "Nop phi ho so "  # VNPay: the portal's vnp_OrderInfo, the dossier code after it
 VNP_CODES = {
     "00": "Giao dịch thành công",
     "11": "Hết hạn chờ thanh toán",
@@ -262,7 +261,7 @@ class Gateway:
             "vnp_BankCode": "NCB",
             "vnp_BankTranNo": "VNP" + txn.number,
             "vnp_CardType": "ATM",
-            "vnp_OrderInfo": ORDER_INFO_PREFIX + txn.reported_dossier,
+            "vnp_OrderInfo": txn.reported_dossier,
             "vnp_PayDate": txn.paid_at,
             "vnp_ResponseCode": code,
             "vnp_TmnCode": self.merchant,
@@ -363,7 +362,7 @@ def create_app(gateway: Gateway) -> Flask:
                 protocol="vnpay",
                 reference=reference,
                 amount=int(amount) // 100,
-                dossier=order_info.removeprefix(ORDER_INFO_PREFIX),
+                dossier=order_info,  # echoed as given: the portal reads its dossier code there
                 return_url=params.get("vnp_ReturnUrl", ""),
                 notify_url=gateway.ipn_url,
                 created=params.get("vnp_CreateDate", ""),
@@ -431,7 +430,7 @@ def create_app(gateway: Gateway) -> Flask:
             "vnp_TransactionNo": txn.number if txn else "",
             "vnp_TransactionType": "01",
             "vnp_TransactionStatus": state[txn.state] if txn else "",
-            "vnp_OrderInfo": ORDER_INFO_PREFIX + txn.reported_dossier if txn else "",
+            "vnp_OrderInfo": txn.reported_dossier if txn else "",
             "vnp_PromotionCode": "",
             "vnp_PromotionAmount": "",
         }
@@ -477,14 +476,14 @@ def create_app(gateway: Gateway) -> Flask:
             total = sum(int(fee["SoTien"]) for fee in fees)
         except (KeyError, TypeError, ValueError):
             total = -1
-        if not amount.isdigit() or int(amount) <= 0 or total != int(amount) or not bill.get("MaHoSo"):
+        if not amount.isdigit() or int(amount) <= 0 or total != int(amount):
             out(f"refused-request {reference or '-'} invalid-bill")
             return jsonify({"error": "4", "msg": "bill_info does not add up to trans_amount"})
         txn = Txn(
             protocol="keypay",
             reference=reference,
             amount=int(amount),
-            dossier=str(bill["MaHoSo"]),
+            dossier=str(bill.get("MaHoSo") or ""),  # none yet when paid before it is sent
             return_url=str(given.get("return_url", "")),
             notify_url=str(given.get("callback_url", "")),
             created=vn_time(datetime.now(UTC)),

@@ -19,7 +19,7 @@ from app.payments import services as payments
 from app.payments.models import Charge, Payment
 from app.payments.providers import get_providers
 from tests.conftest import TEST_CATALOG, LiveServer, page
-from tests.factories import SubmittedFactory
+from tests.factories import SignedFactory, SubmittedFactory
 from tests.payments import TOTAL, requested_charge
 from tests.payments.gateway import CALLBACK_SECRET, SECRET, PayGate
 
@@ -83,9 +83,11 @@ def journey(request, live_server, paygate, citizen_key) -> Journey:
     return begin(protocol, portal, paygate, citizen_key)
 
 
-def begin(protocol: str, portal: LiveServer, paygate: PayGate, citizen_key) -> Journey:
+def begin(
+    protocol: str, portal: LiveServer, paygate: PayGate, citizen_key, factory=SubmittedFactory
+) -> Journey:
     with portal.app.test_request_context():
-        made = SubmittedFactory(key=citizen_key)
+        made = factory(key=citizen_key)
         payment = payments.begin(requested_charge(made.dossier), protocol)
         order = payments.order_of(
             payment,
@@ -112,6 +114,38 @@ def test_paid_once_with_a_receipt(journey):
     assert paid.provider_reference, "the gateway's own transaction number is kept"
     charge = journey.charge()
     assert (charge.state, charge.paid_by) == ("paid", paid.id)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_dossier_paid_before_it_is_sent_has_no_code_yet_and_is_paid(
+    live_server, paygate, citizen_key, protocol
+):
+    options = paygate.keypay_options() if protocol == "keypay" else paygate.vnpay_options()
+    portal = live_server(
+        CATALOG_DIR=TEST_CATALOG, PAYMENT_PROVIDERS=[protocol], PAYMENT_OPTIONS={protocol: options}
+    )
+    paygate.register(portal.url, protocol)
+    journey = begin(protocol, portal, paygate, citizen_key, factory=SignedFactory)
+    back = paygate.pay(journey.pay_url)
+    journey.answered("settled")
+    assert journey.back(back).status_code == 302
+    assert journey.payment().state == "paid"
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_code_added_in_transit_to_a_dossier_without_one_is_refused(
+    live_server, paygate, citizen_key, protocol
+):
+    options = paygate.keypay_options() if protocol == "keypay" else paygate.vnpay_options()
+    portal = live_server(
+        CATALOG_DIR=TEST_CATALOG, PAYMENT_PROVIDERS=[protocol], PAYMENT_OPTIONS={protocol: options}
+    )
+    paygate.register(portal.url, protocol)
+    journey = begin(protocol, portal, paygate, citizen_key, factory=SignedFactory)
+    paygate.faults("tamper-dossier", reference=journey.reference)
+    paygate.pay(journey.pay_url)
+    journey.answered("mismatch")
+    assert journey.payment().state == "started"
 
 
 @pytest.mark.parametrize(

@@ -246,3 +246,12 @@ def test_the_secret_shows_nowhere(caplog):
         made.query(reference=REFERENCE, amount=1, started_at=datetime.now(UTC))
     for said in (caplog.text, str(forged.value), str(unavailable.value)):
         assert SECRET not in said
+
+
+def test_a_dossier_without_a_code_yet_is_named_by_the_transaction():
+    fields = dict(parse_qsl(urlsplit(provider().start(order=order(dossier_code="")).url).query))
+    assert fields["vnp_OrderInfo"] == f"Nop phi giao dich {REFERENCE}"
+    report = provider().returned(params=came_back(vnp_OrderInfo=f"Nop phi giao dich {REFERENCE}"))
+    assert report.dossier_code is None  # nothing to check it against: the amount still is
+    other = provider().returned(params=came_back(vnp_OrderInfo="Nop phi giao dich OTHER"))
+    assert other.dossier_code == "Nop phi giao dich OTHER", "it then matches no dossier"
