@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
@@ -45,8 +44,6 @@ from app.payments.providers import (
 )
 from app.payments.remote import amount_of, check_url, post_json, same, text
 from app.texts import Text
-
-logger = logging.getLogger(__name__)
 
 REQUEST_FIELDS = ("addition_fee", "client_id", "command", "trans_amount", "transaction_id", "version")
 RESULT_FIELDS = (*REQUEST_FIELDS, "status", "transaction_code", "MaHoSo")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
+import json
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -41,8 +41,6 @@ from app.payments.providers import (
 )
 from app.payments.remote import amount_of, check_url, post_json, same, text, vn_time
 from app.texts import Text
-
-logger = logging.getLogger(__name__)
 
 ORDER_INFO_PREFIX = "Nop phi ho so "  # VNPay asks for Vietnamese without diacritics here
 NO_CODE_PREFIX = "Nop phi giao dich "  # a dossier paid before it is sent has no code yet
@@ -208,7 +206,7 @@ class VnpayProvider(PaymentProvider):
 
     def acknowledge(self, *, outcome: Outcome) -> Answer:
         code, message = IPN_ANSWERS[outcome]
-        return Answer(200, f'{{"RspCode":"{code}","Message":"{message}"}}')
+        return Answer(200, json.dumps({"RspCode": code, "Message": message}))
 
     def query(self, *, reference: str, amount: int, started_at: datetime) -> Report:
         asked = {

@@ -171,6 +171,15 @@ def test_refused_is_failed_and_the_charge_still_due(journey, choice, fault, code
     assert journey.charge().state == "due", "the applicant can try again"
 
 
+def test_a_fault_set_for_every_transaction_applies_to_this_one(journey):
+    journey.paygate.faults("refuse")  # no reference: every transaction
+    journey.paygate.pay(journey.pay_url)
+    journey.answered("settled")
+    assert journey.payment().state == "failed"
+    journey.paygate.faults()
+    assert journey.paygate.transaction(journey.reference)["state"] == "failed"
+
+
 def test_a_late_notification_settles_what_the_return_could_not(journey):
     journey.paygate.faults("notify-late", reference=journey.reference)
     back = journey.paygate.pay(journey.pay_url)
