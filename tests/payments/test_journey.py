@@ -310,3 +310,15 @@ def test_the_paid_hook_sends_the_dossier_from_a_command_too(app):
     assert (dossier.status, charges[0].state, len(sent)) == (Status.NEW, "paid", 1)
     with app.app_context():
         assert db.session.scalar(select(Payment).where(Payment.dossier_id == dossier.id)).receipt_number
+
+
+def test_the_kiosk_slip_waits_for_the_fees(app):
+    """At the kiosk the fees known at submission are paid before the slip is printed."""
+    client = app.test_client()
+    client.get("/kiosk/")
+    base, landed = applied(app, client)
+    public_id = base.split("/")[2]
+    slip = client.get(f"/kiosk/dossiers/{public_id}/slip")
+    assert (slip.status_code, slip.headers["Location"]) == (302, landed)
+    come_back(client, pay(client, base, "demo"))
+    assert client.get(f"/kiosk/dossiers/{public_id}/slip").status_code == 200
