@@ -6,6 +6,7 @@ nothing; every bad form gets a clear answer, in both languages."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,7 +17,9 @@ from app.catalog.loader import load_folder
 from app.dossiers.models import Dossier
 from app.dossiers.status import Status
 from app.extensions import db
+from app.notifications.models import Notification
 from app.outbox.models import OutboxMessage
+from app.payments import services as payments
 from app.payments.models import Charge, Payment
 from tests.conftest import TEST_CATALOG, csrf_token, page
 from tests.journey import attach_required, fill_steps, start
@@ -295,12 +298,16 @@ def test_another_browser_reaches_nothing(app):
         assert own.status_code == 200
 
 
-def test_the_paid_hook_sends_the_dossier_from_a_command_too(app):
-    """Reconciliation (app context only, no request) settles the payment and sends the dossier."""
-    from datetime import timedelta
-
-    from app.payments import services as payments
-
+def test_the_paid_hook_sends_the_dossier_from_a_command_too(make_app, tmp_path):
+    """Reconciliation (app context only, no request) settles the payment and sends the dossier;
+    the applicant's notification links to the public address."""
+    app = make_app(
+        CATALOG_DIR=fee_catalog(tmp_path / "catalog", "before_sending"),
+        PAYMENT_PROVIDERS=["demo"],
+        SIGNING_REQUIRED=False,
+        NOTIFICATION_CHANNELS=["sms"],
+        PUBLIC_URL="https://dichvucong.example.vn",
+    )
     client = app.test_client()
     base, _landed = applied(app, client)
     assert pay(client, base, "demo").status_code == 303  # the browser never comes back
@@ -310,6 +317,9 @@ def test_the_paid_hook_sends_the_dossier_from_a_command_too(app):
     assert (dossier.status, charges[0].state, len(sent)) == (Status.NEW, "paid", 1)
     with app.app_context():
         assert db.session.scalar(select(Payment).where(Payment.dossier_id == dossier.id)).receipt_number
+        told = db.session.scalars(select(Notification).where(Notification.dossier_id == dossier.id)).all()
+        assert len(told) == 1
+        assert f"https://dichvucong.example.vn/track?code={dossier.code}" in told[0].text
 
 
 def test_the_kiosk_slip_waits_for_the_fees(app):
