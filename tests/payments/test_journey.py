@@ -21,6 +21,7 @@ from app.notifications.models import Notification
 from app.outbox.models import OutboxMessage
 from app.payments import services as payments
 from app.payments.models import Charge, Payment
+from tests.accounts import make_account, signed_in
 from tests.conftest import TEST_CATALOG, csrf_token, page
 from tests.journey import attach_required, fill_steps, start
 
@@ -332,3 +333,14 @@ def test_the_kiosk_slip_waits_for_the_fees(app):
     assert (slip.status_code, slip.headers["Location"]) == (302, landed)
     come_back(client, pay(client, base, "demo"))
     assert client.get(f"/kiosk/dossiers/{public_id}/slip").status_code == 200
+
+
+def test_my_dossiers_shows_a_dossier_awaiting_payment_with_its_pay_link(app):
+    with app.app_context():
+        account = make_account()
+    client = signed_in(app, account)
+    base, landed = applied(app, client)
+    listing = page(client.get("/mine/"))
+    entry = listing.select_one(f"li.dossier[data-public-id='{base.split('/')[2]}']")
+    assert entry.select_one("a.pay-link")["href"] == landed
+    assert "Waiting for the fees to be paid" in entry.select_one(".status").get_text()
