@@ -344,3 +344,14 @@ def test_my_dossiers_shows_a_dossier_awaiting_payment_with_its_pay_link(app):
     entry = listing.select_one(f"li.dossier[data-public-id='{base.split('/')[2]}']")
     assert entry.select_one("a.pay-link")["href"] == landed
     assert "Waiting for the fees to be paid" in entry.select_one(".status").get_text()
+
+
+def test_another_dossier_s_charge_is_not_paid_from_this_one(app):
+    client = app.test_client()
+    first, _landed = applied(app, client)
+    second, _landed = applied(app, client)
+    theirs = state_of(app, second)[1][0]
+    answer = pay(client, first, "demo", {"charge": str(theirs.id)})
+    assert answer.status_code == 409
+    assert "This amount is no longer due" in page(answer).select_one(".error-summary").get_text()
+    assert all(c.payments == [] for base in (first, second) for c in state_of(app, base)[1])
