@@ -148,10 +148,12 @@ def pay(public_id: str) -> Response | str | tuple[str, int]:
         current_app.logger.warning("payment %s: %s could not start it: %s", payment.reference, name, exc)
         down = _("The payment service cannot be reached now. Nothing was paid; try again later.")
         return _page(dossier, errors={charge.number: down}, status=503)
-    return _to_provider(where)
+    return to_provider(where)
 
 
-def _to_provider(where: Redirect) -> Response | str:
+def to_provider(where: Redirect) -> Response | str:
+    """The answer that sends the browser where the provider said: a redirect to the portal
+    itself (the demo providers), else a page of its own (see the module's docstring)."""
     target = urlsplit(where.url)
     public = urlsplit(current_app.config["OPENDVC"].PUBLIC_URL)
     if where.method == "GET" and (target.scheme, target.netloc) == (public.scheme, public.netloc):

@@ -11,16 +11,19 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from app.catalog.loader import load_folder
 from app.dossiers.models import Dossier
 from app.dossiers.status import Status
 from app.extensions import db
+from app.journey.paying import to_provider
 from app.notifications.models import Notification
 from app.outbox.models import OutboxMessage
 from app.payments import services as payments
 from app.payments.models import Charge, Payment
+from app.payments.providers import Redirect
 from tests.accounts import make_account, signed_in
 from tests.conftest import TEST_CATALOG, csrf_token, page
 from tests.journey import attach_required, fill_steps, start
@@ -355,3 +358,24 @@ def test_another_dossier_s_charge_is_not_paid_from_this_one(app):
     assert answer.status_code == 409
     assert "This amount is no longer due" in page(answer).select_one(".error-summary").get_text()
     assert all(c.payments == [] for base in (first, second) for c in state_of(app, base)[1])
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+def test_a_provider_elsewhere_is_reached_from_a_page_of_its_own(app, method):
+    """The portal's pages post to the portal only (form-action 'self'), and a browser holds a
+    form's redirect to it too: a provider elsewhere is reached from a page whose policy names
+    it, its form posted by site.js, or by its button without JavaScript."""
+    where = Redirect("https://pay.example.vn/checkout?x=1", method, {"bill": "000.00.99.G09-1", "sum": "<3>"})
+    with app.test_request_context():
+        response = to_provider(where)
+    assert response.status_code == 200
+    assert "form-action 'self' https://pay.example.vn;" in response.headers["Content-Security-Policy"]
+    shown = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    if method == "POST":
+        form = shown.select_one("form[data-autosubmit]")
+        assert (form["method"], form["action"]) == ("post", where.url)
+        assert {i["name"]: i["value"] for i in form.select("input")} == dict(where.fields)
+        assert form.select_one("button[type=submit]")
+    else:
+        assert shown.select_one("meta[http-equiv=refresh]")["content"] == f"0;url={where.url}"
+        assert shown.select_one("a.to-provider")["href"] == where.url
