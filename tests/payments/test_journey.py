@@ -6,11 +6,14 @@ nothing; every bad form gets a clear answer, in both languages."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
@@ -379,3 +382,34 @@ def test_a_provider_elsewhere_is_reached_from_a_page_of_its_own(app, method):
     else:
         assert shown.select_one("meta[http-equiv=refresh]")["content"] == f"0;url={where.url}"
         assert shown.select_one("a.to-provider")["href"] == where.url
+
+
+def test_two_clicks_at_once_start_one_payment(live_server, tmp_path):
+    """Two Pay requests at the same moment, over real HTTP: one payment is started, the other
+    is told it was already started."""
+    server = live_server(
+        CATALOG_DIR=fee_catalog(tmp_path / "catalog", "before_sending"),
+        PAYMENT_PROVIDERS=["demo"],
+        SIGNING_REQUIRED=False,
+    )
+    client = server.app.test_client()
+    base, landed = applied(server.app, client)
+    form = page(client.get(landed)).select_one("form.pay-form")
+    data = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")} | {"provider": "demo"}
+    name = server.app.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(name)
+    assert cookie is not None
+    cookies = {name: cookie.value}  # the same browser: the two clicks carry its session
+    barrier = threading.Barrier(2)
+
+    def click() -> int:
+        barrier.wait()
+        answer = requests.post(
+            server.url + base + "/payment", data=data, cookies=cookies, allow_redirects=False, timeout=30
+        )
+        return answer.status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = sorted(pool.map(lambda _: click(), range(2)))
+    assert statuses == [303, 409]
+    assert len(state_of(server.app, base)[1][0].payments) == 1
