@@ -398,6 +398,11 @@ class Procedure(Strict):
     # Thời hạn giải quyết: in working days unless the procedure's record says calendar days.
     processing_unit: Literal["working_days", "calendar_days"] = "working_days"
     fees: list[Fee] = []
+    # When the fees known at submission are paid online (when payment providers are offered):
+    # before the dossier is sent (it waits, AWAITING_PAYMENT, and goes out when paid), or after
+    # (it goes out at once; the back office is told when they are paid). Fees decided later are
+    # never charged at submission: the agency asks for them (status 6).
+    fees_paid: Literal["before_sending", "after_sending"] = "before_sending"
     legal_basis: Annotated[list[LegalBasis], Field(min_length=1)]
     requirements: list[Text] = []  # điều kiện thực hiện
     components: Annotated[list[Component], Field(min_length=1)]

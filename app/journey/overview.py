@@ -1,6 +1,6 @@
 """What the applicant's page of a submitted dossier shows: its delivery to the back office and
 the reference there, the results returned, the supplements asked for, the promised date and its
-history. Reads only."""
+history, the fees asked and their payments. Reads only."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from app.dossiers.records import procedure_of
 from app.dossiers.status import Status
 from app.outbox import queue as outbox
 from app.outbox.models import OutboxMessage
+from app.payments import services as payments
+from app.payments.models import DUE, Charge
 from app.results import services as results
 from app.results.models import ResultDocument
 from app.supplements import services as supplements
@@ -60,6 +62,12 @@ class Overview:
     supplements: list[Supplement]
     open_supplement: Supplement | None
     promised: list[PromisedDate]
+    charges: list[Charge]
+
+    @property
+    def due(self) -> int:
+        """What the applicant is asked to pay now (VND): the charges still due."""
+        return sum(c.amount for c in self.charges if c.state == DUE)
 
 
 def of(dossier: Dossier) -> Overview:
@@ -72,4 +80,5 @@ def of(dossier: Dossier) -> Overview:
         supplements=supplements.of(dossier),
         open_supplement=supplements.open_for(dossier),
         promised=promised_dates(dossier),
+        charges=payments.charges_of(dossier),
     )

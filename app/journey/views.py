@@ -7,6 +7,7 @@ ways into a dossier that need no dossier address (start one, resume one, find on
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import segno
@@ -56,6 +57,7 @@ from app.forms.components import slots, stray
 from app.i18n import current_locale
 from app.journey import overview, submission, withdrawal
 from app.notifications import contact
+from app.payments import services as payments
 from app.ratings import services as ratings
 from app.ratings.forms import LABELS as RATING_LABELS
 from app.ratings.forms import RatingForm
@@ -427,6 +429,8 @@ def review(public_id: str) -> Response | str | tuple[str, int]:
             except submission.DossierChanged:
                 flash(_("This dossier was changed in another window. Check it and submit again."))
                 return redirect(url_for("apply.review", public_id=public_id))
+            if dossier.status == Status.AWAITING_PAYMENT:
+                return redirect(url_for("pay.page", public_id=public_id))
             return redirect(url_for("apply.acknowledgement", public_id=public_id))
         status = 400
     return render_template(
@@ -437,12 +441,25 @@ def review(public_id: str) -> Response | str | tuple[str, int]:
         p=loaded.definition,
         sections=state.sections,
         facts=facts_of(loaded.definition, dossier.answers),
+        paid_online=_paid_online(loaded, dossier),
         invalid=state.invalid,
         missing=state.missing,
         stray=state.stray,
         slots=slots(loaded.definition, dossier.answers),
         form=form,
     ), status
+
+
+@dataclass(frozen=True)
+class PaidOnline:
+    amount: int  # VND: the fees charged at submission
+    when: str  # the procedure's fees_paid: before_sending or after_sending
+
+
+def _paid_online(loaded: LoadedProcedure, dossier: Dossier) -> PaidOnline:
+    """What submitting will ask to pay online, and when (nothing when no provider is offered)."""
+    items = submission.known_fees(loaded.definition, dossier.answers)
+    return PaidOnline(sum(i.amount for i in items), loaded.definition.fees_paid)
 
 
 @bp.get("/acknowledgement")
@@ -468,6 +485,7 @@ def acknowledgement(public_id: str) -> str:
         qr=segno.make(link, error="m").svg_data_uri(scale=3, border=2) if link else None,
         owned=dossier.account_id is not None,
         contact_form=_contact_form(dossier),
+        due=sum(c.amount for c in payments.due_charges(dossier)),
     )
 
 
@@ -541,6 +559,8 @@ def dossier(public_id: str) -> str:
         supplements=found.supplements,
         open_supplement=found.open_supplement,
         promised=found.promised,
+        charges=found.charges,
+        due=found.due,
         withdrawable=withdrawal.may_withdraw(found.dossier),
         contact_form=_contact_form(found.dossier),
         **_rating_offer(found.dossier),

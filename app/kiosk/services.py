@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.dossiers.models import Dossier
 from app.dossiers.records import EDITABLE, find_by_public_id, hash_secret
 from app.extensions import db
+from app.payments.services import charges_of
 from app.signing.models import DossierSignature, ExternalSigningSession
 from app.storage import release_now
 
@@ -45,6 +46,7 @@ def forget(held: Mapping[str, str]) -> Forgotten:
             and hmac.compare_digest(dossier.secret_hash, hash_secret(secret))
             and dossier.status in EDITABLE
             and dossier.account_id is None  # claimed into an account meanwhile: its owner's now
+            and not charges_of(dossier)  # taken back from paying: its payments' trace is kept
         ):
             drafts.append(dossier)
     blobs: set[str] = set()

@@ -16,10 +16,12 @@ from wtforms.validators import InputRequired, Length
 from app.catalog import get_catalog
 from app.dossiers import records, services
 from app.dossiers.access import dossier_or_404, grant, secret_for
+from app.dossiers.models import Dossier
 from app.dossiers.status import Status
 from app.i18n import current_locale
 from app.kiosk import scan as id_card
 from app.kiosk.services import forget
+from app.payments import services as payments
 from app.ratings import services as ratings
 from app.ratings.forms import RatingForm
 
@@ -99,11 +101,14 @@ def scan(public_id: str) -> Response | tuple[str, int]:
 @bp.get("/dossiers/<public_id>/slip")
 def slip(public_id: str) -> Response | str:
     """The slip the kiosk prints at submission: 80 mm thermal paper, or A4. Once the agency has
-    accepted the dossier its receipt, in the same layouts, takes the slip's place."""
+    accepted the dossier its receipt, in the same layouts, takes the slip's place. Fees known at
+    submission and not yet paid are paid first: the payment page comes before the slip."""
     dossier = dossier_or_404(public_id)
     layout = request.args.get("layout", "80mm")
     if dossier.code is None or layout not in SLIP_LAYOUTS:
         abort(404)
+    if _unpaid_at_submission(dossier):  # the fees known at submission are paid at the kiosk first
+        return redirect(url_for("pay.page", public_id=public_id))
     if dossier.receipt_sha256 is not None:
         return redirect(url_for("apply.receipt", public_id=public_id, layout=SLIP_LAYOUTS[layout]))
     loaded = records.procedure_of(dossier)
@@ -117,6 +122,12 @@ def slip(public_id: str) -> Response | str:
         names={c.code: c.name for c in loaded.definition.components},
         secret=secret_for(dossier),
         qr=segno.make(tracking, error="m").svg_data_uri(scale=3, border=2),
+    )
+
+
+def _unpaid_at_submission(dossier: Dossier) -> bool:
+    return dossier.status == Status.AWAITING_PAYMENT or any(
+        c.origin == payments.AT_SUBMISSION for c in payments.due_charges(dossier)
     )
 
 

@@ -137,6 +137,9 @@
       form.addEventListener("change", function () { refresh(form); });
       form.addEventListener("input", function () { refresh(form); });
     });
+    // The page that hands the applicant over to a payment service posts its form at once.
+    var handOver = document.querySelector("form[data-autosubmit]");
+    if (handOver) { handOver.submit(); }
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
   });

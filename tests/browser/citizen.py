@@ -23,6 +23,25 @@ from tests.journey import step_pairs
 CODE = "1.009780"  # khai thác, sử dụng dữ liệu tài nguyên và môi trường: a question shown by an answer
 PROCEDURE: Procedure = load_folder(PACKAGE_DIR / "catalog" / "procedures")[CODE].definition
 SEARCH = {"vi": "dữ liệu tài nguyên", "en": "environment information and data"}
+# The same procedure with a fixed fee paid online before the dossier is sent (issue 13 §1): the
+# journeys that pay with the demo provider serve the catalogue `fee_catalog` writes.
+FEE, FEE_CODE = 200_000, "P.TNMT.01"
+SHOWN_FEE = {"vi": "200.000", "en": "200,000"}
+DEMO = {"vi": "Thanh toán thử (không trừ tiền)", "en": "Demonstration payment (nothing is charged)"}
+
+
+def fee_catalog(folder: Path) -> Path:
+    """The shipped definition of PROCEDURE, its fee decided later made a fixed one."""
+    name = "du-lieu-tnmt-khai-thac-su-dung.yaml"
+    source = (PACKAGE_DIR / "catalog" / "procedures" / name).read_text("utf-8")
+    assert source.count("    decided_later: true\n") == 1
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(
+        source.replace("    decided_later: true\n", f"    code: {FEE_CODE}\n    amount: {FEE}\n"), "utf-8"
+    )
+    return folder
+
+
 IMPACTS = ("minor", "moderate", "serious", "critical")
 AXE = Axe()
 # WCAG 2.2 AA (the issue's target) and axe's best practices, whatever axe enables by default.
@@ -252,6 +271,43 @@ class Citizen:
         self.seen("review-signed")
         assert self.page.locator(".signed").count() == 1
         self.press(self.page.locator("main form[method=post] button[type=submit]").last)
+        self.page.wait_for_selector(".dossier-code")
+        self.seen("acknowledgement")
+        return (
+            self.page.locator(".dossier-code").inner_text().strip(),
+            self.page.locator("code.secret").inner_text().strip(),
+        )
+
+    def submit_and_pay(self) -> tuple[str, str]:
+        """Submit a dossier whose fee is paid before it is sent: the payment page, the demo
+        provider chosen, Pay; back on the dossier's page, submitted, with the receipt of the
+        payment; the dossier code and access code from its acknowledgement."""
+        self.seen("review-signed")
+        told = self.page.locator(".pay-online").inner_text()
+        assert SHOWN_FEE[self.locale] in told, told
+        self.press(self.page.locator("main form[method=post] button[type=submit]").last)
+        self.page.wait_for_url("**/payment")
+        self.seen("payment")
+        assert SHOWN_FEE[self.locale] in self.page.locator(".due-total").inner_text()
+        assert self.page.locator("tr.charge-item").get_attribute("data-code") == FEE_CODE
+        provider = self.page.get_by_label(DEMO[self.locale])
+        if self.keyboard:
+            self._tab_to_radio("provider", provider)
+            if not provider.is_checked():
+                self.page.keyboard.press("Space")
+        else:
+            provider.check()
+        assert provider.is_checked()
+        self.press(self.page.locator("form.pay-form button.pay"))
+        self.page.wait_for_url("**/status")
+        self.seen("paid")
+        assert self.page.locator("li.payment.payment-paid").count() == 1
+        assert self.page.locator("a.payment-receipt").count() == 1
+        assert self.page.locator("a.pay-link").count() == 0
+        receipt = self.page.request.get(self.page.locator("a.payment-receipt").evaluate("a => a.href"))
+        assert receipt.ok, receipt.status
+        assert receipt.body().startswith(b"%PDF")
+        self.press(self.page.locator("main a.acknowledgement"))
         self.page.wait_for_selector(".dossier-code")
         self.seen("acknowledgement")
         return (

@@ -1,11 +1,12 @@
 """The citizen's whole journey in Debian's chromium over a live server, in both languages, with
-JavaScript on and off and with the keyboard alone; axe-core on every page, screenshots of each."""
+JavaScript on and off and with the keyboard alone; axe-core on every page, screenshots of each.
+The journey of a procedure with a fee paid before sending pays it with the demo provider."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.citizen import Citizen
+from tests.browser.citizen import Citizen, fee_catalog
 from tests.pki import PASSPHRASE
 
 
@@ -17,9 +18,18 @@ def key_file(tmp_path, citizen_key):
     return path
 
 
-def journey(browser, server, artifacts, key_file, tmp_path, locale, *, javascript=True, keyboard=False):
-    """Apply from the catalogue to the acknowledgement, then track the dossier in a new browser
-    context (another day, no cookies): the citizen and what axe said on every page."""
+@pytest.fixture
+def paying_server(live_server, tmp_path):
+    """The portal whose procedure has a fee paid before sending, the demo provider offered."""
+    return live_server(CATALOG_DIR=fee_catalog(tmp_path / "catalog"), PAYMENT_PROVIDERS=["demo"])
+
+
+def journey(
+    browser, server, artifacts, key_file, tmp_path, locale, *, javascript=True, keyboard=False, paying=False
+):
+    """Apply from the catalogue to the acknowledgement (paying the fee first, with the demo
+    provider, when `paying`), then track the dossier in a new browser context (another day, no
+    cookies): the citizen and what axe said on every page."""
     options = {"java_script_enabled": javascript}
     context = browser.new_context(**options)
     try:
@@ -28,7 +38,7 @@ def journey(browser, server, artifacts, key_file, tmp_path, locale, *, javascrip
         citizen.fill()
         citizen.attach(tmp_path)
         citizen.sign(key_file, PASSPHRASE)
-        code, secret = citizen.submit()
+        code, secret = citizen.submit_and_pay() if paying else citizen.submit()
         assert citizen.page.locator("html").get_attribute("lang") == locale
     finally:
         context.close()
@@ -53,5 +63,28 @@ def test_the_citizen_applies_and_tracks(browser, server, artifacts, key_file, tm
 @pytest.mark.parametrize("locale", ["vi", "en"])
 def test_the_keyboard_alone_is_enough(browser, server, artifacts, key_file, tmp_path, locale):
     citizen = journey(browser, server, artifacts, key_file, tmp_path, locale, keyboard=True)
+    assert citizen.serious() == []
+    assert citizen.refused == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "javascript", "keyboard"),
+    [("vi", True, False), ("en", False, False), ("en", True, True)],
+    ids=["vi-js", "en-no-js", "en-keyboard"],
+)
+def test_the_citizen_pays_the_fee_before_the_dossier_is_sent(
+    browser, paying_server, artifacts, key_file, tmp_path, locale, javascript, keyboard
+):
+    citizen = journey(
+        browser,
+        paying_server,
+        artifacts,
+        key_file,
+        tmp_path,
+        locale,
+        javascript=javascript,
+        keyboard=keyboard,
+        paying=True,
+    )
     assert citizen.serious() == []
     assert citizen.refused == []

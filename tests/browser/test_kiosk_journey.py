@@ -2,10 +2,11 @@
 languages: a person chooses the service on the touch screen, scans the QR code of their ID card
 (the scanner types it into the focused field and presses Enter), answers one question per screen,
 attaches the document, signs with the card in the reader (SoftHSM2) by typing the PIN on the
-on-screen keypad, submits, prints the slip (page.pdf() of the 80 mm slip, read back with
-pdftotext), rates the service and walks away. The idle timeout (shortened by the settings) wipes
-the screen: the next person sees nothing of them, going back included. The next person leaves a
-draft with a file behind; the wipe deletes both on the server.
+on-screen keypad, submits, pays the fee with the demo provider (the terminal's configured one),
+prints the slip (page.pdf() of the 80 mm slip, read back with pdftotext), rates the service and
+walks away. The idle timeout (shortened by the settings) wipes the screen: the next person sees
+nothing of them, going back included. The next person leaves a draft with a file behind; the
+wipe deletes both on the server.
 
 Every kiosk page is screenshotted and checked by axe-core (tests/browser/citizen.py's `Citizen`,
 whose `seen` keeps both under test-artifacts/browser/<test>/)."""
@@ -26,7 +27,7 @@ from app.extensions import db
 from app.ratings.models import Rating
 from app.storage import get_blobs
 from tests import files
-from tests.browser.citizen import PROCEDURE, Citizen
+from tests.browser.citizen import PROCEDURE, Citizen, fee_catalog
 from tests.conftest import PIN
 from tests.journey import step_pairs
 from tests.waiting import PATIENCE
@@ -52,10 +53,13 @@ SLIP_WORDS = {
 
 
 @pytest.fixture
-def kiosk_server(live_server, softhsm):
+def kiosk_server(live_server, softhsm, tmp_path):
     """A kiosk terminal: every page in the kiosk layout, signing with the card (PKCS#11 on
-    SoftHSM2), wiped after IDLE seconds without a touch."""
+    SoftHSM2), the procedure's fee paid with the configured provider (the demo one) before the
+    slip is printed, wiped after IDLE seconds without a touch."""
     return live_server(
+        CATALOG_DIR=fee_catalog(tmp_path / "catalog"),
+        PAYMENT_PROVIDERS=["demo"],
         KIOSK=True,
         KIOSK_IDLE_SECONDS=IDLE,
         KIOSK_WARNING_SECONDS=WARNING,
@@ -272,7 +276,7 @@ def test_the_kiosk_journey_and_the_idle_wipe(browser, kiosk_server, artifacts, t
         person.attach(tmp_path)
         assert NAME in person.page.locator("main").inner_text()
         person.sign_with_card()
-        code, secret = person.submit()
+        code, secret = person.submit_and_pay()
         assert person.page.locator("html").get_attribute("lang") == locale
 
         slip = person.print_slip(code, tmp_path)

@@ -43,6 +43,7 @@ def _dossier_gets(app: Flask, public_id: str) -> list[str]:
         "step_id": DEFINITION.form.steps[0].id,
         "attachment_id": str(attachment),
         "number": "1",
+        "reference": "NOPAYMENT",  # a payment's receipt (tests/payments/test_journey.py pays some)
     }
     urls = []
     for rule in app.url_map.iter_rules():

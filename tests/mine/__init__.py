@@ -34,6 +34,7 @@ class Made:
     code: str | None
     attachment_ids: list[int] = field(default_factory=list)
     supplement_file_ids: list[int] = field(default_factory=list)
+    payment_references: list[str] = field(default_factory=list)  # its payments (app.payments)
 
 
 def advance(

@@ -22,13 +22,19 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.routing import Rule
 from werkzeug.test import encode_multipart
 
+from app import clock
+from app.dossiers.models import Dossier
 from app.extensions import db
+from app.payments import services as payments
+from app.payments.models import Payment
+from app.payments.providers import Report
 from tests.accounts import make_account, signed_in
 from tests.backoffice.fixtures import DEFINITION, SECRET
 from tests.conftest import TEST_CATALOG, csrf_token
 from tests.files import sample_for
 from tests.journey import step_pairs
 from tests.mine import Made, dossiers_of, holding
+from tests.payments import requested_charge
 
 # Route arguments that name a dossier or one of its objects, and what each is.
 IDENTIFIERS = {
@@ -40,6 +46,7 @@ IDENTIFIERS = {
     "token": "a signing session's or a file link's token",
     "message_id": "an outbox row (a dossier's delivery)",
     "document_id": "a document in an account's store (My documents)",
+    "reference": "a payment of a dossier (its reference, given to the provider)",
 }
 # Route arguments that name nothing of an applicant's.
 OTHER_ARGUMENTS = {"step_id", "component_code", "provider", "kind", "code", "filename"}
@@ -92,6 +99,7 @@ def form_fields(endpoint: str, key: tuple[bytes, str]) -> list[tuple[str, object
         "supplement.upload": [("component", "DOC"), ("file", _pdf())],
         "kiosk.scan": [("scan", "001090012345|012345678|Nguyễn Văn A|01011990|Nam|Hà Nội|01012021")],
         "kiosk.rating": [("score", "5")],
+        "pay.pay": [("charge", "1"), ("attempt", "0"), ("provider", "demo")],
     }.get(endpoint, [])
 
 
@@ -121,6 +129,10 @@ def values_for(made: Made, everything: dict[str, Made]) -> dict[str, str]:
         "step_id": _first_step(),
         "component_code": "DOC",
         "provider": "pkcs12",
+        "reference": next(
+            iter(made.payment_references or [r for m in everything.values() for r in m.payment_references]),
+            "NOPAYMENT",
+        ),
     }
 
 
@@ -196,10 +208,38 @@ def test_every_route_with_an_identifier_is_covered_or_exempt(access_app):
         "sign.with_provider",
         "supplement.remove",
         "kiosk.slip",
+        "pay.page",
+        "pay.pay",
+        "pay.change",
+        "pay.receipt",
         "track.resume",
         "mine.claim_held",
     ):
         assert expected in covered, expected
+
+
+def with_paid_fees(app: Flask, made: Made) -> None:
+    """The agency asked fees of this dossier and they were paid (settled from a provider's
+    report): the payment pages and the receipt have something to show. No provider is offered
+    here (the dossiers go out as submitted, fees shown only), so the attempt is the row
+    `payments.begin` would have made."""
+    with app.test_request_context():
+        dossier = db.session.scalar(select(Dossier).where(Dossier.public_id == made.public_id))
+        charge = requested_charge(dossier)
+        payment = Payment(
+            reference="ACCESS" + made.public_id[:10].upper(),
+            charge_id=charge.id,
+            dossier_id=dossier.id,
+            provider="demo",
+            amount=charge.amount,
+            state="started",
+            started_at=clock.now(),
+        )
+        db.session.add(payment)
+        db.session.commit()
+        report = Report(reference=payment.reference, state="paid", amount=charge.amount)
+        assert payments.settle(report, provider="demo", via="query").outcome == "settled"
+        made.payment_references.append(payment.reference)
 
 
 def test_another_applicant_reaches_nothing_of_a_by_any_route(access_app, citizen_key, pki):
@@ -207,6 +247,7 @@ def test_another_applicant_reaches_nothing_of_a_by_any_route(access_app, citizen
     with app.app_context():
         a, b = make_account(), make_account()
     made = dossiers_of(app, a, citizen_key, pki)
+    with_paid_fees(app, made["submitted"])
 
     # The owner reaches every page: the addresses below are the real ones.
     owner = signed_in(app, a)
