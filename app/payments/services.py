@@ -26,6 +26,7 @@ from app import clock
 from app.dossiers.models import Dossier
 from app.dossiers.status import Status
 from app.extensions import db
+from app.outbox.queue import enqueue_payment
 from app.payments import receipts
 from app.payments.models import (
     AT_SUBMISSION,
@@ -213,8 +214,31 @@ def _settle(report: Report, *, provider: str, via: str) -> Settlement:
         for hook in current_app.extensions.get(PAID_HOOKS, []):
             hook(charge, payment)
     receipts.issue(payment)
+    if charge.paid_by == payment.id and not payment.refund_due and not charge.before_sending:
+        # Paid after the dossier went out: the back office is told, with the receipt. Fees paid
+        # before sending travel with the submission itself (the on_paid hook sends it).
+        enqueue_payment(dossier, number=charge.number, payment=paid_facts(charge, payment))
     db.session.commit()
     return Settlement("settled", payment)
+
+
+def paid_facts(charge: Charge, payment: Payment) -> dict[str, Any]:
+    """What a paid payment paid, as the back office is told it (the outbox message's payload
+    and the package's `payments` entry): plain JSON values, times in Vietnam."""
+    paid_at = payment.settled_at or clock.now()
+    return {
+        "charge": charge.number,
+        "origin": charge.origin,
+        "event_id": charge.event_id,
+        "items": [dict(item) for item in charge.items],
+        "amount": payment.amount,
+        "provider": payment.provider,
+        "transaction": payment.provider_reference,
+        "reference": payment.reference,
+        "receipt_number": payment.receipt_number,
+        "receipt_sha256": payment.receipt_sha256,
+        "paid_at": paid_at.astimezone(clock.VIETNAM).isoformat(),
+    }
 
 
 def reconcile(*, older_than: timedelta | None = None, limit: int = 200) -> dict[str, int]:
@@ -268,6 +292,7 @@ def _reconcile_one(payment: Payment, now: datetime, expire: timedelta) -> str:
 
 __all__ = [
     "AT_SUBMISSION",
+    "CLOSED",
     "REQUESTED",
     "Settlement",
     "begin",
@@ -277,6 +302,7 @@ __all__ = [
     "on_paid",
     "open_charge",
     "order_of",
+    "paid_facts",
     "reconcile",
     "settle",
 ]
