@@ -18,9 +18,10 @@ submission's, or the supplement's) for an agency system on the same line; a with
 no files and goes as `data` alone. A rating of the service (`<code>-DG<n>`) and a payment of fees
 (`<code>-TT<n>`) have no national record in the mapping (docs/dvcqg-mapping.md, "Ratings",
 "Payments"): they go as the `package` part alone, for the agency system on the same line. The
-dossier's record says whether its fees were paid online (DuocThanhToanTrucTuyen). Authentication and idempotency are those of the `http`
-adapter (the package's key: `<code>`, `<code>-BS<n>`, `<code>-RUT`, `<code>-DG<n>`). The answer
-is the portal's `{"error_code": "0", …}`; any other error code is a refusal of the record itself.
+dossier's record says whether its fees were paid online (DuocThanhToanTrucTuyen).
+Authentication and idempotency are those of the `http` adapter (the package's key: `<code>`,
+`<code>-BS<n>`, `<code>-RUT`, `<code>-DG<n>`, `<code>-TT<n>`). The answer is the portal's
+`{"error_code": "0", …}`; any other error code is a refusal of the record itself.
 """
 
 from __future__ import annotations
