@@ -221,7 +221,7 @@ def verify(
         if str(told or "") != sealed["payment"]:
             problems.append("manifest.xml and manifest.json disagree on the payment")
         paid = [p for p in manifest.get("payments") or [] if isinstance(p, dict)]
-        receipts = [p.get("receipt") or {} for p in paid]
+        receipts = [r if isinstance(r := p.get("receipt"), dict) else {} for p in paid]
         expected_receipts = [
             [str(p.get("charge")), r.get("sha256"), str(r.get("size"))]
             for p, r in zip(paid, receipts, strict=True)

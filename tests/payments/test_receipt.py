@@ -178,15 +178,15 @@ def test_one_receipt_per_paid_payment(app, citizen_key):
         charge_id = requested_charge(dossier, ITEMS).id
         first = payments.begin(db.session.get_one(Charge, charge_id), "demo")
         second = payments.begin(db.session.get_one(Charge, charge_id), "demo")
+        failed = payments.begin(db.session.get_one(Charge, charge_id), "demo")
         for payment in (first, second, first):  # the first told twice, a second attempt paid too
             report = Report(reference=payment.reference, state="paid", amount=payment.amount)
             payments.settle(report, provider="demo", via="notification")
-        issued = db.session.scalars(select(Payment).order_by(Payment.id)).all()
+        issued = db.session.scalars(select(Payment).where(Payment.id != failed.id).order_by(Payment.id)).all()
         numbers = [p.receipt_number for p in issued]
         assert None not in numbers
         assert len(set(numbers)) == 2
         assert issued[1].refund_due  # paid twice: the second is refunded, its receipt kept
-        failed = payments.begin(db.session.get_one(Charge, charge_id), "demo")
         payments.settle(Report(reference=failed.reference, state="failed"), provider="demo", via="query")
         assert db.session.get_one(Payment, failed.id).receipt_number is None  # nothing paid, no receipt
 
