@@ -26,6 +26,7 @@ from app import clock
 from app.dossiers.models import Dossier
 from app.dossiers.status import Status
 from app.extensions import db
+from app.notifications import PaymentReceived, notify_paid
 from app.outbox.queue import enqueue_payment
 from app.payments import receipts
 from app.payments.models import (
@@ -218,8 +219,24 @@ def _settle(report: Report, *, provider: str, via: str) -> Settlement:
         # Paid after the dossier went out: the back office is told, with the receipt. Fees paid
         # before sending travel with the submission itself (the on_paid hook sends it).
         enqueue_payment(dossier, number=charge.number, payment=paid_facts(charge, payment))
+    if charge.paid_by == payment.id and not payment.refund_due:
+        _tell_applicant(dossier, payment)
     db.session.commit()
     return Settlement("settled", payment)
+
+
+def _tell_applicant(dossier: Dossier, payment: Payment) -> None:
+    """The applicant hears that the payment was received, with its receipt's number (in this
+    transaction; one notification per payment)."""
+    provider = get_providers().get(payment.provider)
+    titles = {"vi": provider.title.vi, "en": provider.title.en} if provider else {"vi": payment.provider}
+    notify_paid(
+        dossier,
+        payment_id=payment.id,
+        paid=PaymentReceived(
+            amount=payment.amount, provider=titles, receipt_number=payment.receipt_number or ""
+        ),
+    )
 
 
 def paid_facts(charge: Charge, payment: Payment) -> dict[str, Any]:

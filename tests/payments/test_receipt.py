@@ -20,6 +20,8 @@ from app.documents.words import number_in_words, vnd_in_words
 from app.dossiers.models import Dossier
 from app.dossiers.records import applicant_of, procedure_of
 from app.extensions import db
+from app.notifications.models import Notification
+from app.outbox.models import OutboxMessage
 from app.payments import services as payments
 from app.payments.models import Charge, Payment
 from app.payments.providers import Item, Report
@@ -230,3 +232,39 @@ def test_the_receipt_is_kept_in_the_store_of_the_dossiers_account(app, citizen_k
     with browser.get(download["href"]) as answer:
         assert answer.status_code == 200
         assert answer.data.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ("en", ("your payment has been received", "Paid: ₫1,005,000, through", "Receipt no. {number}:")),
+        ("vi", ("đã nhận khoản thanh toán của bạn", "Đã nộp: 1.005.000\xa0₫, qua", "Biên lai số {number}:")),
+    ],
+)
+def test_the_applicant_is_told_once_of_each_payment_received(make_app, citizen_key, locale, said):
+    app = make_app(CATALOG_DIR=TEST_CATALOG, PAYMENT_PROVIDERS=["demo"], NOTIFICATION_CHANNELS=["email"])
+    with app.test_request_context():
+        dossier = SubmittedFactory(key=citizen_key, locale=locale).dossier
+        assert dossier.applicant_email
+        paid = _pay(requested_charge(dossier, ITEMS).id)
+        again = Report(
+            reference=paid.reference, state="paid", amount=paid.amount, provider_reference="GW-778899"
+        )
+        assert payments.settle(again, provider="demo", via="query").outcome == "already"
+        told = db.session.scalars(select(Notification).where(Notification.payment_id.is_not(None))).all()
+        assert len(told) == 1
+        [notification] = told
+        assert (notification.payment_id, notification.event_id, notification.recipient) == (
+            paid.id,
+            None,
+            dossier.applicant_email,
+        )
+        message = db.session.get_one(OutboxMessage, notification.outbox_id)
+        assert message.idempotency_key == f"{dossier.id}-TT{paid.id}-email"
+        headline, amount, receipt = said
+        assert (
+            notification.subject == f"{'Dossier' if locale == 'en' else 'Hồ sơ'} {dossier.code}: {headline}"
+        )
+        assert amount in notification.text
+        assert receipt.format(number=paid.receipt_number) in notification.text
+        assert paid.receipt_number in notification.html
