@@ -6,6 +6,11 @@ its answer to a query, never from the browser's return. It checks the reference,
 the dossier code against what was asked, and is idempotent: the same notification twice, a
 notification and a query at once, two attempts of one charge paid together — the charge is paid
 once, its receipt issued once, the back office told once; a second payment is flagged for refund.
+
+When a charge is paid, in the settling transaction: its receipt is issued, sealed and put into
+the store of the dossier's account (app.payments.receipts); the back office is told through the
+outbox (kind "payment", `<code>-TT<n>`) unless the charge was due before sending (the dossier
+itself then goes out, from an on_paid hook, with the payment listed); the applicant is notified.
 """
 
 from __future__ import annotations
@@ -227,7 +232,10 @@ def _settle(report: Report, *, provider: str, via: str) -> Settlement:
 
 def _tell_applicant(dossier: Dossier, payment: Payment) -> None:
     """The applicant hears that the payment was received, with its receipt's number (in this
-    transaction; one notification per payment)."""
+    transaction; one notification per payment). A dossier not sent yet has no code to name:
+    the notification of its submission follows instead."""
+    if dossier.code is None:
+        return
     provider = get_providers().get(payment.provider)
     titles = {"vi": provider.title.vi, "en": provider.title.en} if provider else {"vi": payment.provider}
     notify_paid(
