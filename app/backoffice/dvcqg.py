@@ -15,11 +15,13 @@ by the portal (GET /api/v1/files/<token>, app/api/files.py) that the national po
 
 The body is multipart: `data`, the JSON above, and `package`, the dossier's package (the
 submission's, or the supplement's) for an agency system on the same line; a withdrawal carries
-no files and goes as `data` alone. A rating of the service (`<code>-DG<n>`) has no national
-record in the mapping (docs/dvcqg-mapping.md, "Ratings"): it goes as the `package` part alone,
-for the agency system on the same line. Authentication and idempotency are those of the `http`
-adapter (the package's key: `<code>`, `<code>-BS<n>`, `<code>-RUT`, `<code>-DG<n>`). The answer
-is the portal's `{"error_code": "0", …}`; any other error code is a refusal of the record itself.
+no files and goes as `data` alone. A rating of the service (`<code>-DG<n>`) and a payment of fees
+(`<code>-TT<n>`) have no national record in the mapping (docs/dvcqg-mapping.md, "Ratings",
+"Payments"): they go as the `package` part alone, for the agency system on the same line. The
+dossier's record says whether its fees were paid online (DuocThanhToanTrucTuyen).
+Authentication and idempotency are those of the `http` adapter (the package's key: `<code>`,
+`<code>-BS<n>`, `<code>-RUT`, `<code>-DG<n>`, `<code>-TT<n>`). The answer is the portal's
+`{"error_code": "0", …}`; any other error code is a refusal of the record itself.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ NEW, SUPPLEMENT_REQUESTED, WITHDRAWN = "1", "5", "7"  # TrangThaiHoSo / TrangTha
 CITIZEN, ORGANISATION = "1", "2"  # LoaiDoiTuong
 FEE, CHARGE = "1", "2"  # LoaiPhiLePhi: phí, lệ phí
 ON_FILING, ON_RESULT = "1", "4"  # HinhThucThu: collected when filed, when the result is given
+NOT_PAID_ONLINE, PAID_ON_GATEWAY = "0", "2"  # DuocThanhToanTrucTuyen: 1 would be on the national portal
+ALONE = ("rating", "payment")  # packages without a national record: the package part alone
 KINDS = {"citizen": CITIZEN, "foreigner": CITIZEN, "business": ORGANISATION, "organisation": ORGANISATION}
 
 # (dossier code, sha256) -> an address the national portal can fetch the file at
@@ -174,7 +178,8 @@ def record(
         "NoiNopHoSo": SUBMITTED_ELSEWHERE,
         "HoSoCoThanhPhanSoHoa": "1" if taken else "0",
         "TaiKhoanDuocXacThucVoiVNeID": "1" if applicant.get("vneid_verified") is True else "0",
-        "DuocThanhToanTrucTuyen": "0",  # fees are not paid on this portal (yet)
+        # Paid through this portal's payment providers: the agency's gateway, not the national portal.
+        "DuocThanhToanTrucTuyen": PAID_ON_GATEWAY if manifest.get("payments") else NOT_PAID_ONLINE,
         "TaiLieuNop": taken,
         "DanhSachLePhi": listed_fees,
     }
@@ -231,7 +236,7 @@ class DvcqgBackOffice(PostingBackOffice):
     Options: ClassVar[type[BaseModel]] = TransportOptions
 
     def submit(self, *, package: DossierPackage) -> Delivered:
-        if package.kind == "rating":  # no national record: the package alone (module docstring)
+        if package.kind in ALONE:  # no national record: the package alone (module docstring)
             with package_file(package) as zipped:
                 alone: list[tuple[str, str, str, Any]] = [
                     ("package", f"{package.code}.zip", "application/zip", zipped)

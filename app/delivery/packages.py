@@ -1,7 +1,8 @@
 """A dossier's package, read from the database: the plain inputs app/packaging takes, from the
 dossier, its pinned procedure, its signature and (for a supplement) the supplement, or (for a
 withdrawal) the applicant's request in the dossier's history, or (for a rating) the rating its
-outbox message carries. Reads only."""
+outbox message carries, or (for a payment) what was paid. Every package lists the dossier's
+paid payments with their receipts. Reads only."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from app.catalog.cases import chosen_case, processing_time
 from app.catalog.schema import Procedure
@@ -17,8 +19,10 @@ from app.dossiers.models import Dossier
 from app.dossiers.needs import co_applicants_of, submitter_of
 from app.dossiers.records import procedure_of
 from app.dossiers.status import Status
+from app.extensions import db
 from app.forms.answers import shown_answers
 from app.forms.components import slots
+from app.outbox.models import OutboxMessage
 from app.packaging import package
 from app.packaging.inputs import (
     Applicant,
@@ -27,6 +31,7 @@ from app.packaging.inputs import (
     Fee,
     PackageFile,
     PackageInputs,
+    PaymentFacts,
     Person,
     ProcedureFacts,
     RatingFacts,
@@ -34,6 +39,7 @@ from app.packaging.inputs import (
     SupplementFacts,
     WithdrawalFacts,
 )
+from app.payments.models import PAID, Charge, Payment
 from app.signing import get_signing
 from app.signing.providers import SealProvider
 from app.signing.services import current_signature
@@ -111,12 +117,67 @@ def _rating(payload: dict[str, Any]) -> RatingFacts:
     )
 
 
+def _paid(charge: Charge, payment: Payment) -> PaymentFacts:
+    if payment.receipt_number is None or payment.receipt_sha256 is None:  # issued when it is paid
+        raise ValueError(f"payment {payment.reference} is paid without its receipt")
+    size = len(get_blobs().read(payment.receipt_sha256))  # a receipt is a page or two
+    return PaymentFacts(
+        charge=charge.number,
+        origin=charge.origin,
+        event_id=charge.event_id,
+        items=tuple(
+            Fee(name=i["name"], amount=i["amount"], code=i.get("code") or None, kind=i["kind"])
+            for i in charge.items
+        ),
+        amount=payment.amount,
+        provider=payment.provider,
+        transaction=payment.provider_reference,
+        reference=payment.reference,
+        receipt_number=payment.receipt_number,
+        receipt_sha256=payment.receipt_sha256,
+        receipt_size=size,
+        paid_at=payment.settled_at or payment.started_at,
+    )
+
+
+def payments_of(dossier: Dossier, upto: int | None = None) -> tuple[PaymentFacts, ...]:
+    """The dossier's charges paid, each by the payment that paid it (a payment flagged for refund
+    is not the dossier's), in the order they were asked. With `upto` (an outbox message's id),
+    only those the back office knows of by then: fees paid before sending (they travel with the
+    submission) and payments told by an earlier message, so that one message always gives the
+    same package, whatever is paid after it was queued."""
+    rows = db.session.execute(
+        select(Charge, Payment)
+        .join(Payment, Payment.id == Charge.paid_by)
+        .where(Charge.dossier_id == dossier.id, Charge.state == PAID, Payment.refund_due.is_(False))
+        .order_by(Charge.number)
+    ).all()
+    told: set[str] | None = None
+    if upto is not None:
+        told = set(
+            db.session.scalars(
+                select(OutboxMessage.idempotency_key).where(
+                    OutboxMessage.dossier_id == dossier.id,
+                    OutboxMessage.kind == "payment",
+                    OutboxMessage.id <= upto,
+                )
+            )
+        )
+    return tuple(
+        _paid(charge, payment)
+        for charge, payment in rows
+        if told is None or charge.before_sending or f"{dossier.code}-TT{charge.number}" in told
+    )
+
+
 def inputs_of(
     dossier: Dossier,
     supplement: Supplement | None = None,
     *,
     withdrawal: bool = False,
     rating: dict[str, Any] | None = None,
+    payment: int | None = None,
+    upto: int | None = None,
 ) -> PackageInputs:
     loaded = procedure_of(dossier)
     d = loaded.definition
@@ -135,7 +196,11 @@ def inputs_of(
     given = dossier.attachments if supplement is None else supplement.files
     withdrawn = _withdrawal(dossier) if withdrawal else None
     rated = _rating(rating) if rating is not None else None
-    if withdrawn is not None or rated is not None:
+    paid = payments_of(dossier, upto)
+    told = next((p for p in paid if p.charge == payment), None) if payment is not None else None
+    if payment is not None and told is None:  # queued when it is paid, never before
+        raise ValueError(f"charge {payment} of {dossier.code} is not paid")
+    if withdrawn is not None or rated is not None or told is not None:
         given = []
     with force_locale("vi"):  # entry labels, as the agency reads them
         wanted = slots(d, dossier.answers)
@@ -156,7 +221,9 @@ def inputs_of(
     documents = tuple(
         RequiredDocument(s.code, s.component.name.vi, s.required, s.entry, s.entry_label) for s in wanted
     )
-    if rated is not None:
+    if told is not None:
+        declaration, sealed_at, facts = None, told.paid_at, None
+    elif rated is not None:
         declaration, sealed_at, facts = None, rated.rated_at, None
     elif withdrawn is not None:
         declaration, sealed_at, facts = None, withdrawn.requested_at, None
@@ -196,8 +263,12 @@ def inputs_of(
         supplement=facts,
         submitted_at=next((e.at for e in dossier.events if e.to_status == Status.NEW), None),
         withdrawal=withdrawn,
-        documents=documents if supplement is None and withdrawn is None and rated is None else (),
+        documents=documents
+        if supplement is None and withdrawn is None and rated is None and told is None
+        else (),
         rating=rated,
+        payments=paid,
+        payment=told,
     )
 
 
@@ -207,14 +278,17 @@ def build(
     *,
     withdrawal: bool = False,
     rating: dict[str, Any] | None = None,
+    payment: int | None = None,
+    upto: int | None = None,
 ) -> package.DossierPackage:
     """The package of a submitted, signed dossier, of one of its supplements, of the
-    applicant's request to withdraw it, or of a rating (its outbox message's payload); sealed
-    with the portal's seal when one is configured."""
+    applicant's request to withdraw it, of a rating (its outbox message's payload), or of the
+    payment of its charge number `payment`; sealed with the portal's seal when one is
+    configured. `upto`: the outbox message it is built for (payments_of)."""
     seal = get_signing().provider("seal")
     signer = seal.signer() if isinstance(seal, SealProvider) and seal.configured else None
     return package.build(
-        inputs_of(dossier, supplement, withdrawal=withdrawal, rating=rating),
+        inputs_of(dossier, supplement, withdrawal=withdrawal, rating=rating, payment=payment, upto=upto),
         open_blob=get_blobs().open,
         seal=signer,
     )

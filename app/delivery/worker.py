@@ -140,7 +140,15 @@ def _hand_over(message: OutboxMessage, dossier: Dossier) -> str:
         return send_notification(message)
     supplement = db.session.get(Supplement, message.supplement_id) if message.supplement_id else None
     rating = message.payload if message.kind == "rating" else None
-    package = build(dossier, supplement, withdrawal=message.kind == "withdrawal", rating=rating)
+    paid = int((message.payload or {})["number"]) if message.kind == "payment" else None
+    package = build(
+        dossier,
+        supplement,
+        withdrawal=message.kind == "withdrawal",
+        rating=rating,
+        payment=paid,
+        upto=message.id,
+    )
     return get_backoffices()[message.adapter].submit(package=package).reference
 
 

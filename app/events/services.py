@@ -9,8 +9,17 @@ A back office signs `<timestamp>.<body>` with HMAC-SHA256 and its own secret
     X-OpenDVC-Signature: <hex HMAC-SHA256>
     {"event_id": "…", "dossier_code": "…", "sequence": 1, "status": 2, "note": "…"}
 
-With status 6 (payment requested) it may carry the fees asked for, each told to the applicant:
-`"fees": [{"name": "Lệ phí cấp giấy phép", "amount": 500000}]` (VND).
+With status 6 (payment requested, yêu cầu thực hiện nghĩa vụ tài chính) it may carry the fees
+asked for, as the national portal's DanhSachLePhi names them: `"fees": [{"name": "Lệ phí cấp
+giấy phép", "amount": 500000, "code": "LP01", "kind": "le_phi"}]`: the name (TenPhiLePhi), the
+amount in VND (Gia), and optionally the fee's code (MaPhiLePhi, up to 64 characters) and its kind
+(LoaiPhiLePhi: `phi` for a phí, `le_phi` for a lệ phí; when not given, a name that starts with
+"Phí" is a phí, any other a lệ phí). Each is told to the applicant. When payment providers are
+offered (OPENDVC_PAYMENT_PROVIDERS), the fees open one charge (khoản phải nộp) of the dossier in
+the event's transaction, tied to the event's id: the applicant pays it from the tracking page,
+and the back office is told when it is paid (app.payments). A replay opens nothing more; fees
+that come to 0 open nothing. When the dossier is refused (3), withdrawn (7) or stopped (8), its
+charges still due are cancelled in the same transaction (a payment paid later is refunded).
 
 With status 10 (result returned) it may carry the result documents, each a PDF signed by the
 agency: `"results": [{"file_name": "giay-phep.pdf", "content": "<base64>"}]`. A result without
@@ -49,7 +58,7 @@ import hmac
 import time
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from flask import current_app, url_for
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -68,6 +77,8 @@ from app.extensions import db
 from app.notifications import notify
 from app.notifications.content import FeeDue
 from app.outbox.queue import sent_to
+from app.payments import services as payments
+from app.payments.providers import Item, get_providers
 from app.results import services as results
 from app.results.services import MAX_RESULTS, ResultFile
 from app.signing import receipts
@@ -85,11 +96,20 @@ DAY = r"^\d{4}-\d{2}-\d{2}$"
 
 class RequestedFee(BaseModel):
     """A fee asked for with a payment request (status 6), as the national portal's DanhSachLePhi
-    names one: what it is (TenPhiLePhi) and how much, in VND (MucPhi). Told to the applicant."""
+    names one: what it is (TenPhiLePhi), how much in VND (Gia), its code (MaPhiLePhi) and its
+    kind (LoaiPhiLePhi: phí or lệ phí). Told to the applicant, and charged when fees are paid
+    online."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
     name: str = Field(min_length=1, max_length=200, pattern=IDENTIFIER)
     amount: int = Field(ge=0, le=10**12)
+    code: str | None = Field(default=None, min_length=1, max_length=64, pattern=IDENTIFIER)
+    kind: Literal["phi", "le_phi"] | None = None
+
+    def item(self) -> Item:
+        """The charge's item: the kind given, or told by the name (Phí …, else a lệ phí)."""
+        kind = self.kind or ("phi" if self.name.strip().lower().startswith("phí") else "le_phi")
+        return Item(code=self.code or "", kind=kind, name=self.name, amount=self.amount)
 
 
 class EventBody(BaseModel):
@@ -208,6 +228,15 @@ def apply(backoffice: str, raw: Any) -> Answer:
         store.keep_results(dossier, returned)  # the account's copies
         if wanted == Status.SUPPLEMENT_REQUESTED and current != wanted:
             supplements.request(dossier, event.note)
+        if event.fees and get_providers():  # paid online: a charge, tied to this event
+            payments.open_charge(
+                dossier,
+                [fee.item() for fee in event.fees],
+                origin=payments.REQUESTED,
+                event_id=event.event_id,
+            )
+        if wanted in payments.CLOSED and current != wanted:
+            payments.cancel_due(dossier)  # nothing more is taken for a closed dossier
         if wanted == Status.ACCEPTED and current != wanted:  # an extension keeps its receipt
             db.session.flush()  # a concurrent change shows here, before the seal is made
             _issue_receipt(dossier)

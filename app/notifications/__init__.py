@@ -1,5 +1,6 @@
 """Notifications to applicants: on submission, acceptance, every later status change (an
-extension of the promised date too), a supplement request, a fee request and the result.
+extension of the promised date too), a supplement request, a fee request, a payment received
+and the result.
 
 Queued through the outbox in the transaction of the change that caused them (services.notify),
 one message per cause and channel, their recipient and content fixed then (models.Notification);
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from app.notifications.content import PaymentReceived
 from app.notifications.senders import Senders
-from app.notifications.services import notify, send_notification
+from app.notifications.services import notify, notify_paid, send_notification
 
-__all__ = ["init_app", "notify", "send_notification"]
+__all__ = ["PaymentReceived", "init_app", "notify", "notify_paid", "send_notification"]
 
 
 def init_app(app: Flask) -> None:

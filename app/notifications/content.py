@@ -8,6 +8,7 @@ The HTML alternative is the same paragraphs, every one escaped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -117,6 +118,50 @@ def render(
         if result_codes:
             paragraphs.append(_("Result documents: %(codes)s", codes=", ".join(result_codes)))
         paragraphs.append(_what_to_do(event))
+        open_line = _("Your dossier: %(link)s", link=link)
+        footer = _(
+            "This message was sent automatically by the online public service portal. Do not reply to it."
+        )
+        text = "\n\n".join([*paragraphs, open_line, footer]) + "\n"
+        html = _html(locale, paragraphs, link, _("Open your dossier"), footer)
+        short = _("Dossier %(code)s: %(what)s. %(link)s", code=code, what=headline, link=link)
+    return Content(subject=subject, text=text, html=html, short=short)
+
+
+@dataclass(frozen=True)
+class PaymentReceived:
+    """A payment of the dossier's fees, received (the provider settled it), with its receipt."""
+
+    amount: int  # VND
+    provider: Mapping[str, str]  # the provider's title, by language (vi, en)
+    receipt_number: str  # số biên lai
+
+
+def render_paid(
+    dossier: Dossier, paid: PaymentReceived, *, locale: str, link: str, name: str | None
+) -> Content:
+    """The notification that a payment was received, in `locale`."""
+    with force_locale(locale):
+        procedure = procedure_of(dossier).definition.name.get(locale)
+        code = dossier.code or ""
+        headline = _("your payment has been received")
+        subject = _("Dossier %(code)s: %(what)s", code=code, what=headline)
+        paragraphs = [
+            _("Dear %(name)s,", name=name) if name else _("Hello,"),
+            _("Procedure: %(procedure)s", procedure=procedure),
+            _("Dossier code: %(code)s", code=code),
+            _("What changed: %(what)s.", what=headline),
+            _(
+                "Paid: %(amount)s, through %(provider)s.",
+                amount=vnd(paid.amount),
+                provider=paid.provider.get(locale) or paid.provider.get("vi", ""),
+            ),
+            _(
+                "Receipt no. %(number)s: the receipt of fees and charges, sealed by the portal, can be "
+                "downloaded from your dossier's page.",
+                number=paid.receipt_number,
+            ),
+        ]
         open_line = _("Your dossier: %(link)s", link=link)
         footer = _(
             "This message was sent automatically by the online public service portal. Do not reply to it."

@@ -20,10 +20,12 @@ class Notification(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), unique=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
-    # The history row (dossier_events) that caused it: the submission, an event, an extension.
-    event_id: Mapped[int] = mapped_column(
+    # What caused it: a history row (dossier_events: the submission, an event, an extension), or
+    # a payment received (payments), the one or the other.
+    event_id: Mapped[int | None] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), ForeignKey("dossier_events.id", ondelete="CASCADE")
     )
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(16))  # email, sms, message-app
     recipient: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(8))

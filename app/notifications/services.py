@@ -6,7 +6,8 @@ on the channels chosen in the profile (email only once verified; SMS and the mes
 the profile's phone); an anonymous applicant at the email and phone left on the dossier (from
 the form's answers at submission, or the contact form afterwards). Each channel offered by the
 deployment (OPENDVC_NOTIFICATION_CHANNELS) and chosen gets one outbox row, keyed
-`<dossier id>-<event id>-<channel>`: queueing the same cause twice queues nothing more."""
+`<dossier id>-<event id>-<channel>` (`<dossier id>-TT<payment id>-<channel>` for a payment
+received, `notify_paid`): queueing the same cause twice queues nothing more."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from app.backoffice.adapters import DeliveryRefused
 from app.dossiers.models import Dossier, DossierEvent
 from app.extensions import db
 from app.i18n import LOCALES
-from app.notifications.content import FeeDue, render
+from app.notifications.content import FeeDue, PaymentReceived, render, render_paid
 from app.notifications.models import Notification
 from app.notifications.senders import Outgoing, get_senders
 from app.outbox.models import OutboxMessage
@@ -103,6 +104,43 @@ def notify(
                 outbox_id=message.id,
                 dossier_id=dossier.id,
                 event_id=event.id,
+                channel=channel,
+                recipient=recipient,
+                locale=locale,
+                subject=content.subject[:255],
+                text=content.text if email else content.short,
+                html=content.html if email else None,
+            )
+        )
+        queued.append(message)
+    return queued
+
+
+def notify_paid(dossier: Dossier, *, payment_id: int, paid: PaymentReceived) -> list[OutboxMessage]:
+    """Queue the notification that payment `payment_id` was received, on every channel, inside
+    the caller's transaction (the settlement); keyed `<dossier id>-TT<payment id>-<channel>`:
+    one per payment, however often it is settled."""
+    if dossier.code is None:
+        raise ValueError(f"dossier {dossier.public_id} is notified before it has a code")
+    to = recipients(dossier)
+    if not to:
+        return []
+    account = db.session.get(Account, dossier.account_id) if dossier.account_id is not None else None
+    locale = _locale(dossier, account)
+    name = (account.name if account else None) or dossier.applicant_name
+    content = render_paid(dossier, paid, locale=locale, link=_link(dossier), name=name)
+    queued = []
+    for channel, recipient in to.items():
+        key = f"{dossier.id}-TT{payment_id}-{channel}"
+        message = enqueue_notification(dossier, key=key, channel=channel)
+        if message is None:
+            continue
+        email = channel == "email"
+        db.session.add(
+            Notification(
+                outbox_id=message.id,
+                dossier_id=dossier.id,
+                payment_id=payment_id,
                 channel=channel,
                 recipient=recipient,
                 locale=locale,

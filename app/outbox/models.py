@@ -24,11 +24,14 @@ class OutboxMessage(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # submission, supplement, withdrawal, rating, notification
+    kind: Mapped[str] = mapped_column(
+        String(32)
+    )  # submission, supplement, withdrawal, rating, payment, notification
     supplement_id: Mapped[int | None] = mapped_column(ForeignKey("supplements.id", ondelete="CASCADE"))
     idempotency_key: Mapped[str] = mapped_column(String(64))
     # What the message carries that no other row keeps as it was when queued: a rating's score,
-    # channel and time (rating again changes the rating and queues another message).
+    # channel and time (rating again changes the rating and queues another message); what a
+    # payment paid.
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     adapter: Mapped[str] = mapped_column(String(64))  # a notification's: its channel
     state: Mapped[str] = mapped_column(

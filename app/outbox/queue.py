@@ -111,6 +111,25 @@ def enqueue_rating(dossier: Dossier, rating: dict[str, Any]) -> OutboxMessage | 
     )
 
 
+def enqueue_payment(dossier: Dossier, *, number: int, payment: dict[str, Any]) -> OutboxMessage | None:
+    """The back office is told that the dossier's charge `number` (the n-th it asked, or the fees
+    due at submission) is paid; keyed `<code>-TT<n>`; `payment` is what was paid, as it was then
+    (charge number, items, amount, provider, its transaction number, our reference, receipt
+    number, paid at). Delivered after the dossier's earlier messages, with the receipt. None for
+    a dossier no back office has, or when that charge's payment is queued already (a charge is
+    paid once)."""
+    adapter = sent_to(dossier)
+    if adapter is None or dossier.code is None:
+        return None
+    key = f"{dossier.code}-TT{number}"
+    exists = select(OutboxMessage.id).where(
+        OutboxMessage.kind == "payment", OutboxMessage.idempotency_key == key
+    )
+    if db.session.scalar(exists) is not None:
+        return None
+    return _pending(dossier, kind="payment", key=key, adapter=adapter, payload={**payment, "number": number})
+
+
 def sent_to(dossier: Dossier) -> str | None:
     """The back office the dossier was submitted to."""
     return db.session.scalar(
@@ -121,8 +140,8 @@ def sent_to(dossier: Dossier) -> str | None:
 
 
 def delivery_of(dossier: Dossier) -> OutboxMessage | None:
-    """The dossier's latest message to the back office (its submission, its latest supplement or
-    its withdrawal); notifications to the applicant are not the dossier's delivery."""
+    """The dossier's latest message to the back office (its submission, its latest supplement,
+    its withdrawal, a rating or a payment); notifications to the applicant are not the dossier's delivery."""
     return db.session.scalar(
         select(OutboxMessage)
         .where(OutboxMessage.dossier_id == dossier.id, OutboxMessage.kind != NOTIFICATION)

@@ -143,6 +143,29 @@ class RatingFacts:
 
 
 @dataclass(frozen=True)
+class PaymentFacts:
+    """A paid payment of the dossier (thanh toán phí, lệ phí) and its sealed receipt (biên lai):
+    the charge it paid (the n-th the dossier was asked, `<code>-TT<n>`), its items, how and when."""
+
+    charge: int
+    origin: str  # "submission" (the fees known then) or "request" (asked with a status 6 event)
+    items: tuple[Fee, ...]
+    amount: int  # VND
+    provider: str
+    transaction: str | None  # the provider's transaction number
+    reference: str  # ours, given to the provider
+    receipt_number: str
+    receipt_sha256: str
+    receipt_size: int
+    paid_at: datetime
+    event_id: str | None = None  # the status 6 event that asked for it
+
+    @property
+    def receipt_path(self) -> str:
+        return f"bien-lai/{self.receipt_number}.pdf"
+
+
+@dataclass(frozen=True)
 class PackageInputs:
     dossier_code: str
     procedure: ProcedureFacts
@@ -158,9 +181,13 @@ class PackageInputs:
     withdrawal: WithdrawalFacts | None = None
     documents: tuple[RequiredDocument, ...] = ()  # of a submission: which were asked for
     rating: RatingFacts | None = None
+    payments: tuple[PaymentFacts, ...] = ()  # the dossier's paid payments, each with its receipt
+    payment: PaymentFacts | None = None  # of a payment package: the one it tells of
 
     @property
     def kind(self) -> str:
+        if self.payment is not None:
+            return "payment"
         if self.rating is not None:
             return "rating"
         if self.withdrawal is not None:
@@ -170,7 +197,10 @@ class PackageInputs:
     @property
     def key(self) -> str:
         """The idempotency key: the dossier code, `<dossier code>-BS<n>` for a supplement,
-        `<dossier code>-RUT` for a withdrawal, `<dossier code>-DG<n>` for its n-th rating."""
+        `<dossier code>-RUT` for a withdrawal, `<dossier code>-DG<n>` for its n-th rating,
+        `<dossier code>-TT<n>` for the payment of its n-th charge."""
+        if self.payment is not None:
+            return f"{self.dossier_code}-TT{self.payment.charge}"
         if self.rating is not None:
             return f"{self.dossier_code}-DG{self.rating.number}"
         if self.withdrawal is not None:

@@ -21,7 +21,7 @@ from lxml import etree
 from lxml.builder import ElementMaker
 
 from app.clock import VIETNAM
-from app.packaging.inputs import PackageInputs
+from app.packaging.inputs import PackageInputs, PaymentFacts
 from app.signing.keys import LoadedKeySigner
 
 NAMESPACE = "urn:opendvc:dossier-manifest:1"
@@ -33,12 +33,43 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone(VIETNAM).strftime("%Y%m%d%H%M%S") if moment else ""
 
 
+def _paid(paid: PaymentFacts) -> etree._Element:
+    """A paid payment: the charge it paid, its items (as DanhSachLePhi names them), how, when,
+    and its receipt (BienLai: number and sha256, sealed here with the rest)."""
+    return E.ThanhToan(
+        E.LanThanhToan(str(paid.charge)),
+        E.DanhSachLePhi(
+            *[
+                E.LePhi(
+                    E.MaPhiLePhi(item.code or ""),
+                    E.TenPhiLePhi(item.name),
+                    E.LoaiPhiLePhi(item.kind),
+                    E.Gia(str(item.amount)),
+                )
+                for item in paid.items
+            ]
+        ),
+        E.SoTien(str(paid.amount)),
+        E.HinhThucThanhToan(paid.provider),
+        E.MaGiaoDich(paid.transaction or ""),
+        E.MaThamChieu(paid.reference),
+        E.ThoiDiemThanhToan(_when(paid.paid_at)),
+        E.BienLai(
+            E.SoBienLai(paid.receipt_number),
+            E.SHA256(paid.receipt_sha256),
+            E.KichThuoc(str(paid.receipt_size)),
+        ),
+    )
+
+
 def build(inputs: PackageInputs, *, manifest_json_sha256: str, signature_sha256: str | None = None) -> bytes:
     """The manifest of a dossier's package, of one of its supplements' (its files, LanBoSung),
-    or of a request to withdraw it (RutHoSo), or of a rating of the service (DanhGiaHaiLong)."""
+    or of a request to withdraw it (RutHoSo), or of a rating of the service (DanhGiaHaiLong), or
+    of the payment of a charge (ThanhToanLePhi); each lists the paid payments (DanhSachThanhToan)."""
     p = inputs.procedure
     names = p.component_names
     supplement = inputs.supplement.number if inputs.supplement is not None else None
+    told = inputs.payment
     withdrawal = inputs.withdrawal
     rating = inputs.rating
     root = E.HoSo(
@@ -94,6 +125,8 @@ def build(inputs: PackageInputs, *, manifest_json_sha256: str, signature_sha256:
             if rating is not None
             else []
         ),
+        E.DanhSachThanhToan(*[_paid(paid) for paid in inputs.payments]),
+        *([E.ThanhToanLePhi(E.LanThanhToan(str(told.charge)))] if told is not None else []),
         E.DonDeNghiDaKy(E.SHA256(signature_sha256 or "")),
         E.ManifestJSON(E.SHA256(manifest_json_sha256)),  # the seal covers manifest.json too
     )

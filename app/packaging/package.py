@@ -4,6 +4,7 @@
     manifest.xml           the same essentials, sealed by the portal (XAdES-BES)
     don-de-nghi-da-ky.pdf  the declaration signed by the applicant
     tai-lieu/NN-<component>-<file name>   the attachments
+    bien-lai/<receipt number>.pdf          the sealed receipt of each paid payment
 
 Deterministic: entries sorted, fixed timestamps and permissions, no generation time inside,
 so the same dossier always gives the same bytes. Attachments are streamed from the blob store.
@@ -29,6 +30,7 @@ from app.packaging.inputs import (
     Fee,
     PackageFile,
     PackageInputs,
+    PaymentFacts,
     Person,
 )
 from app.signing.keys import LoadedKeySigner
@@ -58,7 +60,7 @@ class DossierPackage:
     open_blob: BlobOpener
     manifest: dict[str, Any]  # what manifest.json holds, for adapters that speak another dialect
     # or "supplement" (`code` is then `<dossier code>-BS<n>`), or "withdrawal" (`<code>-RUT`),
-    # or "rating" (`<code>-DG<n>`)
+    # or "rating" (`<code>-DG<n>`), or "payment" (`<code>-TT<n>`)
     kind: str = "submission"
 
     def write_zip(self, out: BinaryIO) -> None:
@@ -139,6 +141,27 @@ def _fee(fee: Fee) -> dict[str, Any]:
     }
 
 
+def _payment(paid: PaymentFacts) -> dict[str, Any]:
+    return {
+        "charge": paid.charge,
+        "origin": paid.origin,
+        "event_id": paid.event_id,
+        "items": [{"code": i.code, "kind": i.kind, "name": i.name, "amount": i.amount} for i in paid.items],
+        "amount": paid.amount,
+        "provider": paid.provider,
+        "transaction": paid.transaction,
+        "reference": paid.reference,
+        "paid_at": _vietnam_time(paid.paid_at),
+        "receipt": {
+            "number": paid.receipt_number,
+            "path": paid.receipt_path,
+            "media_type": "application/pdf",
+            "size": paid.receipt_size,
+            "sha256": paid.receipt_sha256,
+        },
+    }
+
+
 def _case(case: CaseFacts | None) -> dict[str, Any] | None:
     if case is None:
         return None
@@ -181,12 +204,16 @@ def build(
     """The package of a submitted, signed dossier, of one of its supplements (its files and
     its signed supplement declaration, keyed `<code>-BS<n>`), or of the applicant's request to
     withdraw it (no files, keyed `<code>-RUT`), or of the applicant's n-th rating of the service
-    (no files, keyed `<code>-DG<n>`). Sealed when `seal` is given."""
+    (no files, keyed `<code>-DG<n>`), or of the payment of its n-th charge (no files, keyed
+    `<code>-TT<n>`). Every kind lists the dossier's paid payments with their receipts. Sealed
+    when `seal` is given."""
     p = inputs.procedure
     entries, files = _file_entries(inputs.files, p.component_names)
     declaration = _declaration(inputs.declaration)
     if declaration is not None:
         entries.append(Entry(declaration["path"], blob=declaration["sha256"], deflate=False))
+    for paid in inputs.payments:
+        entries.append(Entry(paid.receipt_path, blob=paid.receipt_sha256, deflate=False))
     data: dict[str, Any] = {
         "format": "opendvc-dossier-package/1",
         "kind": inputs.kind,
@@ -208,7 +235,12 @@ def build(
         "due_on": inputs.due_on.isoformat() if inputs.due_on else None,
         "declaration": declaration,
         "files": files,
+        "payments": [_payment(paid) for paid in inputs.payments],
     }
+    if inputs.payment is not None:
+        # The back office is told that its n-th charge is paid: which one (its receipt is listed
+        # in `payments` with the others).
+        data["payment"] = _payment(inputs.payment)
     if inputs.withdrawal is not None:
         # The applicant asks to withdraw (trạng thái 7): no files, the request and its reason.
         data["status"] = 7
@@ -222,7 +254,7 @@ def build(
             "channel": inputs.rating.channel,
             "rated_at": _vietnam_time(inputs.rating.rated_at),
         }
-    if inputs.supplement is None and inputs.withdrawal is None and inputs.rating is None:
+    if inputs.kind == "submission":
         data["documents"] = [
             {"code": d.code, "name": d.name, "required": d.required}
             | ({"entry": d.entry, "entry_label": d.entry_label} if d.entry is not None else {})

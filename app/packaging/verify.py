@@ -5,7 +5,8 @@ A package checks out when
   - `manifest.xml` carries a XAdES-BES seal that xmlsec1 verifies up to a trusted root, enveloping
     the whole document, and its essentials agree with `manifest.json`, whose sha256 it seals;
   - every file has the size and sha256 the manifest gives;
-  - the declaration carries the applicant's valid PAdES signature (the portal's own rules).
+  - the declaration carries the applicant's valid PAdES signature (the portal's own rules);
+  - each paid payment's receipt (bien-lai/<number>.pdf) carries the portal's valid seal.
 Any failure is reported by entry name; nothing is trusted before the seal has been checked.
 """
 
@@ -28,7 +29,7 @@ from lxml import etree
 from pyhanko_certvalidator import ValidationContext
 
 from app.packaging.manifest import NAMESPACE
-from app.signing.validation import Verdict, check_declaration, declaration_prefix, failed
+from app.signing.validation import Verdict, check_declaration, declaration_prefix, failed, validate
 
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
@@ -45,6 +46,7 @@ class Report:
     sealed_by: str | None = None
     signed_by: str | None = None
     files: int = 0
+    receipts: int = 0  # the paid payments' receipts, each sealed by the portal
 
     @property
     def ok(self) -> bool:
@@ -112,6 +114,17 @@ def _sealed_essentials(root: etree._Element) -> tuple[str | None, dict[str, str]
         "supplement": root.findtext(f"{n}LanBoSung") or "",
         "withdrawal": "yes" if root.find(f"{n}RutHoSo") is not None else "",
         "rating": root.findtext(f"{n}DanhGiaHaiLong/{n}LanDanhGia") or "",
+        "payment": root.findtext(f"{n}ThanhToanLePhi/{n}LanThanhToan") or "",
+        "receipts": json.dumps(
+            [
+                [
+                    t.findtext(f"{n}LanThanhToan"),
+                    t.findtext(f"{n}BienLai/{n}SHA256"),
+                    t.findtext(f"{n}BienLai/{n}KichThuoc"),
+                ]
+                for t in root.iter(f"{n}ThanhToan")
+            ]
+        ),
         "files": json.dumps(
             [[t.findtext(f"{n}SHA256"), t.findtext(f"{n}KichThuoc")] for t in root.iter(f"{n}TepDinhKem")]
         ),
@@ -202,6 +215,19 @@ def verify(
         rating = (manifest.get("rating") or {}).get("number") if manifest.get("kind") == "rating" else None
         if rating:
             report.key = f"{report.code}-DG{rating}"
+        told = (manifest.get("payment") or {}).get("charge") if manifest.get("kind") == "payment" else None
+        if told:
+            report.key = f"{report.code}-TT{told}"
+        if str(told or "") != sealed["payment"]:
+            problems.append("manifest.xml and manifest.json disagree on the payment")
+        paid = [p for p in manifest.get("payments") or [] if isinstance(p, dict)]
+        receipts = [r if isinstance(r := p.get("receipt"), dict) else {} for p in paid]
+        expected_receipts = [
+            [str(p.get("charge")), r.get("sha256"), str(r.get("size"))]
+            for p, r in zip(paid, receipts, strict=True)
+        ]
+        if json.dumps(expected_receipts) != sealed["receipts"]:
+            problems.append("manifest.xml and manifest.json list different payments")
         if str(rating or "") != sealed["rating"]:
             problems.append("manifest.xml and manifest.json disagree on the rating")
         if str(supplement or "") != sealed["supplement"]:
@@ -213,6 +239,7 @@ def verify(
         files = manifest.get("files") or []
         declaration = manifest.get("declaration")
         listed = [f["path"] for f in files] + ([declaration["path"]] if declaration else [])
+        listed += [r["path"] for r in receipts if "path" in r]
         expected_files = [[f["sha256"], str(f["size"])] for f in files]
         if json.dumps(expected_files) != sealed["files"]:
             problems.append("manifest.xml and manifest.json list different files")
@@ -220,8 +247,11 @@ def verify(
             problems.append("manifest.xml and manifest.json name different declarations")
         for extra in sorted(set(names) - {"manifest.json", "manifest.xml", *listed}):
             problems.append(f"{extra}: not listed in the manifest")
-        for entry in [*files, *([declaration] if declaration else [])]:
-            path = entry["path"]
+        for entry in [*files, *([declaration] if declaration else []), *receipts]:
+            path = entry.get("path")
+            if not isinstance(path, str):
+                problems.append("manifest.json: a receipt without its path")
+                continue
             if path not in names:
                 problems.append(f"{path}: missing")
                 continue
@@ -240,4 +270,23 @@ def verify(
                 )
             else:
                 report.signed_by = verdict.signer_name
+        if not problems:
+            for receipt in receipts:
+                with archive.open(receipt["path"]) as pdf:
+                    problem = _receipt_problem(pdf.read(), context)
+                if problem is not None:
+                    problems.append(f"{receipt['path']}: {problem}")
+        report.receipts = len(receipts)
     return report
+
+
+def _receipt_problem(pdf: bytes, context: ValidationContext) -> str | None:
+    """None when the receipt (biên lai) carries one seal, intact, trusted and covering the whole
+    file (changed afterwards at most by validation data and timestamps): the portal's rules for
+    any signature (app/signing/validation.py)."""
+    verdicts = validate(pdf, context)
+    if len(verdicts) != 1:
+        return "the receipt must carry exactly one seal"
+    if not verdicts[0].ok:
+        return f"the receipt's seal does not hold ({verdicts[0].problem})"
+    return None

@@ -1,21 +1,30 @@
 """The receipt (biên lai) of every paid payment: rendered, sealed by the portal, kept in the
-blob store. Runs in the caller's transaction (the settlement), never commits: the payment is
-paid with its receipt, or not at all."""
+blob store, and put into the store of the dossier's account (My documents). Runs in the
+caller's transaction (the settlement), never commits: the payment is paid with its receipt, or
+not at all. app/documents/payment_receipt.py says what the receipt holds."""
 
 from __future__ import annotations
 
 from app.documents import payment_receipt
 from app.dossiers import records as dossiers
+from app.dossiers.records import applicant_of
 from app.payments.models import Payment
 from app.payments.providers import get_providers
 from app.signing import get_signing, pades
 from app.signing.providers import SealProvider
 from app.storage import get_blobs
+from app.store import services as store
 
 
 def number_of(payment: Payment) -> str:
-    """Biên lai số: unique across the portal, from the payment's row."""
-    return f"BL-{payment.id:08d}"
+    """Số biên lai: seven digits (Circular 78/2021), unique across the portal, from the
+    payment's row."""
+    return f"{payment.id:07d}"
+
+
+def file_name(payment: Payment) -> str:
+    """The receipt's file name, in a package and in the store."""
+    return f"bien-lai-{payment.receipt_number or number_of(payment)}.pdf"
 
 
 def issue(payment: Payment) -> str:
@@ -25,12 +34,17 @@ def issue(payment: Payment) -> str:
     definition = dossiers.procedure_of(dossier).definition
     provider = get_providers().get(payment.provider)
     number = number_of(payment)
+    applicant = applicant_of(definition, dossier.answers)
     document = payment_receipt.PaymentReceipt(
         number=number,
         agency=definition.agency.name.vi,
+        agency_code=definition.agency.code,
         dossier_code=dossier.code or "",
         procedure=definition.name.vi,
-        payer=dossier.applicant_name or "",
+        procedure_code=definition.code,
+        payer=dossier.applicant_name or applicant["name"] or "",
+        payer_identifier=dossier.applicant_identifier or applicant["identifier"] or "",
+        payer_address=applicant["address"] or "",
         items=tuple(payment_receipt.ReceiptItem(**item) for item in charge.items),
         amount=payment.amount,
         provider=provider.title.vi if provider else payment.provider,
@@ -54,4 +68,11 @@ def issue(payment: Payment) -> str:
         )
     payment.receipt_number = number
     payment.receipt_sha256 = get_blobs().put(pdf)
+    store.keep_receipt(
+        dossier,
+        number=number,
+        filename=file_name(payment),
+        size=len(pdf),
+        sha256=payment.receipt_sha256,
+    )
     return payment.receipt_sha256

@@ -6,6 +6,11 @@ its answer to a query, never from the browser's return. It checks the reference,
 the dossier code against what was asked, and is idempotent: the same notification twice, a
 notification and a query at once, two attempts of one charge paid together — the charge is paid
 once, its receipt issued once, the back office told once; a second payment is flagged for refund.
+
+When a charge is paid, in the settling transaction: its receipt is issued, sealed and put into
+the store of the dossier's account (app.payments.receipts); the back office is told through the
+outbox (kind "payment", `<code>-TT<n>`) unless the charge was due before sending (the dossier
+itself then goes out, from an on_paid hook, with the payment listed); the applicant is notified.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from app import clock
 from app.dossiers.models import Dossier
 from app.dossiers.status import Status
 from app.extensions import db
+from app.notifications import PaymentReceived, notify_paid
+from app.outbox.queue import enqueue_payment
 from app.payments import receipts
 from app.payments.models import (
     AT_SUBMISSION,
@@ -213,8 +220,50 @@ def _settle(report: Report, *, provider: str, via: str) -> Settlement:
         for hook in current_app.extensions.get(PAID_HOOKS, []):
             hook(charge, payment)
     receipts.issue(payment)
+    if charge.paid_by == payment.id and not payment.refund_due and not charge.before_sending:
+        # Paid after the dossier went out: the back office is told, with the receipt. Fees paid
+        # before sending travel with the submission itself (the on_paid hook sends it).
+        enqueue_payment(dossier, number=charge.number, payment=paid_facts(charge, payment))
+    if charge.paid_by == payment.id and not payment.refund_due:
+        _tell_applicant(dossier, payment)
     db.session.commit()
     return Settlement("settled", payment)
+
+
+def _tell_applicant(dossier: Dossier, payment: Payment) -> None:
+    """The applicant hears that the payment was received, with its receipt's number (in this
+    transaction; one notification per payment). A dossier not sent yet has no code to name:
+    the notification of its submission follows instead."""
+    if dossier.code is None:
+        return
+    provider = get_providers().get(payment.provider)
+    titles = {"vi": provider.title.vi, "en": provider.title.en} if provider else {"vi": payment.provider}
+    notify_paid(
+        dossier,
+        payment_id=payment.id,
+        paid=PaymentReceived(
+            amount=payment.amount, provider=titles, receipt_number=payment.receipt_number or ""
+        ),
+    )
+
+
+def paid_facts(charge: Charge, payment: Payment) -> dict[str, Any]:
+    """What a paid payment paid, as the back office is told it (the outbox message's payload
+    and the package's `payments` entry): plain JSON values, times in Vietnam."""
+    paid_at = payment.settled_at or clock.now()
+    return {
+        "charge": charge.number,
+        "origin": charge.origin,
+        "event_id": charge.event_id,
+        "items": [dict(item) for item in charge.items],
+        "amount": payment.amount,
+        "provider": payment.provider,
+        "transaction": payment.provider_reference,
+        "reference": payment.reference,
+        "receipt_number": payment.receipt_number,
+        "receipt_sha256": payment.receipt_sha256,
+        "paid_at": paid_at.astimezone(clock.VIETNAM).isoformat(),
+    }
 
 
 def reconcile(*, older_than: timedelta | None = None, limit: int = 200) -> dict[str, int]:
@@ -268,6 +317,7 @@ def _reconcile_one(payment: Payment, now: datetime, expire: timedelta) -> str:
 
 __all__ = [
     "AT_SUBMISSION",
+    "CLOSED",
     "REQUESTED",
     "Settlement",
     "begin",
@@ -277,6 +327,7 @@ __all__ = [
     "on_paid",
     "open_charge",
     "order_of",
+    "paid_facts",
     "reconcile",
     "settle",
 ]

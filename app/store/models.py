@@ -13,6 +13,7 @@ from app.extensions import Model, UTCDateTime
 
 SUBMITTED = "submitted"  # given by the applicant with a dossier
 RESULT = "result"  # a result (kết quả) the agency returned: an electronic copy (bản sao điện tử)
+RECEIPT = "receipt"  # the sealed receipt (biên lai) of fees paid for a dossier
 
 
 class StoredDocument(Model):
@@ -26,7 +27,7 @@ class StoredDocument(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
-    source: Mapped[str] = mapped_column(String(16))  # SUBMITTED or RESULT
+    source: Mapped[str] = mapped_column(String(16))  # SUBMITTED, RESULT or RECEIPT
     # Where it came from; the dossier's code and procedure are copied so that they stay known
     # after the dossier itself is purged.
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id", ondelete="SET NULL"), index=True)
@@ -34,7 +35,9 @@ class StoredDocument(Model):
     procedure_code: Mapped[str] = mapped_column(String(32))
     # A component's code means something only inside its procedure (TP1, TP2…); None for a result.
     component_code: Mapped[str | None] = mapped_column(String(32))
-    result_code: Mapped[str | None] = mapped_column(String(48))  # <mã hồ sơ>-KQ<n>, for a result
+    result_code: Mapped[str | None] = mapped_column(
+        String(48)
+    )  # <mã hồ sơ>-KQ<n>, for a result; số biên lai, for a receipt
     document_type: Mapped[str | None] = mapped_column(String(64))  # app/catalog/document_types.py
     title: Mapped[dict[str, str]] = mapped_column(JSON)  # the component's or result's name, vi and en
     filename: Mapped[str] = mapped_column(String(255))

@@ -1,10 +1,10 @@
 """Keeping, offering, using and removing the documents of an applicant's store.
 
 Kept automatically, in the caller's transaction (`keep_submitted` at submission, `keep_results`
-when the agency's results arrive): each distinct content once per account, whatever repeats
-(one insert that does nothing on a conflict, so concurrent submissions cannot fail on it).
-`use` and `remove` are one transaction each. A document is reached only by its owner: for any
-other account (or none) it does not exist.
+when the agency's results arrive, `keep_receipt` when a payment is settled): each distinct
+content once per account, whatever repeats (one insert that does nothing on a conflict, so
+concurrent submissions cannot fail on it). `use` and `remove` are one transaction each. A
+document is reached only by its owner: for any other account (or none) it does not exist.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from app.dossiers.status import TRANSITIONS
 from app.extensions import db
 from app.forms.components import Slot
 from app.results.models import ResultDocument
-from app.store.models import RESULT, SUBMITTED, StoredDocument
+from app.store.models import RECEIPT, RESULT, SUBMITTED, StoredDocument
 from app.supplements.models import Supplement, SupplementFile
 
 # A dossier is done with its documents once no state can follow (refused, withdrawn, stopped,
@@ -125,6 +125,37 @@ def keep_results(dossier: Dossier, results: Iterable[ResultDocument]) -> None:
             }
         )
     _insert(rows)
+
+
+def keep_receipt(dossier: Dossier, *, number: str, filename: str, size: int, sha256: str) -> None:
+    """The sealed receipt (biên lai) of fees paid for a dossier with an account, into that
+    account's store (the caller's transaction: the payment's settlement); its number is kept
+    where a result keeps its code. A receipt is no document a procedure asks for: it has no type."""
+    if dossier.account_id is None:
+        return
+    _insert(
+        [
+            {
+                "account_id": dossier.account_id,
+                "source": RECEIPT,
+                "dossier_id": dossier.id,
+                "dossier_code": dossier.code,
+                "procedure_code": dossier.procedure_code,
+                "component_code": None,
+                "result_code": number,
+                "document_type": None,
+                "title": {
+                    "vi": f"Biên lai thu phí, lệ phí số {number}",
+                    "en": f"Receipt of fees no. {number}",
+                },
+                "filename": filename,
+                "media_type": "application/pdf",
+                "size": size,
+                "sha256": sha256,
+                "signatures": None,
+            }
+        ]
+    )
 
 
 def documents_of(account: Account) -> list[StoredDocument]:

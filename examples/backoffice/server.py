@@ -11,8 +11,11 @@ reference. A withdrawal package (`<code>-RUT`, the applicant asks to withdraw, s
 the same way and marks the dossier it names withdrawn, with the applicant's reason; one for a
 dossier it never received is refused (422). A rating package (`<code>-DG<n>`, the applicant's
 n-th rating of the service, 1 to 5) is kept the same way and recorded as the dossier's latest
-rating (GET /ratings); one for a dossier it never received is refused too. Its state is an
-SQLite file in the data folder, so it survives being restarted.
+rating (GET /ratings); one for a dossier it never received is refused too. A payment package
+(`<code>-TT<n>`, the applicant paid the dossier's n-th charge, with its sealed receipt) is kept
+the same way and recorded with what was paid (GET /payments: charge, amount, provider, its
+transaction, receipt number and the receipt's sha256); one for a dossier it never received is
+refused too. Its state is an SQLite file in the data folder, so it survives being restarted.
 
 The key is used as the IETF Idempotency-Key draft says (docs/delivery.md): the same key and the
 same package again get the original answer (200, the same reference); a key whose first request
@@ -39,7 +42,7 @@ Settings come from the environment, never the command line (secrets show in `ps`
 It also speaks the national portal's dialect, as the `dvcqg` adapter does (docs/dvcqg-mapping.md):
 POST /dvcqg (or /dvcqg/<service>) with a multipart `data` part, {"service": "DongBoHoSoMC" or
 "CapNhatTienDoHoSoMC", …, "data": [record]}, and the package as `package` (a withdrawal has
-none; a rating, which has no national record, is the `package` alone). The records it took are
+none; a rating or a payment, which have no national record, are the `package` alone). The records it took are
 listed at GET /dvcqg/records.
 """
 
@@ -88,6 +91,9 @@ create table if not exists national_records (code text primary key, service text
 create table if not exists withdrawals (code text primary key, requested_at text not null, reason text);
 create table if not exists ratings (code text primary key, number integer not null, score integer not null,
     channel text not null, rated_at text not null);
+create table if not exists payments (key text primary key, code text not null, charge integer not null,
+    amount integer not null, provider text not null, tx text, receipt_number text not null,
+    receipt_sha256 text not null, paid_at text not null);
 """
 RETRY_IN_PROGRESS = "1"  # seconds: a package is checked in well under that
 
@@ -237,7 +243,7 @@ def create_app(data: Path) -> Flask:
     ) -> tuple[int, str] | Response:
         """Verify a package no one has sent before under its key (`check`: a zip package, not a
         national record alone), and keep it."""
-        withdrawal = rating = None
+        withdrawal = rating = paid = None
         if check:
             report = verify(
                 package, trust_roots=roots, context=ValidationContext(trust_roots=roots, allow_fetching=False)
@@ -251,13 +257,38 @@ def create_app(data: Path) -> Flask:
                 answer.status_code = 422
                 return answer
             sealed = manifest_of(package)  # its kind is the sealed one, whatever the header says
-            if any((sealed.get("kind") == k) != (kind == k) for k in ("withdrawal", "rating")):
+            if any((sealed.get("kind") == k) != (kind == k) for k in ("withdrawal", "rating", "payment")):
                 answer = jsonify(title=f"{code} is sent as a {kind} but is a {sealed.get('kind')}")
                 answer.status_code = 422
                 return answer
             withdrawal = sealed if kind == "withdrawal" else None
             rating = sealed if kind == "rating" else None
+            paid = sealed if kind == "payment" else None
         connection.execute("begin immediate")
+        if paid is not None:
+            known = connection.execute(
+                "select 1 from dossiers where code = ? and kind = 'submission'", (report.code,)
+            ).fetchone()
+            if known is None:
+                connection.execute("rollback")
+                answer = jsonify(title=f"no dossier {report.code} to pay for")
+                answer.status_code = 422
+                return answer
+            told = paid["payment"]
+            connection.execute(
+                "insert or replace into payments values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    code,
+                    report.code,
+                    told["charge"],
+                    told["amount"],
+                    told["provider"],
+                    told.get("transaction"),
+                    told["receipt"]["number"],
+                    told["receipt"]["sha256"],
+                    told["paid_at"],
+                ),
+            )
         if rating is not None:
             known = connection.execute(
                 "select 1 from dossiers where code = ? and kind = 'submission'", (report.code,)
@@ -318,8 +349,9 @@ def create_app(data: Path) -> Flask:
     @app.post("/dvcqg/<service>")  # the service is the body's; the path may name it too
     def national(service: str = "") -> Response:
         body = received_body()
-        if request.headers.get("X-OpenDVC-Package") == "rating":  # no national record: the package
-            return receive(part(body, "package"), request.headers.get("Idempotency-Key", ""), "rating")
+        alone = request.headers.get("X-OpenDVC-Package")
+        if alone in ("rating", "payment"):  # no national record: the package
+            return receive(part(body, "package"), request.headers.get("Idempotency-Key", ""), alone)
         raw = part(body, "data").read()
         try:
             envelope = json.loads(raw)
@@ -376,6 +408,18 @@ def create_app(data: Path) -> Flask:
         rows = connection.execute("select code, number, score, channel, rated_at from ratings order by code")
         names = ("code", "number", "score", "channel", "rated_at")
         found = [dict(zip(names, r, strict=True)) for r in rows]
+        connection.close()
+        return jsonify(found)
+
+    @app.get("/payments")
+    def payments() -> Response:
+        connection = database(data)
+        rows = connection.execute(
+            "select key, code, charge, amount, provider, tx, receipt_number, receipt_sha256, paid_at"
+            " from payments order by key"
+        )
+        names = ("key", "code", "charge", "amount", "provider", "transaction", "receipt_number")
+        found = [dict(zip((*names, "receipt_sha256", "paid_at"), r, strict=True)) for r in rows]
         connection.close()
         return jsonify(found)
 

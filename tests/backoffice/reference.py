@@ -103,6 +103,10 @@ class ReferenceBackOffice:
         """The portal's `dvcqg` adapter options for this back office."""
         return {"url": f"{self.url}/dvcqg", "secret": SECRET, **extra}
 
+    def payments(self) -> list[dict]:
+        """The payments it was told of (GET /payments), by key."""
+        return requests.get(f"{self.url}/payments", timeout=10).json()
+
     def national_records(self) -> list[dict]:
         """The national records it took, first first: {"key", "service", "body"}."""
         return requests.get(f"{self.url}/dvcqg/records", timeout=10).json()
