@@ -324,9 +324,16 @@ def test_the_paid_hook_sends_the_dossier_from_a_command_too(make_app, tmp_path):
     assert (dossier.status, charges[0].state, len(sent)) == (Status.NEW, "paid", 1)
     with app.app_context():
         assert db.session.scalar(select(Payment).where(Payment.dossier_id == dossier.id)).receipt_number
-        told = db.session.scalars(select(Notification).where(Notification.dossier_id == dossier.id)).all()
-        assert len(told) == 1
-        assert f"https://dichvucong.example.vn/track?code={dossier.code}" in told[0].text
+        told = db.session.scalars(
+            select(Notification).where(Notification.dossier_id == dossier.id).order_by(Notification.id)
+        ).all()
+        # The payment received, and the dossier sent: each told once, linking to the public address.
+        assert sorted((n.event_id is None, n.payment_id is None) for n in told) == [
+            (False, True),
+            (True, False),
+        ]
+        for notification in told:
+            assert f"https://dichvucong.example.vn/track?code={dossier.code}" in notification.text
 
 
 def test_the_kiosk_slip_waits_for_the_fees(app):

@@ -6,6 +6,7 @@ in a package that verifies; every package lists the dossier's paid payments."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import zipfile
@@ -33,9 +34,20 @@ from tests.conftest import TEST_CATALOG
 from tests.delivery.workers import start_worker
 from tests.events import event_body, post_event
 from tests.factories import SubmittedFactory, submitted
+from tests.payments import decided_later
 from tests.waiting import wait_for
 
 DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
+
+
+@pytest.fixture
+def make_app(make_app, tmp_path):
+    """The test catalog with T.000001's fee fixed later by the agency's decision: nothing is paid
+    at submission, the agency asks for its fees with status 6."""
+    catalog = decided_later(TEST_CATALOG, tmp_path / "catalog")
+    return functools.partial(make_app, CATALOG_DIR=catalog)
+
+
 FEES = [
     {"name": "Lệ phí cấp giấy phép", "amount": 500_000, "code": "LP01", "kind": "le_phi"},
     {"name": "Phí thẩm định hồ sơ", "amount": 505_000, "code": "P02"},  # a phí, by its name
@@ -52,14 +64,12 @@ def portal(make_app, reference=None, *, adapter: str = "http", **config):
     one is given, else to `filesystem`."""
     if reference is None:
         return make_app(
-            CATALOG_DIR=TEST_CATALOG,
             PAYMENT_PROVIDERS=["demo"],
             BACKOFFICE_SECRETS={"filesystem": SECRET},
             **config,
         )
     options = reference.options() if adapter == "http" else reference.national_options()
     return make_app(
-        CATALOG_DIR=TEST_CATALOG,
         PAYMENT_PROVIDERS=["demo"],
         BACKOFFICE_DEFAULT=adapter,
         BACKOFFICE_OPTIONS={adapter: options},
@@ -161,9 +171,7 @@ def test_a_fee_request_opens_one_charge_with_its_items_and_a_replay_none_more(ma
     ids=["zero", "no-fees", "not-offered"],
 )
 def test_no_charge_when_the_fees_come_to_nothing_or_are_not_paid_here(make_app, citizen_key, fees, offered):
-    app = make_app(
-        CATALOG_DIR=TEST_CATALOG, PAYMENT_PROVIDERS=offered, BACKOFFICE_SECRETS={"filesystem": SECRET}
-    )
+    app = make_app(PAYMENT_PROVIDERS=offered, BACKOFFICE_SECRETS={"filesystem": SECRET})
     code, client = accepted(app, citizen_key)
     assert ask(client, code, fees).json["title"] == "applied"
     assert charges(app, code) == []
