@@ -40,6 +40,7 @@ IDENTIFIERS = {
     "token": "a signing session's or a file link's token",
     "message_id": "an outbox row (a dossier's delivery)",
     "document_id": "a document in an account's store (My documents)",
+    "payment_id": "a payment of a dossier's charge (staff pages only)",
 }
 # Route arguments that name nothing of an applicant's.
 OTHER_ARGUMENTS = {"step_id", "component_code", "provider", "kind", "code", "filename"}
@@ -56,6 +57,9 @@ EXEMPT = {
     "files_api.download": "signed file link",
     # Staff only (the staff sign-in); an outbox row, resent, not an applicant's page.
     "staff.resend": "staff sign-in",
+    # Staff only: ask a payment's provider now, record a refund (tests/staff/test_payments_page.py).
+    "staff.payment_check": "staff sign-in",
+    "staff.payment_refund": "staff sign-in",
     # An account's one-time links (email confirmation, password reset): the token is the
     # credential and names no dossier (tests/accounts/test_local.py: expired, reused, forged).
     "accounts.verify": "account link token",
