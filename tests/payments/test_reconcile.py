@@ -82,7 +82,8 @@ def test_a_payment_counted_failed_then_reported_paid_is_paid(app, citizen_key):
         late = payments.settle(paid_report(payment(first.id)), provider="failing", via="notification")
         assert late.outcome == "settled"
         settled = payment(first.id)
-        assert (settled.state, settled.refund_due, settled.receipt_number is not None) == ("paid", False, True)
+        assert (settled.state, settled.refund_due) == ("paid", False)
+        assert settled.receipt_number is not None
         assert charge_of(charge).paid_by == first.id
 
 
@@ -123,7 +124,7 @@ def test_a_payment_whose_provider_is_gone_stays_for_the_staff_and_is_backed_off(
 def test_backoff_doubles_from_the_reconcile_window_up_to_an_hour(app):
     with app.app_context():
         waits = [payments._recheck_after(n) for n in (1, 2, 3, 10)]
-        assert waits == [timedelta(minutes=5), timedelta(minutes=10), timedelta(minutes=20), timedelta(hours=1)]
+        assert waits == [timedelta(minutes=m) for m in (5, 10, 20, 60)]
 
 
 def test_two_rounds_at_once_ask_each_payment_once(app, citizen_key):
