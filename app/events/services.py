@@ -68,7 +68,6 @@ from app.extensions import db
 from app.notifications import notify
 from app.notifications.content import FeeDue
 from app.outbox.queue import sent_to
-from app.payments import services as payments
 from app.results import services as results
 from app.results.services import MAX_RESULTS, ResultFile
 from app.signing import receipts
@@ -209,8 +208,6 @@ def apply(backoffice: str, raw: Any) -> Answer:
         store.keep_results(dossier, returned)  # the account's copies
         if wanted == Status.SUPPLEMENT_REQUESTED and current != wanted:
             supplements.request(dossier, event.note)
-        if wanted in payments.CLOSED and current != wanted:
-            payments.close(dossier)  # refused, withdrawn, stopped: fees paid flagged for refund
         if wanted == Status.ACCEPTED and current != wanted:  # an extension keeps its receipt
             db.session.flush()  # a concurrent change shows here, before the seal is made
             _issue_receipt(dossier)

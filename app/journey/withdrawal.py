@@ -1,8 +1,7 @@
 """The applicant asks to withdraw a submitted dossier (trạng thái 7, công dân yêu cầu rút hồ sơ).
 One transaction (commits): the dossier becomes WITHDRAWN with the reason in its history, and the
 request is queued in the outbox for the back office that has the dossier (kind "withdrawal",
-key `<code>-RUT`), delivered after the dossier's earlier messages. Its charges still due are
-cancelled and its paid payments flagged for refund (docs/payments.md)."""
+key `<code>-RUT`), delivered after the dossier's earlier messages."""
 
 from __future__ import annotations
 
@@ -32,7 +31,7 @@ def withdraw(dossier: Dossier, reason: str | None) -> None:
     note = (reason or "").strip() or None
     records.record(dossier, Status.WITHDRAWN, actor="applicant", note=note, at=clock.now())
     records.flush()  # an event the back office posted meanwhile shows here
-    payments.close(dossier)  # its fees due cancelled, its fees paid flagged for refund
     enqueue_withdrawal(dossier)
+    payments.cancel_due(dossier)
     notify(dossier, dossier.events[-1])  # a confirmation to the applicant
     records.commit()

@@ -103,11 +103,28 @@ def due_charges(dossier: Dossier) -> list[Charge]:
     return [c for c in charges_of(dossier) if c.state == DUE]
 
 
-def cancel_due(dossier: Dossier) -> None:
+def cancel_due(dossier: Dossier) -> int:
     """The dossier's charges still due are cancelled (in the caller's transaction): it went back
-    to a draft, or was withdrawn. A payment still on its way is refunded if it is ever paid."""
+    to a draft, or was withdrawn, refused or stopped. A payment still on its way is refunded if
+    it is ever paid. When the dossier is closed (withdrawn, refused, stopped), every payment
+    already paid for it is flagged for refund too, for the staff to make and record
+    (docs/payments.md, "Refunds"). How many were flagged."""
     for charge in due_charges(dossier):
         charge.state = CANCELLED
+    if Status(dossier.status) not in CLOSED:
+        return 0
+    flagged = 0
+    for payment in db.session.scalars(
+        select(Payment).where(
+            Payment.dossier_id == dossier.id,
+            Payment.state == PAID,
+            Payment.refund_due.is_(False),
+            Payment.refunded_at.is_(None),
+        )
+    ):
+        payment.refund_due, payment.refund_reason = True, f"dossier {dossier.status}"
+        flagged += 1
+    return flagged
 
 
 def order_of(payment: Payment, *, return_url: str, notify_url: str, client_ip: str) -> Order:
@@ -223,28 +240,8 @@ def _settle(report: Report, *, provider: str, via: str) -> Settlement:
     return Settlement("settled", payment)
 
 
-def close(dossier: Dossier) -> int:
-    """The dossier was withdrawn, refused or stopped (in the caller's transaction, the one that
-    records that state): its charges still due are cancelled, and every payment already paid for
-    it is flagged for refund, for the staff to decide and record (docs/payments.md, "Refunds").
-    A payment still on its way is flagged when it is settled. How many were flagged."""
-    cancel_due(dossier)
-    flagged = 0
-    for payment in db.session.scalars(
-        select(Payment).where(
-            Payment.dossier_id == dossier.id,
-            Payment.state == PAID,
-            Payment.refund_due.is_(False),
-            Payment.refunded_at.is_(None),
-        )
-    ):
-        payment.refund_due, payment.refund_reason = True, f"dossier {dossier.status}"
-        flagged += 1
-    return flagged
-
-
 def close_closed() -> int:
-    """`close` every withdrawn, refused or stopped dossier that still has a charge due or a paid
+    """`cancel_due` of every withdrawn, refused or stopped dossier that still has a charge due or a paid
     payment not flagged (one transaction): reconciliation's safety net, whatever path closed it."""
     for _attempt in range(3):
         try:
@@ -260,7 +257,7 @@ def close_closed() -> int:
             dossiers = db.session.scalars(
                 select(Dossier).where(Dossier.status.in_(CLOSED), Dossier.id.in_(open_money))
             ).all()
-            flagged = sum(close(dossier) for dossier in dossiers)
+            flagged = sum(cancel_due(dossier) for dossier in dossiers)
             db.session.commit()
             return flagged
         except StaleDataError:
@@ -476,7 +473,6 @@ __all__ = [
     "cancel_due",
     "charges_of",
     "check",
-    "close",
     "close_closed",
     "due_charges",
     "on_paid",
