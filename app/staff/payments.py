@@ -61,7 +61,7 @@ def age(elapsed: timedelta) -> str:
 
 
 # One row: the payment and its dossier's code.
-Listed = Row[tuple[Payment, str | None]]
+Listed = Row[Payment, str | None]
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class Payments:
     refunded: Sequence[Listed]  # refunds recorded, the newest first
 
 
-def _rows() -> Select[tuple[Payment, str | None]]:
+def _rows() -> Select[Payment, str | None]:
     return select(Payment, Dossier.code).join(Dossier, Dossier.id == Payment.dossier_id)
 
 
