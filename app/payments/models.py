@@ -39,6 +39,14 @@ STARTED = "started"  # sent to the provider, nothing settled yet
 FAILED = "failed"  # the provider said it was not paid (refused, cancelled, timed out)
 EXPIRED = "expired"  # never settled, and the provider knows nothing of it past its time
 
+# Payment.last_check: what reconciliation's last question about a started payment came to.
+CHECK_PENDING = "pending"  # the provider says not settled yet
+CHECK_UNKNOWN = "unknown"  # the provider knows nothing of it (yet): expires in time
+CHECK_UNAVAILABLE = "unavailable"  # the provider could not be asked
+CHECK_MISMATCH = "mismatch"  # its report does not match what was asked (Payment.message says how)
+CHECK_NOT_OFFERED = "not offered"  # its provider is no longer configured: left for the staff
+CHECK_ERROR = "error"  # asking it failed unexpectedly (logged)
+
 
 class Charge(Model):
     """Khoản phải nộp: one amount asked of a dossier, with its items."""
@@ -96,7 +104,15 @@ class Payment(Model):
     started_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     settled_at: Mapped[datetime | None] = mapped_column(Timestamp)
     checked_at: Mapped[datetime | None] = mapped_column(Timestamp)  # last asked by reconciliation
-    checks: Mapped[int] = mapped_column(Integer, default=0)
+    checks: Mapped[int] = mapped_column(Integer, default=0)  # asked without an answer that settles
+    # Reconciliation: not asked again before this (backs off a provider that keeps not answering),
+    # and what the last question came to (CHECK_*), for the staff's page.
+    next_check_at: Mapped[datetime | None] = mapped_column(Timestamp, index=True)
+    last_check: Mapped[str | None] = mapped_column(String(16))
+    # The refund of a refund_due payment, as the staff member who made it recorded it.
+    refunded_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    refunded_by: Mapped[str | None] = mapped_column(String(64))  # the staff member's name
+    refund_note: Mapped[str | None] = mapped_column(String(200))  # e.g. the bank transfer's number
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     charge: Mapped[Charge] = relationship(back_populates="payments")

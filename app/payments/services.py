@@ -20,10 +20,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -37,6 +37,12 @@ from app.payments import receipts
 from app.payments.models import (
     AT_SUBMISSION,
     CANCELLED,
+    CHECK_ERROR,
+    CHECK_MISMATCH,
+    CHECK_NOT_OFFERED,
+    CHECK_PENDING,
+    CHECK_UNAVAILABLE,
+    CHECK_UNKNOWN,
     DUE,
     EXPIRED,
     FAILED,
@@ -104,11 +110,28 @@ def due_charges(dossier: Dossier) -> list[Charge]:
     return [c for c in charges_of(dossier) if c.state == DUE]
 
 
-def cancel_due(dossier: Dossier) -> None:
+def cancel_due(dossier: Dossier) -> int:
     """The dossier's charges still due are cancelled (in the caller's transaction): it went back
-    to a draft, or was withdrawn. A payment still on its way is refunded if it is ever paid."""
+    to a draft, or was withdrawn, refused or stopped. A payment still on its way is refunded if
+    it is ever paid. When the dossier is closed (withdrawn, refused, stopped), every payment
+    already paid for it is flagged for refund too, for the staff to make and record
+    (docs/payments.md, "Refunds"). How many were flagged."""
     for charge in due_charges(dossier):
         charge.state = CANCELLED
+    if Status(dossier.status) not in CLOSED:
+        return 0
+    flagged = 0
+    for payment in db.session.scalars(
+        select(Payment).where(
+            Payment.dossier_id == dossier.id,
+            Payment.state == PAID,
+            Payment.refund_due.is_(False),
+            Payment.refunded_at.is_(None),
+        )
+    ):
+        payment.refund_due, payment.refund_reason = True, f"dossier {dossier.status}"
+        flagged += 1
+    return flagged
 
 
 def order_of(payment: Payment, *, return_url: str, notify_url: str, client_ip: str) -> Order:
@@ -266,68 +289,248 @@ def paid_facts(charge: Charge, payment: Payment) -> dict[str, Any]:
     }
 
 
+def close_closed() -> int:
+    """`cancel_due` of every withdrawn, refused or stopped dossier that still has a charge due or a paid
+    payment not flagged (one transaction): reconciliation's safety net, whatever path closed it."""
+    for _attempt in range(3):
+        try:
+            open_money = (
+                select(Charge.dossier_id)
+                .where(Charge.state == DUE)
+                .union(
+                    select(Payment.dossier_id).where(
+                        Payment.state == PAID, Payment.refund_due.is_(False), Payment.refunded_at.is_(None)
+                    )
+                )
+            )
+            dossiers = db.session.scalars(
+                select(Dossier).where(Dossier.status.in_(CLOSED), Dossier.id.in_(open_money))
+            ).all()
+            flagged = sum(cancel_due(dossier) for dossier in dossiers)
+            db.session.commit()
+            return flagged
+        except StaleDataError:
+            db.session.rollback()  # a settlement meanwhile: read again
+    return 0  # kept changing: the next round tries again
+
+
+# Reconciliation's backoff: a payment asked without an answer that settles it waits before it is
+# asked again, twice as long each time, from max(PAYMENT_RECONCILE_AFTER_SECONDS, a minute) up to
+# an hour; a payment whose provider is no longer offered waits the hour.
+RECHECK_MIN = timedelta(minutes=1)
+RECHECK_MAX = timedelta(hours=1)
+# A payment being asked about: other workers leave it alone this long (a query's timeout).
+CHECK_LEASE = timedelta(minutes=2)
+
+
+def _recheck_after(checks: int) -> timedelta:
+    settings = current_app.config["OPENDVC"]
+    base = max(timedelta(seconds=settings.PAYMENT_RECONCILE_AFTER_SECONDS), RECHECK_MIN)
+    return min(base * 2 ** min(max(checks - 1, 0), 16), RECHECK_MAX)
+
+
 def reconcile(*, older_than: timedelta | None = None, limit: int = 200) -> dict[str, int]:
-    """Ask the provider about every payment still started for longer than `older_than`
-    (PAYMENT_RECONCILE_AFTER_SECONDS) and settle it; one transaction per payment. A payment the
-    provider knows nothing of past PAYMENT_EXPIRE_MINUTES expires. Counts what it came to."""
+    """One reconciliation round: ask the provider about every payment still started for longer
+    than `older_than` (PAYMENT_RECONCILE_AFTER_SECONDS) and not backed off, and settle it; one
+    transaction per payment. First, closed dossiers' money is flagged for refund (`close_closed`).
+    Counts what it came to: settled, already, pending, unknown, expired, unavailable, mismatch,
+    not_offered, error (a provider's or our bug, logged), refund_due (newly flagged)."""
     settings = current_app.config["OPENDVC"]
     now = clock.now()
     wait = (
         older_than if older_than is not None else timedelta(seconds=settings.PAYMENT_RECONCILE_AFTER_SECONDS)
     )
-    expire = timedelta(minutes=settings.PAYMENT_EXPIRE_MINUTES)
-    started = list(
+    counts: dict[str, int] = {}
+    flagged = close_closed()
+    if flagged:
+        counts["refund_due"] = flagged
+    due = list(
         db.session.scalars(
-            select(Payment)
-            .where(Payment.state == STARTED, Payment.started_at <= now - wait)
-            .order_by(Payment.id)
+            select(Payment.id)
+            .where(
+                Payment.state == STARTED,
+                Payment.started_at <= now - wait,
+                (Payment.next_check_at.is_(None)) | (Payment.next_check_at <= now),
+            )
+            .order_by(Payment.next_check_at.asc().nulls_first(), Payment.id)
             .limit(limit)
         )
     )
-    counts: dict[str, int] = {}
-    for payment in started:
-        outcome = _reconcile_one(payment, now, expire)
-        counts[outcome] = counts.get(outcome, 0) + 1
+    db.session.rollback()  # no transaction held while providers are asked
+    for payment_id in due:
+        outcome = check(payment_id)
+        if outcome != "skipped":
+            counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 
 
-def _reconcile_one(payment: Payment, now: datetime, expire: timedelta) -> str:
-    reference, name = payment.reference, payment.provider
+def check(payment_id: int, *, force: bool = False) -> str:
+    """Ask the provider about one started payment and settle what it says (reconciliation, and
+    the staff's "ask the provider now" with `force`, which ignores the backoff). "skipped" when
+    it is settled already or another worker is asking; otherwise what it came to (see
+    `reconcile`). Never raises for a provider's failure: that is counted "error" and logged."""
+    now = clock.now()
+    if not _claim(payment_id, now, force=force):
+        return "skipped"
+    payment = db.session.get_one(Payment, payment_id)
+    reference, name, amount = payment.reference, payment.provider, payment.amount
+    started_at = payment.started_at
+    db.session.rollback()  # the query is made outside any transaction
     provider = get_providers().get(name)
     if provider is None:
-        return "unavailable"  # no longer offered here: left for an operator
+        logger.warning("payment %s: its provider %s is no longer offered: left for staff", reference, name)
+        _record(payment_id, CHECK_NOT_OFFERED, now, wait=RECHECK_MAX)
+        return "not_offered"
     try:
-        report = provider.query(reference=reference, amount=payment.amount, started_at=payment.started_at)
+        report = provider.query(reference=reference, amount=amount, started_at=started_at)
+        if report.reference != reference:
+            _record(
+                payment_id,
+                CHECK_MISMATCH,
+                now,
+                message=f"refused: asked about {reference}, the provider answered of {report.reference}"[
+                    :500
+                ],
+            )
+            return "mismatch"
+        settled = settle(report, provider=name, via="query")
     except Unavailable as exc:
         logger.warning("payment %s: %s could not be asked: %s", reference, name, exc)
-        payment.checked_at, payment.checks = now, payment.checks + 1
-        db.session.commit()
+        _record(payment_id, CHECK_UNAVAILABLE, now)
         return "unavailable"
-    settled = settle(report, provider=name, via="query")
-    if settled.outcome == "pending":
-        payment = db.session.get_one(Payment, payment.id)
-        payment.checked_at, payment.checks = now, payment.checks + 1
-        if report.state == "unknown" and now - payment.started_at > expire:
-            payment.state, payment.settled_at, payment.settled_via = EXPIRED, now, "query"
+    except Exception:  # a provider's bug, or ours: this payment waits, the round goes on
+        db.session.rollback()
+        logger.exception("payment %s: asking %s failed", reference, name)
+        _record(payment_id, CHECK_ERROR, now)
+        return "error"
+    if settled.outcome in ("settled", "already"):
+        _release(payment_id)
+        return settled.outcome
+    if settled.outcome == "mismatch":
+        unsaid = "refused: the provider reports it paid without saying how much"
+        _record(payment_id, CHECK_MISMATCH, now, message=unsaid if report.amount is None else None)
+        return "mismatch"
+    expire = timedelta(minutes=current_app.config["OPENDVC"].PAYMENT_EXPIRE_MINUTES)
+    if report.state == "unknown" and now - started_at > expire:
+        return "expired" if _record(payment_id, CHECK_UNKNOWN, now, expire=True) else "skipped"
+    _record(payment_id, CHECK_UNKNOWN if report.state == "unknown" else CHECK_PENDING, now)
+    return "unknown" if report.state == "unknown" else "pending"
+
+
+def _claim(payment_id: int, now: datetime, *, force: bool) -> bool:
+    """Lease a started payment for one check (one transaction): two workers never ask about the
+    same payment at once. The version moves, so a settlement that read it before retries."""
+    free = (Payment.next_check_at.is_(None)) | (Payment.next_check_at <= now)
+    claimed = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(Payment)
+            .where(Payment.id == payment_id, Payment.state == STARTED, true() if force else free)
+            .values(next_check_at=now + CHECK_LEASE, version_id=Payment.version_id + 1)
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
+    db.session.commit()
+    return bool(claimed)
+
+
+def _release(payment_id: int) -> None:
+    """A settled payment is asked no more (one transaction)."""
+    db.session.execute(
+        update(Payment)
+        .where(Payment.id == payment_id, Payment.state != STARTED)
+        .values(next_check_at=None, version_id=Payment.version_id + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _record(
+    payment_id: int,
+    result: str,
+    now: datetime,
+    *,
+    wait: timedelta | None = None,
+    message: str | None = None,
+    expire: bool = False,
+) -> bool:
+    """Note a check that settled nothing on a payment still started (one transaction), and when
+    to ask again; with `expire`, it expires. False when it was settled meanwhile."""
+    for _attempt in range(3):
+        try:
+            payment = db.session.get_one(Payment, payment_id)
+            if payment.state != STARTED:
+                db.session.rollback()
+                return False
+            payment.checked_at, payment.checks, payment.last_check = now, payment.checks + 1, result
+            payment.next_check_at = now + (wait or _recheck_after(payment.checks))
+            if message is not None:
+                payment.message = message
+            if expire:
+                payment.state, payment.settled_at, payment.settled_via = EXPIRED, now, "query"
+                payment.next_check_at = None
             db.session.commit()
-            return "expired"
-        db.session.commit()
-    return settled.outcome
+            return True
+        except StaleDataError:
+            db.session.rollback()  # a notification settled it meanwhile: read it again
+    return False
+
+
+class NotRefundable(Exception):
+    """Only a paid payment flagged refund_due, and not refunded yet, can be marked refunded."""
+
+
+def refunds_due() -> list[Payment]:
+    """Paid payments flagged for refund and not refunded yet, oldest first (the staff's list)."""
+    return list(
+        db.session.scalars(
+            select(Payment)
+            .where(Payment.state == PAID, Payment.refund_due.is_(True), Payment.refunded_at.is_(None))
+            .order_by(Payment.settled_at, Payment.id)
+        )
+    )
+
+
+def record_refund(payment_id: int, *, by: str, note: str | None = None) -> Payment:
+    """A staff member records that the money of a refund_due payment was given back (one
+    transaction). The payment stays paid, its receipt stands: the refund is a fact added to it.
+    Raises LookupError for an unknown payment, NotRefundable for one not awaiting a refund
+    (twice: the second is refused, the first stands)."""
+    for _attempt in range(3):
+        payment = db.session.get(Payment, payment_id)
+        if payment is None:
+            raise LookupError(payment_id)
+        if payment.state != PAID or not payment.refund_due or payment.refunded_at is not None:
+            db.session.rollback()
+            raise NotRefundable(payment.reference)
+        payment.refunded_at, payment.refunded_by = clock.now(), by[:64]
+        payment.refund_note = (note or "").strip()[:200] or None
+        try:
+            db.session.commit()
+            return payment
+        except StaleDataError:
+            db.session.rollback()  # recorded (or settled) meanwhile: read it again
+    raise NotRefundable(payment_id)
 
 
 __all__ = [
     "AT_SUBMISSION",
     "CLOSED",
     "REQUESTED",
+    "NotRefundable",
     "Settlement",
     "begin",
     "cancel_due",
     "charges_of",
+    "check",
+    "close_closed",
     "due_charges",
     "on_paid",
     "open_charge",
     "order_of",
     "paid_facts",
     "reconcile",
+    "record_refund",
+    "refunds_due",
     "settle",
 ]

@@ -1,5 +1,6 @@
 """The staff pages: sign in, then the deliveries that failed or are being retried, and
-"send again". Every page but sign-in needs a signed-in staff member."""
+"send again"; the payments left unsettled, failed or to refund, "ask the provider now" and
+"refund made". Every page but sign-in needs a signed-in staff member."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from app.extensions import Form, limiter
+from app.payments.services import NotRefundable
 from app.ratings import services as ratings
 from app.staff import deliveries as queue
+from app.staff import payments as money
 from app.staff import services
 from app.staff.models import StaffUser
 
@@ -31,6 +34,13 @@ class SignInForm(Form):
 
 class ActionForm(Form):
     pass
+
+
+class RefundForm(Form):
+    note = StringField(
+        _l("How it was refunded (optional)"),
+        [Length(max=200, message=_l("Write at most 200 characters about the refund."))],
+    )
 
 
 def _safe_next(target: str | None) -> str:
@@ -122,3 +132,84 @@ def resend(message_id: int) -> Response:
 def rating_counts() -> str:
     """How satisfied applicants were, counted per procedure (the kiosk asks after the receipt)."""
     return render_template("staff/ratings.html", counts=ratings.counts(), scores=ratings.SCORES[::-1])
+
+
+@bp.get("/payments")
+@staff_required
+def payments() -> str:
+    return render_template(
+        "staff/payments.html",
+        found=money.listing(),
+        labels=money.Labels(),
+        age=money.age,
+        form=ActionForm(),
+        refund_form=RefundForm(),
+    )
+
+
+def _asked_message(asked: money.Asked) -> str:
+    ref = asked.reference
+    return {
+        "settled": {
+            "paid": _("%(reference)s: the provider says it is paid; it is settled now.", reference=ref),
+            "failed": _(
+                "%(reference)s: the provider says it was not paid; it is settled now.", reference=ref
+            ),
+        }.get(asked.state, _("%(reference)s: the provider's answer is applied.", reference=ref)),
+        "already": _("%(reference)s was settled already.", reference=ref),
+        "skipped": _("%(reference)s is settled already, or being asked about right now.", reference=ref),
+        "pending": _(
+            "%(reference)s: the provider says it is not settled yet; it is asked again later.", reference=ref
+        ),
+        "unknown": _(
+            "%(reference)s: the provider knows nothing of it yet; it is asked again later.", reference=ref
+        ),
+        "expired": _(
+            "%(reference)s: the provider knows nothing of it past its time: it has expired.", reference=ref
+        ),
+        "unavailable": _(
+            "%(reference)s: the provider could not be asked now; try again later.", reference=ref
+        ),
+        "mismatch": _(
+            "%(reference)s: the provider's answer does not match what was asked; nothing was settled.",
+            reference=ref,
+        ),
+        "not_offered": _(
+            "%(reference)s: its payment provider is no longer offered here; settle it with the provider.",
+            reference=ref,
+        ),
+    }.get(asked.outcome, _("%(reference)s: asking the provider failed; the log says why.", reference=ref))
+
+
+@bp.post("/payments/<int:payment_id>/check")
+@staff_required
+def payment_check(payment_id: int) -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    asked = money.ask(payment_id)
+    if asked is None:
+        abort(404)
+    flash(_asked_message(asked))
+    return redirect(url_for("staff.payments"))
+
+
+@bp.post("/payments/<int:payment_id>/refund")
+@staff_required
+def payment_refund(payment_id: int) -> Response:
+    form = RefundForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors or not form.errors:
+            abort(400)
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error))
+        return redirect(url_for("staff.payments"))
+    try:
+        refunded = money.refund(payment_id, by=g.staff.username, note=form.note.data)
+    except LookupError:
+        abort(404)
+    except NotRefundable:
+        flash(_("This payment is not awaiting a refund: nothing was recorded."))
+    else:
+        flash(_("The refund of %(reference)s is recorded.", reference=refunded.reference))
+    return redirect(url_for("staff.payments"))

@@ -85,8 +85,13 @@ VNP_CODES = {
 KP_STATUS = {"0": "Thành công", "1": "Đang xử lý", "2": "Bị từ chối", "3": "Người nộp hủy", "4": "Hết hạn"}
 
 
+_OUT = threading.Lock()  # notifications go from threads: one whole line at a time
+
+
 def out(line: str) -> None:
-    print(line, flush=True)
+    with _OUT:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def hmac_hex(key: bytes, data: str, digest: str) -> str:

@@ -47,6 +47,7 @@ IDENTIFIERS = {
     "message_id": "an outbox row (a dossier's delivery)",
     "document_id": "a document in an account's store (My documents)",
     "reference": "a payment of a dossier (its reference, given to the provider)",
+    "payment_id": "a payment of a dossier's charge (staff pages only)",
 }
 # Route arguments that name nothing of an applicant's.
 OTHER_ARGUMENTS = {"step_id", "component_code", "provider", "kind", "code", "filename"}
@@ -63,6 +64,9 @@ EXEMPT = {
     "files_api.download": "signed file link",
     # Staff only (the staff sign-in); an outbox row, resent, not an applicant's page.
     "staff.resend": "staff sign-in",
+    # Staff only: ask a payment's provider now, record a refund (tests/staff/test_payments_page.py).
+    "staff.payment_check": "staff sign-in",
+    "staff.payment_refund": "staff sign-in",
     # An account's one-time links (email confirmation, password reset): the token is the
     # credential and names no dossier (tests/accounts/test_local.py: expired, reused, forged).
     "accounts.verify": "account link token",

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.payments import services as payments
@@ -65,6 +65,14 @@ class Journey:
     def reconcile(self) -> dict[str, int]:
         with self.portal.app.app_context():
             return payments.reconcile(older_than=timedelta(0))
+
+    def backoff_lapses(self) -> None:
+        """Reconciliation backs off a payment it could not settle; that time has passed."""
+        with self.portal.app.app_context():
+            db.session.execute(
+                update(Payment).where(Payment.reference == self.reference).values(next_check_at=None)
+            )
+            db.session.commit()
 
     def answered(self, outcome: str) -> None:
         """The gateway sent a notification and the portal answered it so (HTTP 200)."""
@@ -255,11 +263,14 @@ def test_an_unavailable_query_leaves_the_payment_started_and_counts_the_check(jo
     journey.paygate.pay(journey.pay_url)
     journey.paygate.expect("withheld", journey.reference)
     assert journey.reconcile() == {"unavailable": 1}
+    assert journey.reconcile() == {}, "backed off: not asked every round"
+    journey.backoff_lapses()
     assert journey.reconcile() == {"unavailable": 1}
     waiting = journey.payment()
-    assert (waiting.state, waiting.checks) == ("started", 2)
+    assert (waiting.state, waiting.checks, waiting.last_check) == ("started", 2, "unavailable")
     assert waiting.checked_at is not None
     journey.paygate.faults("never-notify", reference=journey.reference)  # the gateway is back
+    journey.backoff_lapses()
     assert journey.reconcile() == {"settled": 1}
     assert journey.payment().state == "paid"
 
