@@ -23,15 +23,18 @@ from app.payments.providers import Report
 from tests.conftest import TEST_CATALOG
 from tests.delivery.workers import ROOT, env_of
 from tests.factories import SubmittedFactory
-from tests.payments import TOTAL, requested_charge
+from tests.payments import TOTAL, decided_later, requested_charge
 from tests.waiting import wait_for
 
 NOW = timedelta(0)
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(CATALOG_DIR=TEST_CATALOG, PAYMENT_PROVIDERS=["demo", "failing"])
+def app(make_app, tmp_path):
+    """Nothing charged at submission (the fee is decided later): the dossiers are sent, and
+    each test opens the charges it needs."""
+    catalog = decided_later(TEST_CATALOG, tmp_path / "catalog")
+    return make_app(CATALOG_DIR=catalog, PAYMENT_PROVIDERS=["demo", "failing"])
 
 
 def a_charge(citizen_key) -> int:
