@@ -172,6 +172,12 @@ def begin(charge: Charge, provider: str) -> Payment:
     return payment
 
 
+class NotSettled(Exception):
+    """Nothing was settled this time (the receipt could not be sealed, or the payment kept
+    changing under concurrent reports): the provider's next notification, or reconciliation,
+    settles it."""
+
+
 @dataclass(frozen=True)
 class Settlement:
     outcome: Outcome
@@ -186,7 +192,7 @@ def settle(report: Report, *, provider: str, via: str) -> Settlement:
             return _settle(report, provider=provider, via=via)
         except (StaleDataError, IntegrityError):
             db.session.rollback()  # settled meanwhile by a copy of this report: read it again
-    raise RuntimeError(f"payment {report.reference} could not be settled: it kept changing")
+    raise NotSettled(f"payment {report.reference} could not be settled: it kept changing")
 
 
 def _settle(report: Report, *, provider: str, via: str) -> Settlement:
@@ -242,7 +248,12 @@ def _settle(report: Report, *, provider: str, via: str) -> Settlement:
         db.session.flush()  # a concurrent settlement of this charge shows here
         for hook in current_app.extensions.get(PAID_HOOKS, []):
             hook(charge, payment)
-    receipts.issue(payment)
+    try:
+        receipts.issue(payment)
+    except Exception as exc:  # a seal key or a timestamp authority that fails: nothing is paid yet
+        db.session.rollback()
+        logger.exception("payment %s: its receipt could not be sealed, nothing settled", report.reference)
+        raise NotSettled(f"payment {report.reference}: its receipt could not be sealed") from exc
     if charge.paid_by == payment.id and not payment.refund_due and not charge.before_sending:
         # Paid after the dossier went out: the back office is told, with the receipt. Fees paid
         # before sending travel with the submission itself (the on_paid hook sends it).
@@ -518,6 +529,7 @@ __all__ = [
     "CLOSED",
     "REQUESTED",
     "NotRefundable",
+    "NotSettled",
     "Settlement",
     "begin",
     "cancel_due",

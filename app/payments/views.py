@@ -63,7 +63,10 @@ def returned(provider: str) -> Response | tuple[str, int]:
                 "payment %s: %s could not be asked on return: %s", payment.reference, provider, exc
             )
         else:
-            services.settle(asked, provider=provider, via="query")
+            try:
+                services.settle(asked, provider=provider, via="query")
+            except services.NotSettled:
+                pass  # logged; the notification or reconciliation settles it
         payment = db.session.get_one(Payment, payment.id)
     if payment.state == PAID:
         flash(_("The payment is received. Its receipt is on your dossier's page."))
@@ -84,9 +87,11 @@ def notified(provider: str) -> Response:
         logger.warning("a notification from %s whose checksum does not hold: refused", provider)
         answer = chosen.acknowledge(outcome="forged")
     else:
-        answer = chosen.acknowledge(
-            outcome=services.settle(report, provider=provider, via="notification").outcome
-        )
+        try:
+            outcome = services.settle(report, provider=provider, via="notification").outcome
+        except services.NotSettled:
+            outcome = "pending"  # not recorded: the provider sends it again
+        answer = chosen.acknowledge(outcome=outcome)
     return Response(answer.body, status=answer.status, mimetype=answer.media_type)
 
 

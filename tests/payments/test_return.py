@@ -43,3 +43,26 @@ def test_a_notification_the_provider_cannot_send_is_refused(app):
     answer = app.test_client().post("/api/v1/payments/demo/notify", data={"ref": "X"})
     assert answer.status_code == 400
     assert answer.json == {"ok": False, "outcome": "forged"}
+
+
+def test_a_receipt_that_cannot_be_sealed_settles_nothing_and_is_no_server_error(app, citizen_key):
+    """Its receipt cannot be made (the charge's items damaged by hand, as a seal that fails would
+    do): the return comes back to the dossier saying it is not confirmed yet, nothing is paid."""
+    with app.test_request_context():
+        made = SubmittedFactory(key=citizen_key)
+        payment = payments.begin(requested_charge(made.dossier), "demo")
+        payment.charge.items = [{"code": "LP01"}]  # no name, kind nor amount
+        db.session.commit()
+        reference = payment.reference
+    client = app.test_client()
+    client.get("/language/en")
+    answer = client.get(f"/payments/demo/return?ref={reference}")
+    assert answer.status_code == 302
+    assert "not confirmed the payment yet" in client.get(answer.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        left = db.session.scalar(db.select(Payment).where(Payment.reference == reference))
+        assert (left.state, left.receipt_sha256, db.session.get_one(Charge, left.charge_id).state) == (
+            "started",
+            None,
+            "due",
+        )
