@@ -6,6 +6,7 @@ query could not. The notification is answered in the provider's own terms (`ackn
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
@@ -63,10 +64,9 @@ def returned(provider: str) -> Response | tuple[str, int]:
                 "payment %s: %s could not be asked on return: %s", payment.reference, provider, exc
             )
         else:
-            try:
+            # Not settled now (logged): the notification or reconciliation settles it.
+            with contextlib.suppress(services.NotSettled):
                 services.settle(asked, provider=provider, via="query")
-            except services.NotSettled:
-                pass  # logged; the notification or reconciliation settles it
         payment = db.session.get_one(Payment, payment.id)
     if payment.state == PAID:
         flash(_("The payment is received. Its receipt is on your dossier's page."))
