@@ -125,7 +125,8 @@ def build(inputs: PackageInputs, *, manifest_json_sha256: str, signature_sha256:
             if rating is not None
             else []
         ),
-        E.DanhSachThanhToan(*[_paid(paid) for paid in inputs.payments]),
+        # Only when something was paid: a package made before payments existed reads the same.
+        *([E.DanhSachThanhToan(*[_paid(paid) for paid in inputs.payments])] if inputs.payments else []),
         *([E.ThanhToanLePhi(E.LanThanhToan(str(told.charge)))] if told is not None else []),
         E.DonDeNghiDaKy(E.SHA256(signature_sha256 or "")),
         E.ManifestJSON(E.SHA256(manifest_json_sha256)),  # the seal covers manifest.json too

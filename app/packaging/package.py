@@ -235,8 +235,9 @@ def build(
         "due_on": inputs.due_on.isoformat() if inputs.due_on else None,
         "declaration": declaration,
         "files": files,
-        "payments": [_payment(paid) for paid in inputs.payments],
     }
+    if inputs.payments:  # only when something was paid: a package made before reads the same
+        data["payments"] = [_payment(paid) for paid in inputs.payments]
     if inputs.payment is not None:
         # The back office is told that its n-th charge is paid: which one (its receipt is listed
         # in `payments` with the others).
