@@ -59,6 +59,12 @@ class Dossier(Model):
     def status_enum(self) -> Status:
         return Status(self.status)
 
+    @property
+    def submitted(self) -> bool:
+        """Submitted and not a draft again: a dossier taken back from waiting for its fees keeps
+        its code, but it has no acknowledgement of submission until it is submitted again."""
+        return self.code is not None and self.status not in (Status.DRAFT, Status.SIGNED)
+
 
 class DossierEvent(Model):
     """One row of a dossier's history: every change of state, and who made it."""

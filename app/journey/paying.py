@@ -146,6 +146,7 @@ def pay(public_id: str) -> Response | str | tuple[str, int]:
         where = provider.start(order=order)
     except (Unavailable, ValueError) as exc:
         current_app.logger.warning("payment %s: %s could not start it: %s", payment.reference, name, exc)
+        payments.not_started(payment, str(exc))
         down = _("The payment service cannot be reached now. Nothing was paid; try again later.")
         return _page(dossier, errors={charge.number: down}, status=503)
     return to_provider(where)

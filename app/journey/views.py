@@ -467,7 +467,7 @@ def acknowledgement(public_id: str) -> str:
     """At submission: what was sent, the code, that the agency will check it, the date the
     result may be expected. The receipt with its promised date comes at acceptance."""
     dossier = dossier_or_404(public_id)
-    if dossier.code is None:
+    if not dossier.submitted:
         abort(404)
     loaded = records.procedure_of(dossier)
     secret = secret_for(dossier)  # None for a dossier kept in an account: found under My dossiers

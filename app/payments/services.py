@@ -172,6 +172,15 @@ def begin(charge: Charge, provider: str) -> Payment:
     return payment
 
 
+def not_started(payment: Payment, reason: str) -> None:
+    """The provider could not start this payment (down, refused the order): it is failed at once,
+    so that it does not wait as if on its way (one transaction). Should the provider report it
+    paid after all, `settle` still pays it: money taken is never lost."""
+    payment.state, payment.settled_at = FAILED, clock.now()
+    payment.message = f"not started: {reason}"[:2000]
+    db.session.commit()
+
+
 class NotSettled(Exception):
     """Nothing was settled this time (the receipt could not be sealed, or the payment kept
     changing under concurrent reports): the provider's next notification, or reconciliation,
@@ -537,6 +546,7 @@ __all__ = [
     "check",
     "close_closed",
     "due_charges",
+    "not_started",
     "on_paid",
     "open_charge",
     "order_of",

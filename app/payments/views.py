@@ -14,14 +14,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from app.dossiers.access import may_reach
 from app.extensions import csrf, db
 from app.payments import services
-from app.payments.models import PAID, Payment
+from app.payments.models import PAID, STARTED, Payment
 from app.payments.providers import Forged, PaymentProvider, Unavailable, get_providers
 
 logger = logging.getLogger(__name__)
 
-bp = Blueprint("payments", __name__)
+bp = Blueprint("payments", __name__, template_folder="templates")
 
 
 def _provider(name: str) -> PaymentProvider:
@@ -51,8 +52,8 @@ def returned(provider: str) -> Response | tuple[str, int]:
         select(Payment).where(Payment.reference == report.reference, Payment.provider == provider)
     )
     if payment is None:
-        abort(404)
-    public_id = payment.dossier.public_id
+        return _elsewhere()
+    outcome = None
     if payment.state != PAID:
         # Never on the browser's word: ask the provider, server to server.
         try:
@@ -66,15 +67,38 @@ def returned(provider: str) -> Response | tuple[str, int]:
         else:
             # Not settled now (logged): the notification or reconciliation settles it.
             with contextlib.suppress(services.NotSettled):
-                services.settle(asked, provider=provider, via="query")
+                outcome = services.settle(asked, provider=provider, via="query").outcome
         payment = db.session.get_one(Payment, payment.id)
+    dossier = payment.dossier
+    # A browser that may not reach the dossier (the payer's bank app, someone holding a
+    # reference) learns nothing of it: the same page as for a reference not known here.
+    if not may_reach(dossier):
+        return _elsewhere()
+    flash(_outcome_message(payment, outcome))
+    return redirect(url_for("apply.dossier", public_id=dossier.public_id))
+
+
+def _elsewhere() -> str:
+    return render_template("payments/returned.html")
+
+
+def _outcome_message(payment: Payment, outcome: str | None) -> str:
+    if payment.state == PAID and payment.refund_due:
+        return _(
+            "The payment was received, but this dossier no longer takes it: it will be refunded. "
+            "Its receipt is on your dossier's page."
+        )
     if payment.state == PAID:
-        flash(_("The payment is received. Its receipt is on your dossier's page."))
-    elif payment.state == "started":
-        flash(_("The payment service has not confirmed the payment yet. This page shows it once it does."))
-    else:
-        flash(_("The payment was not made. You can try again."))
-    return redirect(url_for("apply.dossier", public_id=public_id))
+        return _("The payment is received. Its receipt is on your dossier's page.")
+    if outcome == "mismatch":
+        return _(
+            "The payment service reported an amount or a dossier that is not what was asked, so "
+            "nothing was recorded as paid. The agency's staff will check it: do not pay again "
+            "before they have."
+        )
+    if payment.state == STARTED:
+        return _("The payment service has not confirmed the payment yet. This page shows it once it does.")
+    return _("The payment was not made. You can try again.")
 
 
 @bp.route("/api/v1/payments/<provider>/notify", methods=["GET", "POST"])

@@ -19,7 +19,7 @@ from app.payments import services as payments
 from app.payments.models import Charge, Payment
 from app.payments.providers import get_providers
 from tests.conftest import TEST_CATALOG, LiveServer, page
-from tests.factories import SignedFactory, SubmittedFactory
+from tests.factories import SignedFactory, SubmittedFactory, resume_url
 from tests.payments import TOTAL, requested_charge
 from tests.payments.gateway import CALLBACK_SECRET, SECRET, PayGate
 
@@ -105,9 +105,9 @@ def begin(
         )
         redirect = get_providers()[protocol].start(order=order)
         status_page = f"/dossiers/{made.dossier.public_id}/status"
-        return Journey(
-            protocol, portal, paygate, payment.reference, redirect.url, status_page, requests.Session()
-        )
+    browser = requests.Session()  # the applicant's, holding the dossier (its resume link)
+    assert browser.get(portal.url + resume_url(made), allow_redirects=False, timeout=60).status_code == 302
+    return Journey(protocol, portal, paygate, payment.reference, redirect.url, status_page, browser)
 
 
 def test_paid_once_with_a_receipt(journey):

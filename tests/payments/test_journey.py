@@ -239,6 +239,9 @@ def test_back_to_a_draft_before_paying_cancels_the_charge(app):
     assert changed.headers["Location"] == base + "/review"
     dossier, charges, sent = state_of(app, base)
     assert (dossier.status, [c.state for c in charges], sent) == (Status.DRAFT, ["cancelled"], [])
+    # A draft again: no acknowledgement of a submission that did not go out.
+    assert client.get(base + "/acknowledgement").status_code == 404
+    assert page(client.get(base + "/status")).select_one("a.acknowledgement") is None
     # The payment still goes through: it is refunded, the dossier stays a draft.
     location = urlsplit(started.headers["Location"])
     client.get(f"{location.path}?{location.query}")
@@ -420,3 +423,29 @@ def test_two_clicks_at_once_start_one_payment(live_server, tmp_path):
         statuses = sorted(pool.map(lambda _: click(), range(2)))
     assert statuses == [303, 409]
     assert len(state_of(server.app, base)[1][0].payments) == 1
+
+
+def test_a_provider_that_cannot_start_the_payment_leaves_no_payment_waiting(make_app, tmp_path, paygate):
+    """The national platform is down when the applicant presses Pay: a translated 503, the
+    attempt failed at once (not listed as on its way), the charge still due to pay again."""
+    app = make_app(
+        CATALOG_DIR=fee_catalog(tmp_path / "catalog", "before_sending"),
+        PAYMENT_PROVIDERS=["keypay"],
+        PAYMENT_OPTIONS={"keypay": paygate.keypay_options(timeout_seconds=5)},
+        SIGNING_REQUIRED=False,
+    )
+    client = app.test_client()
+    base, _landed = applied(app, client)
+    paygate.stop()
+    answer = pay(client, base, "keypay")
+    assert answer.status_code == 503
+    assert "cannot be reached now. Nothing was paid" in page(answer).select_one(".error-summary").get_text()
+    dossier, charges, sent = state_of(app, base)
+    [attempt] = charges[0].payments
+    assert (dossier.status, charges[0].state, attempt.state, sent) == (
+        Status.AWAITING_PAYMENT,
+        "due",
+        "failed",
+        [],
+    )
+    assert "waiting for the payment service" not in client.get(base + "/payment").get_data(as_text=True)

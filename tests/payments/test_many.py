@@ -79,7 +79,9 @@ def test_200_payments_each_paid_once_with_one_receipt(live_server, paygate, citi
         payer = dataclasses.replace(paygate, browser=requests.Session())  # a browser of their own
         back = PayGate.pay(payer, pay_urls[reference])
         if plan[reference][2]:
-            assert payer.browser.get(back, allow_redirects=False, timeout=120).status_code == 302, why
+            # A browser that does not hold the dossier gets the neutral page; the portal still
+            # asks the gateway, racing the notification.
+            assert payer.browser.get(back, allow_redirects=False, timeout=120).status_code == 200, why
 
     with ThreadPoolExecutor(PAYERS) as payers:
         list(payers.map(pay, plan))
