@@ -33,7 +33,7 @@ def _provider(name: str) -> PaymentProvider:
 
 
 @bp.get("/payments/<provider>/return")
-def returned(provider: str) -> Response | tuple[str, int]:
+def returned(provider: str) -> Response | str | tuple[str, int]:
     chosen = _provider(provider)
     try:
         report = chosen.returned(params=request.args)
