@@ -83,6 +83,7 @@ class Payment(Model):
     """Giao dịch: one attempt at paying a charge, through one provider."""
 
     __tablename__ = "payments"
+    __table_args__ = (UniqueConstraint("receipt_symbol", "receipt_number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Ours, given to the provider as the transaction's reference (vnp_TxnRef, KeyPay's
@@ -99,7 +100,10 @@ class Payment(Model):
     settled_via: Mapped[str | None] = mapped_column(String(16))  # "notification" or "query"
     refund_due: Mapped[bool] = mapped_column(Boolean, default=False)
     refund_reason: Mapped[str | None] = mapped_column(String(64))
-    receipt_number: Mapped[str | None] = mapped_column(String(32), unique=True)  # biên lai số
+    # Biên lai: its symbol (ký hiệu AA-<yy>E) and its number, consecutive from 1 within the
+    # symbol (Circular 78/2021): unique per symbol, not across years.
+    receipt_symbol: Mapped[str | None] = mapped_column(String(16))
+    receipt_number: Mapped[str | None] = mapped_column(String(32))  # biên lai số
     receipt_sha256: Mapped[str | None] = mapped_column(String(64))  # the sealed receipt PDF
     started_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     settled_at: Mapped[datetime | None] = mapped_column(Timestamp)
@@ -119,3 +123,13 @@ class Payment(Model):
     dossier: Mapped[Dossier] = relationship()
 
     __mapper_args__ = {"version_id_col": version_id}  # a notification and a query at once: one wins
+
+
+class ReceiptSequence(Model):
+    """The last receipt number given out within a symbol (ký hiệu AA-<yy>E): receipts are
+    numbered from 1 in each symbol, one after the other, only when one is issued."""
+
+    __tablename__ = "receipt_sequences"
+
+    symbol: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)

@@ -5,10 +5,16 @@ not at all. app/documents/payment_receipt.py says what the receipt holds."""
 
 from __future__ import annotations
 
+from typing import cast
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+
 from app.documents import payment_receipt
 from app.dossiers import records as dossiers
 from app.dossiers.records import applicant_of
-from app.payments.models import Payment
+from app.extensions import db
+from app.payments.models import Payment, ReceiptSequence
 from app.payments.providers import get_providers
 from app.signing import get_signing, pades
 from app.signing.providers import SealProvider
@@ -16,15 +22,28 @@ from app.storage import get_blobs
 from app.store import services as store
 
 
-def number_of(payment: Payment) -> str:
-    """Số biên lai: seven digits (Circular 78/2021), unique across the portal, from the
-    payment's row."""
-    return f"{payment.id:07d}"
+def next_number(symbol: str) -> str:
+    """Số biên lai: seven digits, consecutive from 1 within the symbol (Circular 78/2021).
+
+    The symbol's counter is raised by one atomic upsert (as dossier codes are, see
+    app.dossiers.records.next_code): concurrent settlements never share a number, the row
+    stays locked until the settlement commits, and a settlement rolled back (a seal that
+    fails, a payment changed meanwhile) takes its number back, so none is skipped. Only
+    receipts actually issued take one: failed or unsettled attempts never do."""
+    table = cast(Table, ReceiptSequence.__table__)
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values(symbol=symbol, last=1)
+        .on_conflict_do_update(index_elements=[table.c.symbol], set_={"last": table.c.last + 1})
+        .returning(table.c.last)
+    )
+    return f"{db.session.execute(statement).scalar_one():07d}"
 
 
 def file_name(payment: Payment) -> str:
     """The receipt's file name, in a package and in the store."""
-    return f"bien-lai-{payment.receipt_number or number_of(payment)}.pdf"
+    return f"bien-lai-{payment.receipt_number}.pdf"
 
 
 def issue(payment: Payment) -> str:
@@ -33,10 +52,13 @@ def issue(payment: Payment) -> str:
     dossier, charge = payment.dossier, payment.charge
     definition = dossiers.procedure_of(dossier).definition
     provider = get_providers().get(payment.provider)
-    number = number_of(payment)
+    paid_at = payment.settled_at or payment.started_at
+    symbol = payment_receipt.symbol_for(paid_at)
+    number = next_number(symbol)
     applicant = applicant_of(definition, dossier.answers)
     document = payment_receipt.PaymentReceipt(
         number=number,
+        symbol=symbol,
         agency=definition.agency.name.vi,
         agency_code=definition.agency.code,
         dossier_code=dossier.code or "",
@@ -50,7 +72,7 @@ def issue(payment: Payment) -> str:
         provider=provider.title.vi if provider else payment.provider,
         transaction=payment.provider_reference or "",
         reference=payment.reference,
-        paid_at=payment.settled_at or payment.started_at,
+        paid_at=paid_at,
     )
     pdf, box = payment_receipt.render(document)
     signing = get_signing()
@@ -66,7 +88,7 @@ def issue(payment: Payment) -> str:
             timestamper=signing.timestamper,
             validation_context=signing.context(),
         )
-    payment.receipt_number = number
+    payment.receipt_symbol, payment.receipt_number = symbol, number
     payment.receipt_sha256 = get_blobs().put(pdf)
     store.keep_receipt(
         dossier,

@@ -67,14 +67,17 @@ class InMemoryFont(GlyphAccumulatorFactory):
         )
 
 
-STAMP_TEXT = "Ký bởi: %(signer)s\nThời gian ký: %(ts)s"
+# The time is our own key, not pyHanko's `ts`: pyHanko 0.38 (SigAppearanceSetup._appearance_stamp)
+# sets `ts` after merging the caller's text params, in the signing time's own zone (UTC), so a
+# `ts` of ours would be overwritten.
+STAMP_TEXT = "Ký bởi: %(signer)s\nThời gian ký: %(vn_ts)s"
 STAMP_TIME = "%d/%m/%Y %H:%M:%S %z"
 
 
 def stamp_params(moment: datetime | None = None) -> dict[str, str]:
     """The stamp's signing time in Viet Nam's time, whatever the server's zone (pyHanko's own
-    default is the machine's local time, UTC on a server)."""
-    return {"ts": (moment or now()).astimezone(VIETNAM).strftime(STAMP_TIME)}
+    `ts` is the signing time in UTC on a server)."""
+    return {"vn_ts": (moment or now()).astimezone(VIETNAM).strftime(STAMP_TIME)}
 
 
 @cache
