@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, request
+from werkzeug.datastructures import ImmutableDict
 from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter, Map, MapAdapter
 
@@ -25,12 +26,19 @@ MAX_ID = 2**63 - 1  # BIGINT, and what SQLite's integers hold
 class Id(IntegerConverter):
     """`<int:…>` as the portal reads it: at most MAX_ID unless the route says otherwise."""
 
-    def __init__(self, map: Map, *args: Any, max: int | None = MAX_ID, **kwargs: Any) -> None:  # noqa: A002
-        super().__init__(map, *args, max=max, **kwargs)
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = MAX_ID,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 class Routes(Map):
-    default_converters = {**Map.default_converters, "int": Id}
+    default_converters = ImmutableDict({**Map.default_converters, "int": Id})
 
 
 class Portal(Flask):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from urllib.parse import quote_plus, urlencode
 
 import pytest
@@ -143,9 +142,8 @@ def test_a_paid_ipn_with_an_odd_transaction_number_still_settles(app, started, n
 def test_a_refusal_with_an_over_long_response_code_is_recorded_failed(app, started):
     reference, code, _public_id = started
     odd = "51" + "X" * 60 + "\x00"
-    answer = app.test_client().get(
-        f"/api/v1/payments/vnpay/notify?{ipn(reference, code, vnp_ResponseCode=odd, vnp_TransactionStatus='02')}"
-    )
+    query = ipn(reference, code, vnp_ResponseCode=odd, vnp_TransactionStatus="02")
+    answer = app.test_client().get(f"/api/v1/payments/vnpay/notify?{query}")
     assert answer.json["RspCode"] == "00"
     failed = stored(app, reference)
     assert (failed.state, failed.response_code) == ("failed", odd[:32])
