@@ -2,7 +2,10 @@
 
 A resume link, a QR code or a signing agent's address built from the request's Host would send
 an applicant's secret wherever a forged Host header points. Every `url_for(..., _external=True)`,
-in views and templates alike, goes through the URL adapter made here, so none can."""
+in views and templates alike, goes through the URL adapter made here, so none can.
+
+The portal's routes also bound every `<int:…>` to what a database id can be (a signed 64-bit
+integer): a larger number in a URL is a page not found, never an overflow at the database."""
 
 from __future__ import annotations
 
@@ -10,13 +13,37 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, request
+from werkzeug.datastructures import ImmutableDict
 from werkzeug.exceptions import SecurityError
-from werkzeug.routing import MapAdapter
+from werkzeug.routing import IntegerConverter, Map, MapAdapter
 
 REFUSED_HOST = "opendvc.refused_host"  # in the WSGI environ: why the Host was refused
 
 
+MAX_ID = 2**63 - 1  # BIGINT, and what SQLite's integers hold
+
+
+class Id(IntegerConverter):
+    """`<int:…>` as the portal reads it: at most MAX_ID unless the route says otherwise."""
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = MAX_ID,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class Routes(Map):
+    default_converters = ImmutableDict({**Map.default_converters, "int": Id})
+
+
 class Portal(Flask):
+    url_map_class = Routes
+
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         public = urlsplit(self.config["OPENDVC"].PUBLIC_URL)
         if request is None:  # commands and workers: links on the public address too

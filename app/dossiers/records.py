@@ -6,6 +6,7 @@ DossierChanged)."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -42,7 +43,14 @@ def find_by_secret(secret: str) -> Dossier | None:
     return db.session.scalar(select(Dossier).where(Dossier.secret_hash == hash_secret(secret)))
 
 
+# What `services.create` makes (secrets.token_urlsafe(12)): anything else names no dossier, and is
+# never put to the database (a NUL, or a value longer than the column, is an error there).
+PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{16}")
+
+
 def find_by_public_id(public_id: str) -> Dossier | None:
+    if not PUBLIC_ID.fullmatch(public_id):
+        return None
     return db.session.scalar(select(Dossier).where(Dossier.public_id == public_id))
 
 

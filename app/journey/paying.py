@@ -92,7 +92,7 @@ def page(public_id: str) -> tuple[str, int]:
 
 def _charge_of(dossier: Dossier, given: str | None) -> Charge | None:
     """The dossier's charge the form names, if it is still due (another dossier's is none)."""
-    if not given or not given.isdigit() or len(given) > 12:
+    if not given or not given.isascii() or not given.isdigit() or len(given) > 12:
         return None
     return next((c for c in payments.charges_of(dossier) if c.id == int(given) and c.state == DUE), None)
 
@@ -186,8 +186,10 @@ def change(public_id: str) -> Response | tuple[str, int]:
 @bp.get("/payments/<reference>/receipt.pdf")
 def receipt(public_id: str, reference: str) -> Response:
     dossier = dossier_or_404(public_id)
+    if not payments.is_reference(reference):
+        abort(404)  # not one of ours: never looked up
     payment = db.session.scalar(
-        db.select(Payment).where(Payment.reference == reference[:32], Payment.dossier_id == dossier.id)
+        db.select(Payment).where(Payment.reference == reference, Payment.dossier_id == dossier.id)
     )
     if payment is None or payment.state != PAID or payment.receipt_sha256 is None:
         abort(404)

@@ -192,7 +192,7 @@ class KeypayProvider(PaymentProvider):
     def notified(self, *, params: Mapping[str, str], body: bytes) -> Report:
         try:
             given = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python parses
             raise Forged("a callback that is not JSON") from None
         if not isinstance(given, dict):
             raise Forged("a callback that is not a JSON object")

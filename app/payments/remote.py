@@ -44,7 +44,9 @@ def vn_time(moment: datetime) -> str:
 
 def same(given: object, expected: str) -> bool:
     """Whether a checksum given (any case, any type) is the one expected, in constant time."""
-    return isinstance(given, str) and hmac.compare_digest(given.lower().encode(), expected.lower().encode())
+    return isinstance(given, str) and hmac.compare_digest(
+        given.lower().encode("utf-8", "replace"), expected.lower().encode()
+    )
 
 
 def post_json(session: requests.Session, url: str, payload: dict[str, Any], *, timeout: float) -> dict:
@@ -62,7 +64,7 @@ def post_json(session: requests.Session, url: str, payload: dict[str, Any], *, t
         raise Unavailable("the gateway's answer is too large")
     try:
         found = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python parses
         raise Unavailable(f"the gateway's answer ({answer.status_code}) is not JSON") from None
     if not isinstance(found, dict):
         raise Unavailable("the gateway's answer is not a JSON object")
@@ -75,12 +77,17 @@ def text(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return str(value).lower()
-    return str(value)
+    if isinstance(value, str):
+        # A lone surrogate (JSON's "\\ud800") has no UTF-8: it cannot be what was signed.
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, (int, float)):
+        return str(value)
+    return ""  # a list or an object where a field's text is meant: nothing that was signed
 
 
 def amount_of(value: object, *, scale: int = 1) -> int | None:
     """An amount in VND from a gateway's field (VNPay's is ×100); None when it is not one."""
     raw = text(value)
-    if not raw.isdigit() or int(raw) % scale:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or int(raw) % scale:
         return None
     return int(raw) // scale

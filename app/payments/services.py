@@ -16,6 +16,7 @@ itself then goes out, from an on_paid hook, with the payment listed); the applic
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -151,6 +152,26 @@ def order_of(payment: Payment, *, return_url: str, notify_url: str, client_ip: s
     )
 
 
+# A payment's reference as `begin` makes it (secrets.token_hex(10), upper case). Whatever comes
+# from outside in another shape names no payment and is never put to the database.
+REFERENCE = re.compile(r"[0-9A-F]{20}")
+# What a provider reports is stored as far as the columns hold, without NUL (PostgreSQL refuses
+# it in text): an odd transaction number must not keep a paid payment from settling.
+MAX_CODE, MAX_PROVIDER_REFERENCE, MAX_MESSAGE = 32, 64, 2000
+
+
+def is_reference(value: object) -> bool:
+    """Whether `value` has the shape of one of our payment references (see REFERENCE)."""
+    return isinstance(value, str) and REFERENCE.fullmatch(value) is not None
+
+
+def _storable(value: str | None, limit: int) -> str | None:
+    """A provider's text as a column holds it: no NUL, at most `limit` characters; None if empty."""
+    if value is None:
+        return None
+    return value.replace("\x00", "")[:limit] or None
+
+
 def begin(charge: Charge, provider: str) -> Payment:
     """A new attempt at paying a due charge through `provider` (one transaction). The caller
     then sends the browser where `get_providers()[provider].start(order=order_of(...))` says."""
@@ -205,6 +226,8 @@ def settle(report: Report, *, provider: str, via: str) -> Settlement:
 
 
 def _settle(report: Report, *, provider: str, via: str) -> Settlement:
+    if not is_reference(report.reference):
+        return Settlement("unknown")  # not one of ours: never looked up
     payment = db.session.scalar(
         select(Payment).where(Payment.reference == report.reference, Payment.provider == provider)
     )
@@ -217,17 +240,18 @@ def _settle(report: Report, *, provider: str, via: str) -> Settlement:
     wrong_dossier = report.dossier_code is not None and report.dossier_code != dossier.code
     if wrong_amount or wrong_dossier:
         logger.warning(
-            "payment %s: the provider reports %s for %s, asked %s for %s: refused",
+            "payment %s: the provider reports %s for %r, asked %s for %s: refused",
             payment.reference,
             report.amount,
             report.dossier_code,
             payment.amount,
             dossier.code,
         )
-        payment.message = (
+        payment.message = _storable(
             f"refused: the provider reports {report.amount} VND for {report.dossier_code or '?'}, "
-            f"asked {payment.amount} VND for {dossier.code}"
-        )[:2000]
+            f"asked {payment.amount} VND for {dossier.code}",
+            MAX_MESSAGE,
+        )
         db.session.commit()
         return Settlement("mismatch", payment)
     if report.state == "paid" and report.amount is None:
@@ -235,9 +259,11 @@ def _settle(report: Report, *, provider: str, via: str) -> Settlement:
     if payment.state == PAID:
         return Settlement("already", payment)
     now = clock.now()
-    payment.response_code = report.code
-    payment.message = report.message
-    payment.provider_reference = report.provider_reference or payment.provider_reference
+    payment.response_code = _storable(report.code, MAX_CODE)
+    payment.message = _storable(report.message, MAX_MESSAGE)
+    payment.provider_reference = (
+        _storable(report.provider_reference, MAX_PROVIDER_REFERENCE) or payment.provider_reference
+    )
     if report.state == "failed":
         if payment.state == FAILED:
             return Settlement("already", payment)

@@ -12,6 +12,7 @@ import logging
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from app.dossiers.access import may_reach
@@ -23,6 +24,10 @@ from app.payments.providers import Forged, PaymentProvider, Unavailable, get_pro
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("payments", __name__, template_folder="templates")
+
+# A provider's notification is a few fields: its own limit, not the dossier's upload budget
+# (MAX_CONTENT_LENGTH), so that nobody can make the portal hold more to read one.
+MAX_NOTIFICATION = 64 * 1024
 
 
 def _provider(name: str) -> PaymentProvider:
@@ -48,6 +53,8 @@ def returned(provider: str) -> Response | str | tuple[str, int]:
                 "service itself. Open your dossier's page to see its payments."
             ),
         ), 400
+    if not services.is_reference(report.reference):
+        abort(404)  # not one of ours: never looked up
     payment = db.session.scalar(
         select(Payment).where(Payment.reference == report.reference, Payment.provider == provider)
     )
@@ -105,8 +112,17 @@ def _outcome_message(payment: Payment, outcome: str | None) -> str:
 @csrf.exempt  # server to server: the provider's checksum is the credential
 def notified(provider: str) -> Response:
     chosen = _provider(provider)
+    request.max_content_length = MAX_NOTIFICATION  # this limit, whatever the client claims
     try:
-        report = chosen.notified(params=request.values, body=request.get_data())
+        if (request.content_length or 0) > MAX_NOTIFICATION:
+            raise RequestEntityTooLarge()
+        params, body = request.values, request.get_data()
+    except RequestEntityTooLarge:
+        logger.warning("a notification to %s larger than %d bytes: refused", provider, MAX_NOTIFICATION)
+        refused = chosen.acknowledge(outcome="forged")
+        return Response(refused.body, status=413, mimetype=refused.media_type)
+    try:
+        report = chosen.notified(params=params, body=body)
     except Forged:
         logger.warning("a notification from %s whose checksum does not hold: refused", provider)
         answer = chosen.acknowledge(outcome="forged")

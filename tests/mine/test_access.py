@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -231,7 +232,7 @@ def with_paid_fees(app: Flask, made: Made) -> None:
         dossier = db.session.scalar(select(Dossier).where(Dossier.public_id == made.public_id))
         charge = requested_charge(dossier)
         payment = Payment(
-            reference="ACCESS" + made.public_id[:10].upper(),
+            reference=secrets.token_hex(10).upper(),  # the shape payments.begin makes
             charge_id=charge.id,
             dossier_id=dossier.id,
             provider="demo",
