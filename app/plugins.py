@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from importlib.metadata import entry_points
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
 
 from app.config import ConfigError
 
@@ -24,3 +26,24 @@ def load(group: str, base: type[T]) -> dict[str, type[T]]:
             )
         found[ep.name] = cls
     return found
+
+
+def problems(exc: ValidationError) -> str:
+    """A plugin's options refused by its schema, as a start-up error says it: where and why."""
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+
+
+def configure(cls: type[T], raw: dict[str, Any], *, setting: str, label: str) -> T:
+    """An instance of the plugin `cls` with its options `raw` validated by its own schema
+    (`cls.Options`), its configuration checked (`check()`): a ConfigError naming `setting` (the
+    options' setting) or `label` (what the plugin is) otherwise."""
+    try:
+        options = cls.Options.model_validate(raw)  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        raise ConfigError(f"{setting}: {problems(exc)}") from None
+    plugin = cls(options=options)  # type: ignore[call-arg]
+    try:
+        plugin.check()  # type: ignore[attr-defined]
+    except ValueError as exc:
+        raise ConfigError(f"{label}: {exc}") from None
+    return plugin

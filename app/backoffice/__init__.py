@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, current_app
 from pydantic import ValidationError
 
+from app import plugins
 from app.backoffice.adapters import BackOffice, load_adapters
 from app.config import ConfigError
 
@@ -32,8 +33,7 @@ class BackOffices:
             except ValidationError as exc:
                 if name not in given:
                     continue  # not configured here; refused below if it is routed to
-                problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-                raise ConfigError(f"OPENDVC_BACKOFFICE_OPTIONS[{name}]: {problems}") from None
+                raise ConfigError(f"OPENDVC_BACKOFFICE_OPTIONS[{name}]: {plugins.problems(exc)}") from None
             adapter = cls(options=options)
             try:
                 adapter.check()

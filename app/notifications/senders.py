@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from flask import current_app
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from app import mail, plugins
 from app.backoffice.adapters import DeliveryFailed
@@ -151,18 +151,12 @@ class Senders:
                 names = ", ".join(sorted(known))
                 raise ConfigError(f"OPENDVC_{setting}: unknown sender {name!r} (known: {names})")
             if name not in made:
-                cls = known[name]
-                try:
-                    options = cls.Options.model_validate(given.get(name, {}))
-                except ValidationError as exc:
-                    problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-                    raise ConfigError(f"OPENDVC_SENDER_OPTIONS[{name}]: {problems}") from None
-                sender = cls(options=options)
-                try:
-                    sender.check()
-                except ValueError as exc:
-                    raise ConfigError(f"sender {name}: {exc}") from None
-                made[name] = sender
+                made[name] = plugins.configure(
+                    known[name],
+                    given.get(name, {}),
+                    setting=f"OPENDVC_SENDER_OPTIONS[{name}]",
+                    label=f"sender {name}",
+                )
             self.by_channel[channel] = made[name]
 
     @property

@@ -22,7 +22,7 @@ from app.backoffice.adapters import DeliveryRefused
 from app.dossiers.models import Dossier, DossierEvent
 from app.extensions import db
 from app.i18n import LOCALES
-from app.notifications.content import FeeDue, PaymentReceived, render, render_paid
+from app.notifications.content import Content, FeeDue, PaymentReceived, render, render_paid
 from app.notifications.models import Notification
 from app.notifications.senders import Outgoing, get_senders
 from app.outbox.models import OutboxMessage
@@ -93,27 +93,7 @@ def notify(
         fees=list(fees),
         result_codes=list(result_codes),
     )
-    queued = []
-    for channel, recipient in to.items():
-        message = enqueue_notification(dossier, key=f"{dossier.id}-{event.id}-{channel}", channel=channel)
-        if message is None:
-            continue
-        email = channel == "email"
-        db.session.add(
-            Notification(
-                outbox_id=message.id,
-                dossier_id=dossier.id,
-                event_id=event.id,
-                channel=channel,
-                recipient=recipient,
-                locale=locale,
-                subject=content.subject[:255],
-                text=content.text if email else content.short,
-                html=content.html if email else None,
-            )
-        )
-        queued.append(message)
-    return queued
+    return _queue(dossier, to, content, locale, cause=str(event.id), event_id=event.id)
 
 
 def notify_paid(dossier: Dossier, *, payment_id: int, paid: PaymentReceived) -> list[OutboxMessage]:
@@ -129,10 +109,24 @@ def notify_paid(dossier: Dossier, *, payment_id: int, paid: PaymentReceived) -> 
     locale = _locale(dossier, account)
     name = (account.name if account else None) or dossier.applicant_name
     content = render_paid(dossier, paid, locale=locale, link=_link(dossier), name=name)
+    return _queue(dossier, to, content, locale, cause=f"TT{payment_id}", payment_id=payment_id)
+
+
+def _queue(
+    dossier: Dossier,
+    to: dict[str, str],
+    content: Content,
+    locale: str,
+    *,
+    cause: str,
+    event_id: int | None = None,
+    payment_id: int | None = None,
+) -> list[OutboxMessage]:
+    """One outbox message and its content per channel, keyed `<dossier id>-<cause>-<channel>`
+    (in the caller's transaction); a key already queued is skipped: one per cause and channel."""
     queued = []
     for channel, recipient in to.items():
-        key = f"{dossier.id}-TT{payment_id}-{channel}"
-        message = enqueue_notification(dossier, key=key, channel=channel)
+        message = enqueue_notification(dossier, key=f"{dossier.id}-{cause}-{channel}", channel=channel)
         if message is None:
             continue
         email = channel == "email"
@@ -140,6 +134,7 @@ def notify_paid(dossier: Dossier, *, payment_id: int, paid: PaymentReceived) -> 
             Notification(
                 outbox_id=message.id,
                 dossier_id=dossier.id,
+                event_id=event_id,
                 payment_id=payment_id,
                 channel=channel,
                 recipient=recipient,

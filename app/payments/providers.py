@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from flask import current_app
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from app import plugins
 from app.config import ConfigError
@@ -206,17 +206,12 @@ class Providers:
             if name not in known:
                 names = ", ".join(sorted(known))
                 raise ConfigError(f"OPENDVC_PAYMENT_PROVIDERS: unknown provider {name!r} (known: {names})")
-            cls = known[name]
-            try:
-                options = cls.Options.model_validate(given.get(name, {}))
-            except ValidationError as exc:
-                problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-                raise ConfigError(f"OPENDVC_PAYMENT_OPTIONS[{name}]: {problems}") from None
-            provider = cls(options=options)
-            try:
-                provider.check()
-            except ValueError as exc:
-                raise ConfigError(f"payment provider {name}: {exc}") from None
+            provider = plugins.configure(
+                known[name],
+                given.get(name, {}),
+                setting=f"OPENDVC_PAYMENT_OPTIONS[{name}]",
+                label=f"payment provider {name}",
+            )
             self.by_name[name] = provider
 
     @property

@@ -16,8 +16,7 @@ from app.dossiers.records import applicant_of
 from app.extensions import db
 from app.payments.models import Payment, ReceiptSequence
 from app.payments.providers import get_providers
-from app.signing import get_signing, pades
-from app.signing.providers import SealProvider
+from app.signing.receipts import seal
 from app.storage import get_blobs
 from app.store import services as store
 
@@ -75,19 +74,7 @@ def issue(payment: Payment) -> str:
         paid_at=paid_at,
     )
     pdf, box = payment_receipt.render(document)
-    signing = get_signing()
-    seal = signing.provider("seal")
-    if isinstance(seal, SealProvider) and seal.configured:
-        pdf = pades.sign(
-            pdf,
-            seal.signer(),
-            field_name=payment_receipt.SEAL_FIELD,
-            box=box,
-            level=signing.level,
-            reason="Xác nhận đã thu phí, lệ phí",
-            timestamper=signing.timestamper,
-            validation_context=signing.context(),
-        )
+    pdf = seal(pdf, field_name=payment_receipt.SEAL_FIELD, box=box, reason="Xác nhận đã thu phí, lệ phí")
     payment.receipt_symbol, payment.receipt_number = symbol, number
     payment.receipt_sha256 = get_blobs().put(pdf)
     store.keep_receipt(

@@ -100,8 +100,7 @@ def _providers(settings: Settings, demo: Path) -> dict[str, Provider]:
         except ValidationError as exc:
             if name not in given:
                 continue
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise ConfigError(f"OPENDVC_SIGNING_OPTIONS[{name}]: {problems}") from None
+            raise ConfigError(f"OPENDVC_SIGNING_OPTIONS[{name}]: {plugins.problems(exc)}") from None
         provider = cls(options=options, keys=keys)
         try:
             provider.check()

@@ -19,18 +19,25 @@ def issue(dossier: Dossier, *, tracking_url: str) -> str:
     an unreachable timestamp authority)."""
     signed = current_signature(dossier) is not None
     pdf, box = receipt.render(dossier, dossiers.procedure_of(dossier), tracking_url, signed=signed)
-    signing = get_signing()
-    seal = signing.provider("seal")
-    if isinstance(seal, SealProvider) and seal.configured:
-        pdf = pades.sign(
-            pdf,
-            seal.signer(),
-            field_name=receipt.SEAL_FIELD,
-            box=box,
-            level=signing.level,
-            reason="Xác nhận tiếp nhận hồ sơ",
-            timestamper=signing.timestamper,
-            validation_context=signing.context(),
-        )
+    pdf = seal(pdf, field_name=receipt.SEAL_FIELD, box=box, reason="Xác nhận tiếp nhận hồ sơ")
     dossier.receipt_sha256 = get_blobs().put(pdf)
     return dossier.receipt_sha256
+
+
+def seal(pdf: bytes, *, field_name: str, box: tuple[int, int, int, int], reason: str) -> bytes:
+    """A document the portal issues, sealed with its seal at the signing level configured (its
+    timestamp included); as it is when no seal is configured. Raises whatever sealing raises."""
+    signing = get_signing()
+    provider = signing.provider("seal")
+    if not (isinstance(provider, SealProvider) and provider.configured):
+        return pdf
+    return pades.sign(
+        pdf,
+        provider.signer(),
+        field_name=field_name,
+        box=box,
+        level=signing.level,
+        reason=reason,
+        timestamper=signing.timestamper,
+        validation_context=signing.context(),
+    )
