@@ -28,7 +28,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
-import requests
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from app.payments.providers import (
@@ -36,13 +35,12 @@ from app.payments.providers import (
     Forged,
     Order,
     Outcome,
-    PaymentProvider,
     Redirect,
     Report,
     State,
     Unavailable,
 )
-from app.payments.remote import amount_of, check_url, post_json, same, text
+from app.payments.remote import GatewayProvider, amount_of, check_url, post_json, same, text
 from app.texts import Text
 
 REQUEST_FIELDS = ("addition_fee", "client_id", "command", "trans_amount", "transaction_id", "version")
@@ -89,20 +87,11 @@ class KeypayOptions(BaseModel):
     timeout_seconds: float = Field(default=10, gt=0, le=120)  # each request, connect and read
 
 
-class KeypayProvider(PaymentProvider):
+class KeypayProvider(GatewayProvider):
     name = "keypay"
     title = Text(vi="Nền tảng thanh toán quốc gia", en="The national payment platform")
     Options = KeypayOptions
     options: KeypayOptions
-
-    def __init__(self, *, options: BaseModel) -> None:
-        super().__init__(options=options)
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = "OpenDVC"
-
-    def check(self) -> None:
-        check_url("pay_url", self.options.pay_url)
-        check_url("query_url", self.options.query_url)
 
     def _sign(self, fields: Mapping[str, str], names: tuple[str, ...], *, theirs: bool) -> str:
         key = self.options.hash_key_2 if theirs and self.options.hash_key_2 else self.options.hash_key_1

@@ -12,8 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from pydantic import BaseModel
 
-from app.payments.providers import Unavailable
+from app.payments.providers import PaymentProvider, Unavailable
 
 VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has kept +07:00 since 1975
 MAX_ANSWER = 64 * 1024  # a status answer is small: a gateway cannot make the portal hold more
@@ -35,6 +36,20 @@ def check_url(name: str, url: str) -> None:
         raise ValueError(f"{name} {url!r} is not an http(s) URL")
     if parts.scheme == "http" and not _loopback(parts.hostname):
         raise ValueError(f"{name} must be https:// unless the gateway runs on this machine")
+
+
+class GatewayProvider(PaymentProvider):
+    """A provider that speaks to a gateway over HTTP: one session, its pay and query addresses
+    (`pay_url`, `query_url` in its options) checked at start-up."""
+
+    def __init__(self, *, options: BaseModel) -> None:
+        super().__init__(options=options)
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = "OpenDVC"
+
+    def check(self) -> None:
+        check_url("pay_url", self.options.pay_url)  # type: ignore[attr-defined]
+        check_url("query_url", self.options.query_url)  # type: ignore[attr-defined]
 
 
 def vn_time(moment: datetime) -> str:

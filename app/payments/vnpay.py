@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import quote_plus
 
-import requests
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from app import clock
@@ -33,13 +32,12 @@ from app.payments.providers import (
     Forged,
     Order,
     Outcome,
-    PaymentProvider,
     Redirect,
     Report,
     State,
     Unavailable,
 )
-from app.payments.remote import amount_of, check_url, post_json, same, text, vn_time
+from app.payments.remote import GatewayProvider, amount_of, post_json, same, text, vn_time
 from app.texts import Text
 
 ORDER_INFO_PREFIX = "Nop phi ho so "  # VNPay asks for Vietnamese without diacritics here
@@ -130,20 +128,11 @@ class VnpayOptions(BaseModel):
     server_ip: str = "127.0.0.1"  # vnp_IpAddr of the portal's own queries
 
 
-class VnpayProvider(PaymentProvider):
+class VnpayProvider(GatewayProvider):
     name = "vnpay"
     title = Text(vi="Thẻ ngân hàng, ví điện tử (VNPay)", en="Bank card or e-wallet (VNPay)")
     Options = VnpayOptions
     options: VnpayOptions
-
-    def __init__(self, *, options: BaseModel) -> None:
-        super().__init__(options=options)
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = "OpenDVC"
-
-    def check(self) -> None:
-        check_url("pay_url", self.options.pay_url)
-        check_url("query_url", self.options.query_url)
 
     def _sign(self, data: str) -> str:
         key = self.options.hash_secret.get_secret_value().encode()
