@@ -3,9 +3,6 @@ in kiosk mode: one question per screen, the PIN keypad, the idle countdown (virt
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 import pytest
 from bs4 import BeautifulSoup
 
@@ -13,7 +10,7 @@ from app import ConfigError
 from app.dossiers.models import Attachment, Dossier
 from app.extensions import db
 from app.storage import get_blobs
-from tests.browser.dumped import CHROMIUM, in_browser
+from tests.browser.dumped import dump_dom, in_browser
 from tests.conftest import page
 from tests.files import sample_for
 from tests.journey import upload
@@ -45,26 +42,7 @@ def test_the_countdown_shows_before_the_wipe(make_app, tmp_path):
 
 def browse(url: str, *, virtual_ms: int) -> BeautifulSoup:
     """Where a real browser ends up after `virtual_ms` of virtual time on `url`."""
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is missing: make test installs Debian's chromium package")
-        pytest.skip("chromium is not installed (make test installs it)")
-    dumped = subprocess.run(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            f"--virtual-time-budget={virtual_ms}",
-            "--dump-dom",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
-    return BeautifulSoup(dumped, "html.parser")
+    return dump_dom(url, virtual_ms=virtual_ms)
 
 
 def test_left_alone_the_kiosk_wipes_the_draft_and_its_files(live_server):
