@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .stamps
 RUN_DEBS := libmagic1 xmlsec1
-TEST_DEBS := $(RUN_DEBS) postgresql poppler-utils softhsm2 chromium clamav-daemon
+TEST_DEBS := $(RUN_DEBS) postgresql redis-server poppler-utils softhsm2 chromium clamav-daemon
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 export FLASK_APP := wsgi

@@ -25,7 +25,7 @@ from app.extensions import db
 
 # The back-office kit (a reference back office, a tracked dossier) serves tests in several
 # folders (events, delivery, results, supplements, attachments), so it is a plugin, not a conftest.
-pytest_plugins = ["tests.backoffice.fixtures", "tests.mailserver", "tests.oidcprovider"]
+pytest_plugins = ["tests.backoffice.fixtures", "tests.mailserver", "tests.oidcprovider", "tests.servers"]
 
 PG_BASE = os.environ.get("TEST_POSTGRES_URL")
 
