@@ -80,6 +80,21 @@ class Settings(BaseSettings):
     DATABASE_URL: str = ""  # empty: SQLite in the instance folder
     CATALOG_DIR: Path = PACKAGE_DIR / "catalog" / "procedures"
     BLOB_DIR: Path | None = None  # None: instance/blobs
+    # Compiled definitions, kept by each file's content hash (None: instance/catalog-cache), and
+    # how often a process looks for definition files changed on disk (0: never by itself).
+    CATALOG_CACHE_DIR: Path | None = None
+    CATALOG_RELOAD_SECONDS: int = Field(default=5, ge=0, le=24 * 3600)
+    # Where blobs live: "local", the BLOB_DIR folder; "s3", S3-compatible object storage (below).
+    BLOB_STORE: Literal["local", "s3"] = "local"
+    S3_ENDPOINT_URL: str = ""  # empty: AWS's own
+    S3_BUCKET: str = ""
+    S3_PREFIX: str = ""  # keys start with it, so that one bucket can serve several portals
+    S3_REGION: str = "us-east-1"
+    S3_ACCESS_KEY_ID: str = ""
+    S3_SECRET_ACCESS_KEY: SecretStr | None = None
+    # State shared by several processes and machines: server-side sessions, and rate limits unless
+    # RATE_LIMIT_STORAGE names another store. Empty: sessions in the database, limits in memory.
+    REDIS_URL: str = ""
     DEFAULT_LOCALE: Literal["vi", "en"] = "vi"
     TIMEZONE: str = "Asia/Ho_Chi_Minh"
     # The agency's working hours (giờ hành chính), "HH:MM-HH:MM" in Viet Nam's time: a dossier
