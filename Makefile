@@ -58,7 +58,7 @@ BIND ?= 127.0.0.1:5000
 RECONCILE_EVERY ?= 300
 serve: translations
 	$(BIN)/flask db upgrade
-	WEB_CONCURRENCY=$(WORKERS) GUNICORN_BIND=$(BIND) RECONCILE_EVERY=$(RECONCILE_EVERY) BIN=$(BIN) deploy/serve
+	$(if $(WORKERS),WEB_CONCURRENCY=$(WORKERS)) GUNICORN_BIND=$(BIND) RECONCILE_EVERY=$(RECONCILE_EVERY) BIN=$(BIN) deploy/serve
 
 # Recompile the pins: requirements.txt from pyproject.toml's dependencies, requirements-test.txt
 # from requirements-test.in. Pins that still fit are kept; to move one on purpose:

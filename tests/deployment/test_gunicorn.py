@@ -71,3 +71,27 @@ def test_with_a_secret_key_every_form_passes_whichever_worker_takes_it(make_app)
     finally:
         server.stop()
     assert len(served_by) == 2, server.output  # both workers took some: their keys agree
+
+
+@pytest.mark.committed  # its processes use the database
+def test_make_serve_starts_web_delivery_and_reconciliation_and_stops_them_together(make_app):
+    app = make_app(CATALOG_DIR=TEST_CATALOG, SECRET_KEY="a key shared by every worker, 32+ characters")
+    (port,) = free_ports(1)
+    env = {
+        **env_of(app),
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "BIN": str(GUNICORN.parent),
+    }
+    serve = Running(["deploy/serve"], env)
+    try:
+        serve.wait_for_line(rf"Listening at: http://127\.0\.0\.1:{port}\b")
+        serve.wait_for_line(r"reconciling every 300 s")
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=60).status_code == 200
+        serve.process.terminate()
+        assert serve.wait() == 143  # stopped by SIGTERM
+    finally:
+        serve.stop()
+    assert "Shutting down: Master" in serve.output  # gunicorn stopped
+    assert "stopped\n" in serve.output  # the reconciliation
+    assert serve.ended  # the output's end: no process it started (the delivery worker too) holds it open
