@@ -115,6 +115,9 @@ def test_two_nodes_and_two_workers_share_everything(
         for _, on_home, on_other in journeys:  # uploaded through one node, served by the other
             assert on_other == on_home
             assert all(on_home)
+        if SHARED_BLOBS == "s3":  # and kept in the bucket, not on a node's disk
+            bucket = envs[0]["OPENDVC_S3_BUCKET"]
+            assert request.getfixturevalue("seaweedfs").client().list_objects_v2(Bucket=bucket)["KeyCount"]
 
         def all_delivered():
             """every submitted dossier delivered"""
