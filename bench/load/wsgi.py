@@ -1,0 +1,81 @@
+"""The portal as gunicorn serves it for `python -m bench.load`, with two bare routes beside it.
+
+    gunicorn bench.load.wsgi:app
+
+`/bare` is answered before the portal sees the request (gunicorn, the connection and the clients:
+the floor of any request); `/bare/flask` is a Flask route on the portal that does nothing, so it
+pays the portal's own hooks (session, locale, security headers) and nothing else. Both run in the
+same workers as the portal, in the same run, so they are the baselines its steps are read against.
+
+With LOAD_PROFILE_DIR set, each request whose path ends with one of LOAD_PROFILE_PATHS
+(comma-separated, default the signing and the submitting POSTs) runs under cProfile, and its
+profile is written there as `<pid>-<n>-<step>.pstats` (profiles, no request data).
+Prints "bench app ready" on stderr once the app is built: the runner waits for that line.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import itertools
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from app import create_app
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+portal = create_app(instance_path=os.environ.get("OPENDVC_INSTANCE_PATH") or None)
+
+
+@portal.get("/bare/flask")
+def bare_flask() -> str:
+    return "ok"
+
+
+def bare(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"ok"]
+
+
+class Profiled:
+    """Runs the POSTs to paths ending with one of `suffixes` under cProfile, one file each."""
+
+    def __init__(
+        self, wsgi: Callable[[Environ, StartResponse], Iterable[bytes]], folder: Path, suffixes: list[str]
+    ):
+        self.wsgi, self.folder, self.suffixes = wsgi, folder, suffixes
+        self.count = itertools.count(1)
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        step = next((s for s in self.suffixes if path.endswith(s)), None)
+        if step is None or environ.get("REQUEST_METHOD") != "POST":
+            return self.wsgi(environ, start_response)
+        profile = cProfile.Profile()
+        body = profile.runcall(lambda: list(self.wsgi(environ, start_response)))
+        name = step.strip("/").replace("/", "-")
+        profile.dump_stats(self.folder / f"{os.getpid()}-{next(self.count)}-{name}.pstats")
+        return body
+
+
+def _application() -> Callable[[Environ, StartResponse], Iterable[bytes]]:
+    wsgi = portal.wsgi_app
+    folder = os.environ.get("LOAD_PROFILE_DIR")
+    if folder:
+        suffixes = os.environ.get("LOAD_PROFILE_PATHS", "/sign/pkcs12,/review").split(",")
+        wsgi = Profiled(wsgi, Path(folder), suffixes)
+
+    def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/bare":
+            return bare(environ, start_response)
+        return wsgi(environ, start_response)
+
+    return application
+
+
+portal.wsgi_app = _application()  # type: ignore[assignment]  # wrapped, as WSGI middleware is
+app = portal
+print(f"bench app ready in process {os.getpid()}", file=sys.stderr, flush=True)
