@@ -26,6 +26,7 @@ import csv
 import os
 import pstats
 import re
+import resource
 import secrets
 import subprocess
 import sys
@@ -34,6 +35,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil  # type: ignore[import-untyped]  # (no stubs pinned)
 import psycopg
 
 from app.catalog.loader import load_folder
@@ -117,6 +119,12 @@ class Server:
         if self.process.poll() is not None or not self.ready.is_set():
             raise SystemExit(f"gunicorn did not start; its log:\n{self.log.read_text(encoding='utf-8')}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the workers (user and system): what the requests cost the
+        server, whatever else the machine was doing."""
+        workers = psutil.Process(self.process.pid).children()
+        return sum(sum(w.cpu_times()[:2]) for w in workers)
+
     def lines(self) -> list[str]:
         return self.log.read_text(encoding="utf-8").splitlines()
 
@@ -162,7 +170,10 @@ def run_locust(
     command += ["--host", server.url, "--csv", str(prefix), "--only-summary", "--stop-timeout", "30"]
     command += ["--exit-code-on-error", "0", "--loglevel", "WARNING"]
     locust_env = dict(env, LOAD_THINK=think)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, cwd=ROOT, env=locust_env, capture_output=True, text=True, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    locust_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if done.returncode != 0:
         raise SystemExit(f"locust failed ({done.returncode}):\n{done.stderr[-4000:]}")
     rows = []
@@ -182,6 +193,7 @@ def run_locust(
     with open(f"{prefix}_failures.csv", encoding="utf-8") as f:
         failures = [[r["Method"], r["Name"], r["Error"], r["Occurrences"]] for r in csv.DictReader(f)]
     warnings = [line for line in done.stderr.splitlines() if "WARNING" in line or "CPU" in line]
+    warnings.append(f"locust used {locust_cpu:.0f} s of CPU in its {duration} s")
     return rows, failures, warnings
 
 
@@ -233,12 +245,17 @@ def profile_summary(folder: Path, step: str) -> None:
     if len(files) < 2:
         print(f"\n  {step}: fewer than two requests were profiled")
         return
-    warm = sorted((pstats.Stats(str(p)) for p in files[1:]), key=lambda s: s.total_tt)  # type: ignore[attr-defined]
-    median = warm[len(warm) // 2]
+    loaded = [
+        (pstats.Stats(str(p)), p.with_suffix(".gc").read_text(encoding="utf-8").split()) for p in files[1:]
+    ]
+    warm = sorted(loaded, key=lambda pair: pair[0].total_tt)  # type: ignore[attr-defined]
+    median, (gc_seconds, full) = warm[len(warm) // 2]
     cold = pstats.Stats(str(files[0]))
     print(
         f"\n  {step}: {len(warm)} warm requests profiled, median {median.total_tt * 1000:.0f} ms"  # type: ignore[attr-defined]
-        f" under cProfile (the cold first one: {cold.total_tt * 1000:.0f} ms)"  # type: ignore[attr-defined]
+        f" under cProfile (the cold first one: {cold.total_tt * 1000:.0f} ms); in the median one the"  # type: ignore[attr-defined]
+        f" garbage collector took {float(gc_seconds) * 1000:.0f} ms ({full} full collections),"
+        " charged below to whatever function was allocating"
     )
     stats = median.stats  # type: ignore[attr-defined]
     total = median.total_tt  # type: ignore[attr-defined]
@@ -287,7 +304,7 @@ def measure(label: str, database_url: str, args: argparse.Namespace, work: Path)
     try:
         server.wait_ready()
         for applicants in [int(u) for u in args.users.split(",")]:
-            since = len(server.lines())
+            since, cpu = len(server.lines()), server.cpu_seconds()
             prefix = work / f"{label}-{applicants}"
             rows, failures, warnings = run_locust(server, env, applicants, args.duration, args.think, prefix)
             title = (
@@ -297,6 +314,13 @@ def measure(label: str, database_url: str, args: argparse.Namespace, work: Path)
             print_table(title, rows, journey_order(args.procedure))
             for failure in failures:
                 print(f"  error: {' '.join(failure)}")
+            used = server.cpu_seconds() - cpu
+            total = sum(r.requests for r in rows if r.name != "Aggregated")
+            print(
+                f"  server CPU: {used:.0f} s for {total} requests of the journey and the bare ones,"
+                f" {used / max(total, 1) * 1000:.0f} ms per request; the machine's load average"
+                f" {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end"
+            )
             for line in trouble(server.lines(), since):
                 print(f"  server log: {line}")
             for line in warnings:

@@ -9,16 +9,19 @@ same workers as the portal, in the same run, so they are the baselines its steps
 
 With LOAD_PROFILE_DIR set, each request whose path ends with one of LOAD_PROFILE_PATHS
 (comma-separated, default the signing and the submitting POSTs) runs under cProfile, and its
-profile is written there as `<pid>-<n>-<step>.pstats` (profiles, no request data).
+profile is written there as `<pid>-<n>-<step>.pstats` (profiles, no request data), with the time
+the garbage collector took during it in `<pid>-<n>-<step>.gc`.
 Prints "bench app ready" on stderr once the app is built: the runner waits for that line.
 """
 
 from __future__ import annotations
 
 import cProfile
+import gc
 import itertools
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -55,10 +58,31 @@ class Profiled:
         if step is None or environ.get("REQUEST_METHOD") != "POST":
             return self.wsgi(environ, start_response)
         profile = cProfile.Profile()
-        body = profile.runcall(lambda: list(self.wsgi(environ, start_response)))
-        name = step.strip("/").replace("/", "-")
-        profile.dump_stats(self.folder / f"{os.getpid()}-{next(self.count)}-{name}.pstats")
+        collections = GarbageCollections()
+        gc.callbacks.append(collections)
+        try:
+            body = profile.runcall(lambda: list(self.wsgi(environ, start_response)))
+        finally:
+            gc.callbacks.remove(collections)
+        stem = self.folder / f"{os.getpid()}-{next(self.count)}-{step.strip('/').replace('/', '-')}"
+        profile.dump_stats(f"{stem}.pstats")
+        Path(f"{stem}.gc").write_text(f"{collections.seconds} {collections.full}\n", encoding="utf-8")
         return body
+
+
+class GarbageCollections:
+    """The time spent in the garbage collector while it is registered, and its full collections:
+    a profiler charges that time to whichever function happened to allocate."""
+
+    def __init__(self) -> None:
+        self.seconds, self.full, self._started = 0.0, 0, 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.full += info["generation"] == 2
 
 
 def _application() -> Callable[[Environ, StartResponse], Iterable[bytes]]:
