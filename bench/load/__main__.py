@@ -28,6 +28,7 @@ import pstats
 import re
 import resource
 import secrets
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,7 +91,8 @@ class Server:
     def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
         self.port = free_ports(1)[0]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
+        self.log, self.env = log, env
+        Path(env["LOAD_TIMES_DIR"]).mkdir(parents=True, exist_ok=True)
         self.ready = threading.Event()
         self._workers = workers
         command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}"]
@@ -124,6 +126,21 @@ class Server:
         server, whatever else the machine was doing."""
         workers = psutil.Process(self.process.pid).children()
         return sum(sum(w.cpu_times()[:2]) for w in workers)
+
+    def times_mark(self) -> dict[Path, int]:
+        """How many requests each worker has logged so far (bench/load/wsgi.py StepTimes)."""
+        folder = Path(self.env["LOAD_TIMES_DIR"])
+        return {p: len(p.read_text(encoding="utf-8").splitlines()) for p in folder.glob("*.tsv")}
+
+    def cpu_per_step(self, since: dict[Path, int]) -> dict[str, float]:
+        """The median CPU ms per request of each step, logged after `since`, unprofiled only."""
+        found: dict[str, list[float]] = {}
+        for path in Path(self.env["LOAD_TIMES_DIR"]).glob("*.tsv"):
+            for line in path.read_text(encoding="utf-8").splitlines()[since.get(path, 0) :]:
+                step, cpu, _wall, mark = line.split("\t")
+                if mark != "profiled":
+                    found.setdefault(step, []).append(float(cpu))
+        return {step: statistics.median(values) for step, values in found.items()}
 
     def lines(self) -> list[str]:
         return self.log.read_text(encoding="utf-8").splitlines()
@@ -202,16 +219,24 @@ def journey_order(procedure: str) -> list[str]:
     return [*BEFORE, *(f"step {s.id} ({part})" for s in steps for part in ("page", "answers")), *AFTER]
 
 
-def print_table(title: str, rows: list[Row], order: list[str]) -> None:
+def print_table(title: str, rows: list[Row], order: list[str], cpu: dict[str, float]) -> None:
     rank = {name: i for i, name in enumerate(order)}
     steps = sorted(journey_rows(rows), key=lambda r: (rank.get(r.name, len(rank)), r.name))
     others = [r for r in rows if r.name in BARE] + [r for r in rows if r.name == "Aggregated"]
     print(f"\n{title}")
-    print(f"  {'step':<26}{'requests':>9}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'errors':>8}")
+    print(
+        f"  {'step':<26}{'requests':>9}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'errors':>8}"
+        f"{'CPU ms':>8}"
+    )
     for r in [*steps, *others]:
         label = "all (with the bare routes)" if r.name == "Aggregated" else r.name
         line = f"{r.requests:>9}{r.per_second:>8.1f}{r.p50:>8.0f}{r.p95:>8.0f}{r.p99:>8.0f}{r.failures:>8}"
-        print(f"  {label:<26}{line}")
+        used = f"{cpu[r.name]:>8.1f}" if r.name in cpu else f"{'':>8}"
+        print(f"  {label:<26}{line}{used}")
+    print(
+        "  (CPU ms: the median CPU time one request of the step took in its worker, whatever the"
+        " wait for a core)"
+    )
 
 
 def journey_rows(rows: list[Row]) -> list[Row]:
@@ -279,15 +304,21 @@ def profile_summary(folder: Path, step: str) -> None:
 def profile(env: dict[str, str], work: Path, label: str) -> None:
     folder = work / f"profiles-{label}"
     folder.mkdir()
-    profiled_env = dict(env, LOAD_PROFILE_DIR=str(folder))
+    profiled_env = dict(
+        env, LOAD_PROFILE_DIR=str(folder), LOAD_TIMES_DIR=str(work / f"times-profile-{label}")
+    )
     server = Server(profiled_env, 1, work / f"gunicorn-profile-{label}.log")
     try:
         server.wait_ready()
-        rows, failures, _ = run_locust(server, profiled_env, 1, 20, "0,0", work / f"profile-{label}")
+        rows, failures, _ = run_locust(server, profiled_env, 1, 40, "0,0", work / f"profile-{label}")
+        cpu = server.cpu_per_step({})
     finally:
         server.stop()
-    title = f"{label}: one applicant alone on one worker (the bare routes wait behind it), under cProfile"
-    print_table(title, rows, journey_order(env["LOAD_PROCEDURE"]))
+    title = (
+        f"{label}: one applicant alone on one worker, no think time (the bare routes wait behind it);"
+        " every other signing and submitting under cProfile, the others' CPU ms below"
+    )
+    print_table(title, rows, journey_order(env["LOAD_PROCEDURE"]), cpu)
     for failure in failures:
         print(f"  error: {' '.join(failure)}")
     profile_summary(folder, "sign-pkcs12")
@@ -299,19 +330,20 @@ def measure(label: str, database_url: str, args: argparse.Namespace, work: Path)
     env["LOAD_PROCEDURE"] = args.procedure
     env["LOAD_KEY_FILE"] = str(Path(env["OPENDVC_INSTANCE_PATH"]) / "pki" / "citizen.p12")
     env["LOAD_KEY_PASSPHRASE"] = DEMO_PASSPHRASE
+    env["LOAD_TIMES_DIR"] = str(work / f"times-{label}")
     server = Server(env, args.workers, work / f"gunicorn-{label}.log")
     verdicts = []
     try:
         server.wait_ready()
         for applicants in [int(u) for u in args.users.split(",")]:
-            since, cpu = len(server.lines()), server.cpu_seconds()
+            since, cpu, mark = len(server.lines()), server.cpu_seconds(), server.times_mark()
             prefix = work / f"{label}-{applicants}"
             rows, failures, warnings = run_locust(server, env, applicants, args.duration, args.think, prefix)
             title = (
                 f"{label}: {applicants} applicants for {args.duration} s,"
                 f" gunicorn {args.workers} sync workers, procedure {args.procedure}"
             )
-            print_table(title, rows, journey_order(args.procedure))
+            print_table(title, rows, journey_order(args.procedure), server.cpu_per_step(mark))
             for failure in failures:
                 print(f"  error: {' '.join(failure)}")
             used = server.cpu_seconds() - cpu
