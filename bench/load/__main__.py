@@ -96,7 +96,8 @@ class Server:
         self.ready = threading.Event()
         self._workers = workers
         command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}"]
-        command += ["--timeout", "120", "bench.load.wsgi:app"]
+        # No control socket: its default path is one per user, which two servers at once would share.
+        command += ["--timeout", "120", "--no-control-socket", "bench.load.wsgi:app"]
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
         )
