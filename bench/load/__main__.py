@@ -185,7 +185,7 @@ def run_locust(
     users = applicants + BASELINE_USERS
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]
     command += ["-u", str(users), "-r", str(max(users // 10, 1)), "-t", f"{duration}s"]
-    command += ["--host", server.url, "--csv", str(prefix), "--only-summary", "--stop-timeout", "30"]
+    command += ["--host", server.url, "--csv", str(prefix), "--only-summary", "--stop-timeout", "5"]
     command += ["--exit-code-on-error", "0", "--loglevel", "WARNING"]
     locust_env = dict(env, LOAD_THINK=think)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -369,6 +369,7 @@ def measure(label: str, database_url: str, args: argparse.Namespace, work: Path)
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # each table as it comes
     args = parse_args()
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     if "postgresql" in databases and not os.environ.get("TEST_POSTGRES_URL"):
