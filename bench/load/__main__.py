@@ -81,7 +81,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--procedure", default=env("LOAD_PROCEDURE", "1.000981"), help="a shipped procedure")
     parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=True)
-    parser.add_argument("--keep", type=Path, help="keep the CSV, logs and profiles in this folder")
+    parser.add_argument("--keep", type=Path, help="keep the CSV, logs and profiles in this new folder")
     return parser.parse_args()
 
 
@@ -371,6 +371,8 @@ def measure(label: str, database_url: str, args: argparse.Namespace, work: Path)
 def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # each table as it comes
     args = parse_args()
+    if args.keep and args.keep.exists() and any(args.keep.iterdir()):
+        raise SystemExit(f"--keep {args.keep}: not empty; name a new folder")
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     if "postgresql" in databases and not os.environ.get("TEST_POSTGRES_URL"):
         # A throwaway cluster, removed when this command ends: run again under scripts/with-postgres.
