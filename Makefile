@@ -86,6 +86,12 @@ bench: install-test translations
 	$(BIN)/python -m bench.signing
 	$(BIN)/python -m bench.declaration_check
 	$(BIN)/python -m bench.delivery
+	$(BIN)/python -m bench.load
+
+# The load test alone (bench/README.md), e.g. the 3-minute runs: make bench-load LOAD_ARGS="--duration 180"
+.PHONY: bench-load
+bench-load: install-test translations
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) $(STAMPS)
