@@ -117,7 +117,9 @@ def content_key(dossier: Dossier, procedure: LoadedProcedure, prepared: datetime
         "procedure": procedure.version,
         "prepared": prepared.isoformat(),
         "answers": dossier.answers,
-        "attachments": [[a.component_code, a.entry, a.filename, a.size, a.sha256] for a in dossier.attachments],
+        "attachments": [
+            [a.component_code, a.entry, a.filename, a.size, a.sha256] for a in dossier.attachments
+        ],
     }
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -27,8 +27,10 @@ _lock = threading.Lock()
 
 # The tables fpdf2 drops when it subsets a font for a PDF (fpdf/output.py, _add_fonts): dropped
 # once here, so that no document decompiles Noto Sans's layout tables only to throw them away.
-DROPPED = ("FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBDT", "CBLC", "EBDT")
-DROPPED += ("EBLC", "EBSC", "SVG ", "CPAL", "COLR")
+DROPPED = (
+    *("FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix"),
+    *("CBDT", "CBLC", "EBDT", "EBLC", "EBSC", "SVG ", "CPAL", "COLR"),
+)
 
 
 @cache

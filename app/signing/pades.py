@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import unicodedata
-from datetime import datetime
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from functools import cache
 from io import BytesIO
