@@ -7,9 +7,12 @@ the unsigned declaration can therefore be recorded and checked again later.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, time
-from pathlib import Path
 
 from flask_babel import force_locale
 from fpdf import FPDF
@@ -19,13 +22,13 @@ from app.catalog.fees import kind_label
 from app.catalog.loader import LoadedProcedure
 from app.clock import VIETNAM
 from app.documents.figures import draw_figure
+from app.documents.typefaces import FONTS, add_font
 from app.dossiers.models import Dossier
 from app.dossiers.needs import facts_of
 from app.forms.answers import sections
 from app.forms.components import slots
 from app.i18n import formal_day
 
-FONTS = Path(__file__).parent / "fonts"
 # Where the applicant's signature is drawn: the lower right of the last page, in PDF points.
 SIGNATURE_WIDTH, SIGNATURE_HEIGHT = 220, 70
 FIELD_NAME = "ChuKyNguoiNop"  # the applicant's signature field
@@ -52,8 +55,8 @@ class Document(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(format="A4", unit="pt")
         self.footer_text = footer_text
-        self.add_font("NotoSans", "", FONTS / "NotoSans-Regular.ttf")
-        self.add_font("NotoSans", "B", FONTS / "NotoSans-Bold.ttf")
+        add_font(self, "NotoSans", "", FONTS / "NotoSans-Regular.ttf")
+        add_font(self, "NotoSans", "B", FONTS / "NotoSans-Bold.ttf")
         self.set_margins(56, 48, 56)
         self.set_auto_page_break(True, margin=56)
 
@@ -107,8 +110,48 @@ def prepared_on(dossier: Dossier) -> datetime:
     return datetime.combine(latest.date(), time(0, 0), tzinfo=VIETNAM)
 
 
+def content_key(dossier: Dossier, procedure: LoadedProcedure, prepared: datetime) -> str:
+    """Everything `render` reads, as one sha256: the same key, the same bytes. The pinned
+    definition is named by its version (the sha256 of its file)."""
+    content = {
+        "procedure": procedure.version,
+        "prepared": prepared.isoformat(),
+        "answers": dossier.answers,
+        "attachments": [
+            [a.component_code, a.entry, a.filename, a.size, a.sha256] for a in dossier.attachments
+        ],
+    }
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+KEPT = 64  # declarations kept per process, the most recently used (a few MB at most)
+_kept: OrderedDict[str, Declaration] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def rendered(dossier: Dossier, procedure: LoadedProcedure) -> Declaration:
+    """The dossier's declaration as it reads now, rendered once per content: the page that
+    offers it, the signature and the submission's check that the signature covers it all ask
+    for it, and its bytes depend on nothing but `content_key`."""
+    day = prepared_on(dossier)
+    key = content_key(dossier, procedure, day)
+    with _kept_lock:
+        found = _kept.get(key)
+        if found is not None:
+            _kept.move_to_end(key)
+            return found
+    made = render(dossier, procedure, prepared=day)
+    with _kept_lock:
+        _kept[key] = made
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+    return made
+
+
 def render(dossier: Dossier, procedure: LoadedProcedure, *, prepared: datetime | None = None) -> Declaration:
-    """The declaration, always in Vietnamese: it goes to a Vietnamese agency."""
+    """The declaration, always in Vietnamese: it goes to a Vietnamese agency.
+    (`rendered` renders it once per content.)"""
     d = procedure.definition
     day = prepared or prepared_on(dossier)
     with force_locale("vi"):

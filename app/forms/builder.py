@@ -15,6 +15,7 @@ from app.catalog.schema import FormField as Spec
 from app.catalog.schema import Step
 from app.catalog.wording import describe
 from app.forms.fields import Answer, formdata_for
+from app.i18n import current_locale
 from app.texts import Localized
 
 _classes: dict[tuple[str, str], type[StepForm]] = {}
@@ -147,15 +148,23 @@ def _field_errors(field: Any, label: str) -> list[tuple[str, str, str]]:
     return [(field.id, label, e) for e in field.errors]
 
 
+_conditions: dict[tuple[str, str, str], dict[str, str]] = {}
+
+
 def condition_texts(procedure: LoadedProcedure, step: Step) -> dict[str, str]:
     """What to tell a person (or a browser without JavaScript) about a conditional question of
-    the step, by field name (inside a group: sibling_condition)."""
-    top = {spec.name: spec for s in procedure.definition.form.steps for spec in s.fields}
-    return {
-        spec.name: str(_l("Answer only if %(condition)s.", condition=describe(spec.show_if, top)))
-        for spec in step.fields
-        if spec.show_if is not None
-    }
+    the step, by field name (inside a group: sibling_condition). Worded once per procedure
+    version, step and language, like the step's form class."""
+    key = (procedure.version, step.id, current_locale())
+    found = _conditions.get(key)
+    if found is None:
+        top = {spec.name: spec for s in procedure.definition.form.steps for spec in s.fields}
+        found = _conditions[key] = {
+            spec.name: str(_l("Answer only if %(condition)s.", condition=describe(spec.show_if, top)))
+            for spec in step.fields
+            if spec.show_if is not None
+        }
+    return found
 
 
 def sibling_condition(spec: Spec, group: Spec) -> str | None:

@@ -1,8 +1,17 @@
-"""Key material in memory only: PKCS#12 parsed once, the parsed key reused for each signature."""
+"""Key material in memory only: PKCS#12 parsed once, the parsed key reused for each signature.
+
+Opening an applicant's PKCS#12 with cryptography's loader checks the RSA key's consistency
+(primality tests of its factors): ~50 ms, most of the time of a B-B signature with a key file.
+The key is the applicant's own and is used once, for a signature that is validated before it is
+kept (app/signing/services.py, check_signed), so a broken key gives a refused signature, not a
+wrong one kept: `from_pkcs12` decrypts the key bag itself without that check, with cryptography's
+PKCS#8 decryption, and leaves the certificates to cryptography's PKCS#12 loader. A file laid out
+otherwise (a key in an encrypted container, several keys) goes through the loader whole."""
 
 from __future__ import annotations
 
 from asn1crypto import keys as asn1_keys
+from asn1crypto import pkcs12 as asn1_pkcs12
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -52,11 +61,71 @@ class LoadedKeySigner(SimpleSigner):
         return super().sign_raw(data, digest_algorithm)
 
 
+PrivateKey = RSAPrivateKey | EllipticCurvePrivateKey
+
+
+def _split(data: bytes) -> tuple[bytes, bool, bytes] | None:
+    """The one key bag of a PKCS#12 file (as PKCS#8), whether it is encrypted, and the file without it
+    (nor its MAC, computed over the whole), when the key lies in a container of its own that is
+    not encrypted, as OpenSSL, certomancer and Windows write them; else None."""
+    try:
+        pfx = asn1_pkcs12.Pfx.load(data)
+        if pfx["auth_safe"]["content_type"].native != "data":
+            return None
+        kept, key_bags = [], []
+        for info in pfx.authenticated_safe:
+            if info["content_type"].native != "data":
+                kept.append(info)
+                continue
+            bags = asn1_pkcs12.SafeContents.load(info["content"].native)
+            keys = [b for b in bags if b["bag_id"].native in ("key_bag", "pkcs8_shrouded_key_bag")]
+            if not keys:
+                kept.append(info)
+                continue
+            if len(keys) != len(bags):
+                return None
+            key_bags.extend(keys)
+        if len(key_bags) != 1:
+            return None
+        safe = asn1_pkcs12.AuthenticatedSafe(kept).dump()
+        rest = asn1_pkcs12.Pfx({"version": 3, "auth_safe": {"content_type": "data", "content": safe}}).dump()
+        bag = key_bags[0]
+        return bag["bag_value"].untag().dump(), bag["bag_id"].native == "pkcs8_shrouded_key_bag", rest
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _opened(data: bytes, passphrase: bytes | None) -> tuple[PrivateKey | None, x509.Certificate | None, list]:
+    split = _split(data)
+    if split is None:
+        key, cert, extra = pkcs12.load_key_and_certificates(data, passphrase)
+        return key, cert, list(extra)  # type: ignore[return-value]
+    key_der, encrypted, rest = split
+    found = serialization.load_der_private_key(
+        key_der, passphrase if encrypted else None, unsafe_skip_rsa_key_validation=True
+    )
+    if not isinstance(found, RSAPrivateKey | EllipticCurvePrivateKey):
+        return None, None, []
+    _, _, certs = pkcs12.load_key_and_certificates(rest, passphrase)
+    public = found.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+    def own(c: x509.Certificate) -> bool:
+        return (
+            c.public_key().public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            == public
+        )
+
+    mine = next((c for c in certs if own(c)), None)
+    return found, mine, [c for c in certs if c is not mine]
+
+
 def from_pkcs12(data: bytes, passphrase: str | None) -> LoadedKeySigner:
     try:
-        key, cert, extra = pkcs12.load_key_and_certificates(
-            data, passphrase.encode("utf-8") if passphrase else None
-        )
+        key, cert, extra = _opened(data, passphrase.encode("utf-8") if passphrase else None)
     except (ValueError, TypeError) as exc:
         raise InvalidKeyFile(str(exc)) from None
     if key is None or cert is None or not isinstance(key, RSAPrivateKey | EllipticCurvePrivateKey):

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
-from app.documents.declaration import FIELD_NAME, Declaration, render
+from app.documents.declaration import FIELD_NAME, Declaration, rendered
 from app.dossiers import records as dossiers
 from app.dossiers.models import Dossier
 from app.dossiers.needs import submitter_of
@@ -42,7 +42,8 @@ __all__ = [
 
 
 def declaration_of(dossier: Dossier) -> Declaration:
-    return render(dossier, dossiers.procedure_of(dossier))
+    """The declaration of the answers and documents as they are now (rendered once per content)."""
+    return rendered(dossier, dossiers.procedure_of(dossier))
 
 
 def applicant_of(dossier: Dossier) -> Applicant:
