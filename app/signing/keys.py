@@ -66,8 +66,9 @@ PrivateKey = RSAPrivateKey | EllipticCurvePrivateKey
 
 def _split(data: bytes) -> tuple[bytes, bool, bytes] | None:
     """The one key bag of a PKCS#12 file (as PKCS#8), whether it is encrypted, and the file without it
-    (nor its MAC, computed over the whole), when the key lies in a container of its own that is
-    not encrypted, as OpenSSL, certomancer and Windows write them; else None."""
+    (nor its MAC, computed over the whole), when the key lies encrypted (a shrouded key bag, whose
+    decryption checks the passphrase) in a container of its own that is not, as OpenSSL,
+    certomancer and Windows write them; else None."""
     try:
         pfx = asn1_pkcs12.Pfx.load(data)
         if pfx["auth_safe"]["content_type"].native != "data":
@@ -90,7 +91,9 @@ def _split(data: bytes) -> tuple[bytes, bool, bytes] | None:
         safe = asn1_pkcs12.AuthenticatedSafe(kept).dump()
         rest = asn1_pkcs12.Pfx({"version": 3, "auth_safe": {"content_type": "data", "content": safe}}).dump()
         bag = key_bags[0]
-        return bag["bag_value"].untag().dump(), bag["bag_id"].native == "pkcs8_shrouded_key_bag", rest
+        if bag["bag_id"].native != "pkcs8_shrouded_key_bag":
+            return None  # a key in clear: only the file's MAC checks the passphrase, so the loader's way
+        return bag["bag_value"].untag().dump(), True, rest
     except (ValueError, TypeError, KeyError):
         return None
 
