@@ -11,7 +11,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 
 from flask_babel import force_locale
@@ -43,6 +43,7 @@ class Declaration:
     signature_box: tuple[int, int, int, int]  # x1, y1, x2, y2 on the last page, PDF points
     pages: int
     page_width: float  # PDF points
+    content: str = ""  # content_key of what it was rendered from ("" when not known)
 
     @property
     def signature_area(self) -> tuple[float, float, float, float]:
@@ -130,6 +131,11 @@ _kept: OrderedDict[str, Declaration] = OrderedDict()
 _kept_lock = threading.Lock()
 
 
+def key_now(dossier: Dossier, procedure: LoadedProcedure) -> str:
+    """The content key of the declaration as it would read now, without rendering it."""
+    return content_key(dossier, procedure, prepared_on(dossier))
+
+
 def rendered(dossier: Dossier, procedure: LoadedProcedure) -> Declaration:
     """The dossier's declaration as it reads now, rendered once per content: the page that
     offers it, the signature and the submission's check that the signature covers it all ask
@@ -141,7 +147,7 @@ def rendered(dossier: Dossier, procedure: LoadedProcedure) -> Declaration:
         if found is not None:
             _kept.move_to_end(key)
             return found
-    made = render(dossier, procedure, prepared=day)
+    made = replace(render(dossier, procedure, prepared=day), content=key)
     with _kept_lock:
         _kept[key] = made
         while len(_kept) > KEPT:

@@ -19,6 +19,9 @@ class DossierSignature(Model):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
     method: Mapped[str] = mapped_column(String(32))  # provider name, or "upload"
     declaration_sha256: Mapped[str] = mapped_column(String(64))  # the unsigned declaration
+    # declaration.content_key of what was signed: the submission compares it with the answers'
+    # own instead of rendering the declaration again (None: signed before it was kept).
+    content_key: Mapped[str | None] = mapped_column(String(64))
     signed_sha256: Mapped[str] = mapped_column(String(64))  # the signed PDF, in the blob store
     signer_name: Mapped[str | None] = mapped_column(String(255))
     certificate_serial: Mapped[str | None] = mapped_column(String(80))

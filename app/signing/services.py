@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
-from app.documents.declaration import FIELD_NAME, Declaration, rendered
+from app.documents.declaration import FIELD_NAME, Declaration, key_now, rendered
 from app.dossiers import records as dossiers
 from app.dossiers.models import Dossier
 from app.dossiers.needs import submitter_of
@@ -130,6 +130,7 @@ class DossierDeclaration(DeclarationToSign):
                 dossier_id=dossier.id,
                 method=method,
                 declaration_sha256=hashlib.sha256(declaration.pdf).hexdigest(),
+                content_key=declaration.content or None,
                 signed_sha256=get_blobs().put(signed),
                 signer_name=verdict.signer_name,
                 certificate_serial=verdict.serial,
@@ -180,10 +181,18 @@ def accept_signed(
 
 
 def signature_covers(dossier: Dossier) -> bool:
-    """The latest signature was made on the declaration as it reads now."""
+    """The latest signature was made on the declaration as it reads now. The declaration is a
+    function of its content key (declaration.content_key), which the signature keeps: the same
+    key, the same bytes, so no render is needed. A different key may still render the same
+    bytes (an answer the declaration does not show): then the bytes decide."""
     found = current_signature(dossier)
-    current = hashlib.sha256(declaration_of(dossier).pdf).hexdigest()
-    return found is not None and found.declaration_sha256 == current
+    if found is None:
+        return False
+    if found.content_key is not None and found.content_key == key_now(
+        dossier, dossiers.procedure_of(dossier)
+    ):
+        return True
+    return found.declaration_sha256 == hashlib.sha256(declaration_of(dossier).pdf).hexdigest()
 
 
 def signing_required() -> bool:

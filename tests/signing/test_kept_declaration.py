@@ -3,6 +3,7 @@ the answers after signing still shows at submission, and what is kept is what wo
 
 from __future__ import annotations
 
+from app.documents import declaration
 from app.documents.declaration import render, rendered
 from app.dossiers.models import Dossier
 from app.dossiers.records import procedure_of
@@ -41,9 +42,22 @@ def test_the_declaration_kept_is_the_one_rendered_now(test_app, ready):
         procedure = procedure_of(dossier)
         first = rendered(dossier, procedure)
         assert rendered(dossier, procedure) is first  # kept
-        assert first == render(dossier, procedure)
+        assert first.pdf == render(dossier, procedure).pdf
         dossier.answers = {k: ("Trần Văn Bình" if v == NAME else v) for k, v in dossier.answers.items()}
         changed = rendered(dossier, procedure)
         assert changed.pdf != first.pdf
-        assert changed == render(dossier, procedure)
+        assert changed.pdf == render(dossier, procedure).pdf
         db.session.rollback()
+
+
+def test_submission_on_another_process_checks_the_signature_without_rendering(
+    test_client, ready, citizen_key
+):
+    """The signature keeps the content key it was made on: a worker that never rendered this
+    declaration (nothing kept) accepts the submission without rendering it."""
+    assert sign_with_pkcs12(test_client, ready, *citizen_key).status_code == 302
+    review = test_client.get(f"{ready}/review")
+    declaration._kept.clear()
+    answer = test_client.post(f"{ready}/review", data={"csrf_token": csrf_token(review)})
+    assert answer.status_code == 302 and not answer.headers["Location"].endswith("/sign")
+    assert not declaration._kept  # nothing was rendered to check the signature
