@@ -90,7 +90,7 @@ def test_an_upload_to_a_store_that_stopped_answering_fails_cleanly(seaweedfs: S3
         "denied": {"secret_access_key": "wrong-secret-value"},
         "bucket gone": {"bucket": "removed-bucket"},
     }.items():
-        store = s3_store(seaweedfs, changes.pop("bucket", bucket), tmp_path / why, **changes)
+        store = s3_store(seaweedfs, bucket, tmp_path / why, **changes)
         with pytest.raises(StorageUnavailable) as failed:
             store.commit(_writer_of(store, data))
         assert failed.value.code == 503
