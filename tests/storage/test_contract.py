@@ -40,7 +40,7 @@ def test_an_unknown_blob_is_not_found(store: BlobStore):
     assert not store.exists(missing)
     with pytest.raises(FileNotFoundError):
         store.open(missing)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a sha256"):
         store.open("../../etc/passwd")
 
 
@@ -83,7 +83,7 @@ def test_an_upload_over_its_limit_is_refused_and_leaves_nothing(store: BlobStore
     writer.write(b"x" * 80)
     writer.write(b"x" * 80)
     assert writer.over_limit
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="over its limit"):
         store.commit(writer)
     writer.discard()
     assert list(store.digests()) == []

@@ -83,7 +83,9 @@ def _writer_of(store, data: bytes):
     return writer
 
 
-def test_an_upload_to_a_store_that_stopped_answering_fails_cleanly(seaweedfs: S3, bucket: str, tmp_path: Path):
+def test_an_upload_to_a_store_that_stopped_answering_fails_cleanly(
+    seaweedfs: S3, bucket: str, tmp_path: Path
+):
     data = b"a scan the store never got"
     for why, changes in {
         "unreachable": {"endpoint_url": f"http://127.0.0.1:{_closed_port()}"},
