@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from flask import Flask
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,6 +19,9 @@ def env_of(app: Flask) -> dict[str, str]:
     settings: BaseModel = app.config["OPENDVC"]
     env = {}
     for name, value in settings.model_dump(mode="json").items():
+        secret = getattr(settings, name)
+        if isinstance(secret, SecretStr):  # dumped as "**********": the process needs the real one
+            value = secret.get_secret_value()
         if value is None:
             continue
         if isinstance(value, dict):
