@@ -161,16 +161,18 @@ def measure(tmp: Path, catalog: Path, store: dict[str, str]) -> tuple[list, list
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/healthz", timeout=1)
+        assert proc.stderr is not None
+        for line in proc.stderr:  # ready when it says so
+            if "Running on" in line:
                 break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"the portal did not start (exit {proc.wait()})")
+        threading.Thread(target=proc.stderr.read, daemon=True).start()  # keep its pipe drained
         server = psutil.Process(proc.pid)
         peak_above_idle(base, server, small)  # warm up: imports, templates, first PDF check
         small_runs = [peak_above_idle(base, server, small) for _ in range(RUNS)]
@@ -205,6 +207,7 @@ def main() -> None:
             text.replace("max_size_mb: 1\n", "max_size_mb: 250\n", 1), "utf-8"
         )
         report("local blob folder", *measure(tmp, catalog, {}))
+        (tmp / "seaweedfs").mkdir()
         with seaweedfs_server(tmp / "seaweedfs") as s3:
             s3.client().create_bucket(Bucket="bench")
             store = {
