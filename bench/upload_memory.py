@@ -152,9 +152,12 @@ def measure(tmp: Path, catalog: Path, store: dict[str, str]) -> tuple[list, list
     (tmp / "bench.sqlite3").unlink(missing_ok=True)
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     big, small = tmp / "report-200mb.pdf", tmp / "report-1mb.pdf"
-    if not big.exists():
-        write_pdf(big, 200 * MB)
-        write_pdf(small, 1 * MB)
+
+    def fresh(path: Path, size: int) -> Path:
+        """New random bytes for each upload: the same bytes again would be deduplicated, not sent."""
+        write_pdf(path, size)
+        return path
+
     port = free_port()
     proc = subprocess.Popen(
         [*flask, "run", "--host", "127.0.0.1", "--port", str(port)],
@@ -174,9 +177,9 @@ def measure(tmp: Path, catalog: Path, store: dict[str, str]) -> tuple[list, list
             raise RuntimeError(f"the portal did not start (exit {proc.wait()})")
         threading.Thread(target=proc.stderr.read, daemon=True).start()  # keep its pipe drained
         server = psutil.Process(proc.pid)
-        peak_above_idle(base, server, small)  # warm up: imports, templates, first PDF check
-        small_runs = [peak_above_idle(base, server, small) for _ in range(RUNS)]
-        big_runs = [peak_above_idle(base, server, big) for _ in range(RUNS)]
+        peak_above_idle(base, server, fresh(small, MB))  # warm up: imports, templates, first PDF check
+        small_runs = [peak_above_idle(base, server, fresh(small, MB)) for _ in range(RUNS)]
+        big_runs = [peak_above_idle(base, server, fresh(big, 200 * MB)) for _ in range(RUNS)]
     finally:
         proc.terminate()
         proc.wait(10)

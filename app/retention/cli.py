@@ -30,7 +30,5 @@ def sweep_command(dry_run: bool) -> None:
     try:
         swept = sweep(dry_run=dry_run)
     except StorageUnavailable as exc:  # S3 down or refusing us: say so, no traceback
-        raise click.ClickException(
-            f"the blob store did not answer, nothing more was swept: {exc.reason}"
-        ) from None
+        raise click.ClickException(f"the blob store did not answer, not swept: {exc.reason}") from None
     click.echo(report(swept, dry_run=dry_run))

@@ -113,3 +113,7 @@ def test_when_the_store_stops_answering_an_upload_is_refused_cleanly_and_a_downl
     again = upload(client, documents, "IMG", "second.png", files.png())
     assert again.status_code == 503
     assert "The file could not be stored just now" not in again.get_data(as_text=True)  # in Vietnamese
+
+    swept = app.test_cli_runner().invoke(args=["blobs", "sweep"])
+    assert swept.exit_code == 1
+    assert "the blob store did not answer, not swept" in swept.output
