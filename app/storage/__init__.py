@@ -16,14 +16,12 @@ from werkzeug.exceptions import NotFound
 from app.config import Settings
 from app.storage.base import BlobReader, BlobStore, BlobWriter, StorageUnavailable, stale_uploads
 from app.storage.local import LocalBlobStore
-from app.storage.s3 import S3BlobStore
 
 __all__ = [
     "BlobReader",
     "BlobStore",
     "BlobWriter",
     "LocalBlobStore",
-    "S3BlobStore",
     "StorageUnavailable",
     "get_blobs",
     "release_now",
@@ -31,11 +29,18 @@ __all__ = [
     "stale_uploads",
 ]
 
+
 # OPENDVC_BLOB_STORE -> how its store is made from the settings and the blob folder (whose tmp/
 # holds the uploads streaming in, for either store).
+def _s3(settings: Settings, root: Path) -> BlobStore:
+    from app.storage.s3 import S3BlobStore  # import here: boto3 is slow to import; "local" never needs it
+
+    return S3BlobStore.from_settings(settings, root / "tmp")
+
+
 STORES: dict[str, Callable[[Settings, Path], BlobStore]] = {
     "local": lambda settings, root: LocalBlobStore(root),
-    "s3": lambda settings, root: S3BlobStore.from_settings(settings, root / "tmp"),
+    "s3": _s3,
 }
 
 # Registered by app/retention (which knows every column that names a blob): deletes at once the

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.storage import BlobStore, LocalBlobStore, S3BlobStore
+from app.storage import BlobStore, LocalBlobStore
+from app.storage.s3 import S3BlobStore
 from tests.servers import S3
 
 
