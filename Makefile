@@ -1,4 +1,7 @@
 # `make run`: install, migrate and serve on http://127.0.0.1:5000 (SQLite under instance/).
+# `make serve`: production on this machine: migrate, then gunicorn (WORKERS processes, on BIND),
+#   the delivery worker and the payments reconciliation as processes of their own, stopped
+#   together by Ctrl-C; it needs OPENDVC_SECRET_KEY (docs/deployment.md).
 # `make test`: install everything the tests need (Python and Debian packages) and run them all,
 # on SQLite and on a throwaway PostgreSQL cluster.
 SHELL := /bin/bash
@@ -11,7 +14,7 @@ PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test lint translations extract-messages requirements bench clean
+.PHONY: run serve test install install-test lint translations extract-messages requirements bench clean
 .DEFAULT_GOAL := run
 
 $(STAMPS):
@@ -50,6 +53,13 @@ run: translations
 	$(BIN)/flask pki demo
 	OPENDVC_DELIVERY_IN_PROCESS=true $(BIN)/flask run --host 127.0.0.1 --port 5000
 
+WORKERS ?=
+BIND ?= 127.0.0.1:5000
+RECONCILE_EVERY ?= 300
+serve: translations
+	$(BIN)/flask db upgrade
+	$(if $(WORKERS),WEB_CONCURRENCY=$(WORKERS)) GUNICORN_BIND=$(BIND) RECONCILE_EVERY=$(RECONCILE_EVERY) BIN=$(BIN) deploy/serve
+
 # Recompile the pins: requirements.txt from pyproject.toml's dependencies, requirements-test.txt
 # from requirements-test.in. Pins that still fit are kept; to move one on purpose:
 #   make requirements COMPILE_ARGS="--upgrade-package flask"
@@ -76,6 +86,12 @@ bench: install-test translations
 	$(BIN)/python -m bench.signing
 	$(BIN)/python -m bench.declaration_check
 	$(BIN)/python -m bench.delivery
+	$(BIN)/python -m bench.load
+
+# The load test alone (bench/README.md), e.g. the 3-minute runs: make bench-load LOAD_ARGS="--duration 180"
+.PHONY: bench-load
+bench-load: install-test translations
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) $(STAMPS)

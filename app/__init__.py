@@ -30,6 +30,7 @@ from app import (
     payments,
     retention,
     scanning,
+    serversessions,
     signing,
     staff,
     storage,
@@ -84,6 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    serversessions.init_app(app)  # sessions' store; a configured Redis must answer
     i18n.init_app(app)
     storage.init_app(app)
     scanning.init_app(app)  # a wrong scanner or its options stop start-up

@@ -11,6 +11,7 @@ import json
 import os
 import runpy
 import secrets
+import sys
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import date
@@ -493,6 +494,32 @@ def trusted_hosts(settings: Settings) -> list[str]:
     return list(dict.fromkeys(h.lower() for h in hosts if h))
 
 
+def rate_limit_storage(settings: Settings) -> str:
+    """Where rate limits are counted: RATE_LIMIT_STORAGE when set, else Redis when REDIS_URL is
+    set (shared by every process and machine), else this process's memory."""
+    if "RATE_LIMIT_STORAGE" in settings.model_fields_set or not settings.REDIS_URL:
+        return settings.RATE_LIMIT_STORAGE
+    return settings.REDIS_URL
+
+
+def served_by_gunicorn() -> bool:
+    """True in a gunicorn worker (its arbiter is what imports this module of gunicorn's)."""
+    return "gunicorn.arbiter" in sys.modules
+
+
+def _own_secret_key() -> str:
+    """A key of this process's own, for the one embedded process of `make run`. Gunicorn's
+    workers would each make a different one and refuse each other's forms and cookies (and a
+    restarted worker those of its predecessor), so under gunicorn a configured key is required;
+    none is ever written to disk."""
+    if served_by_gunicorn():
+        raise ConfigError(
+            f"{ENV_PREFIX}SECRET_KEY: required under gunicorn, whose workers must all sign with the"
+            " same key (python3 -c 'import secrets; print(secrets.token_hex(32))' makes one)"
+        )
+    return secrets.token_hex(32)
+
+
 def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
     """Translate our settings into the keys Flask and its extensions read."""
     database_url = settings.DATABASE_URL or f"sqlite:///{instance_path / 'opendvc.sqlite3'}"
@@ -504,8 +531,8 @@ def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
         engine_options = {"connect_args": {"timeout": 120}}
     return {
         # Without a configured key each process makes its own: fine for one embedded
-        # process, refused in production (see load_settings).
-        "SECRET_KEY": settings.SECRET_KEY or secrets.token_hex(32),
+        # process, refused in production (see load_settings) and under gunicorn.
+        "SECRET_KEY": settings.SECRET_KEY or _own_secret_key(),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "BABEL_DEFAULT_LOCALE": settings.DEFAULT_LOCALE,
@@ -521,7 +548,10 @@ def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
         "TRUSTED_HOSTS": trusted_hosts(settings),
         "WTF_CSRF_TIME_LIMIT": None,  # a long form takes longer than an hour to fill
         "OPENDVC": settings,
-        "RATELIMIT_STORAGE_URI": settings.RATE_LIMIT_STORAGE,
+        "RATELIMIT_STORAGE_URI": rate_limit_storage(settings),
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 3.0, "socket_timeout": 5.0}
+        if rate_limit_storage(settings).startswith(("redis", "rediss"))
+        else {},
         "RATELIMIT_ENABLED": settings.RATE_LIMITS_ENABLED,
         "BLOB_DIR": settings.BLOB_DIR or instance_path / "blobs",
     }

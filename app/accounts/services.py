@@ -30,8 +30,9 @@ from sqlalchemy import CursorResult, Executable, case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import clock, mail
-from app.accounts.models import Account, AccountSession, AccountToken
+from app.accounts.models import Account, AccountToken
 from app.accounts.passwords import dummy_verify, hash_password, needs_rehash, verify
+from app.accounts.sessions import SESSIONS
 from app.extensions import db
 
 MAX_FAILURES = 5
@@ -368,7 +369,7 @@ def reset_password(token: str, password: str) -> tuple[Link, Account | None]:
     account.last_failure_at = None
     account.email_verified_at = account.email_verified_at or clock.now()
     _revoke(account, RESET, VERIFY)  # the account's other links: this one did their work
-    db.session.execute(delete(AccountSession).where(AccountSession.account_id == account.id))
+    SESSIONS.close_all(account.id)  # commits the change with it, on the database store
     db.session.commit()
     return outcome, account
 
@@ -418,7 +419,7 @@ def change_password(account: Account, current: str, new: str) -> None:
     _revoke(account, RESET)
     # Every session ends, this one's too (the caller signs this browser in again): whoever knew
     # the old password is signed out.
-    db.session.execute(delete(AccountSession).where(AccountSession.account_id == account.id))
+    SESSIONS.close_all(account.id)  # commits the change with it, on the database store
     db.session.commit()
 
 

@@ -1,8 +1,8 @@
 """Who is signed in: the account whose open session the browser's cookie names.
 
 The Flask session (signed, not secret) keeps only a random token; the server keeps its sha256
-in `account_sessions`. A session ends after ACCOUNT_IDLE_MINUTES without a request and in any
-case ACCOUNT_SESSION_HOURS after sign-in."""
+in `account_sessions`, or in Redis (app/serversessions.py). A session ends after
+ACCOUNT_IDLE_MINUTES without a request and in any case ACCOUNT_SESSION_HOURS after sign-in."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def _limits() -> tuple[timedelta, timedelta]:
     return timedelta(minutes=settings.ACCOUNT_IDLE_MINUTES), timedelta(hours=settings.ACCOUNT_SESSION_HOURS)
 
 
-SESSIONS = ServerSessions(AccountSession, AccountSession.account_id, _limits)
+SESSIONS = ServerSessions("account", AccountSession, AccountSession.account_id, _limits)
 
 
 def open_session(account: Account) -> str:

@@ -3,10 +3,10 @@ less than fifteen minutes after the one before, lock an account: it refuses ever
 right password too, until fifteen minutes after the last. The count is in the account's row, so it
 holds across processes and machines.
 
-A session lives on the server (`StaffSession`): signing out, removing the account or
-`staff sign-out NAME` deletes it, and a copy of the cookie opens nothing any more. It ends by
-itself after OPENDVC_STAFF_IDLE_MINUTES without a request, and OPENDVC_STAFF_SESSION_HOURS after
-sign-in whatever the activity."""
+A session lives on the server (`StaffSession` rows, or Redis: app/serversessions.py): signing
+out, removing the account or `staff sign-out NAME` ends it, and a copy of the cookie opens
+nothing any more. It ends by itself after OPENDVC_STAFF_IDLE_MINUTES without a request, and
+OPENDVC_STAFF_SESSION_HOURS after sign-in whatever the activity."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, Executable, case, delete, select, update
+from sqlalchemy import CursorResult, Executable, case, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock
@@ -63,8 +63,8 @@ def remove(username: str) -> bool:
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
     if user is None:
         return False
-    db.session.execute(delete(StaffSession).where(StaffSession.staff_user_id == user.id))
     db.session.delete(user)
+    SESSIONS.close_all(user.id)  # commits the deletion with it, on the database store
     db.session.commit()
     return True
 
@@ -74,9 +74,7 @@ def sign_out_everywhere(username: str) -> int | None:
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
     if user is None:
         return None
-    ended = _rows_changed(delete(StaffSession).where(StaffSession.staff_user_id == user.id))
-    db.session.commit()
-    return ended
+    return SESSIONS.close_all(user.id)
 
 
 def sign_in(username: str, password: str) -> tuple[SignIn, StaffUser | None]:
@@ -118,7 +116,7 @@ def _limits() -> tuple[timedelta, timedelta]:
     return timedelta(minutes=settings.STAFF_IDLE_MINUTES), timedelta(hours=settings.STAFF_SESSION_HOURS)
 
 
-SESSIONS = ServerSessions(StaffSession, StaffSession.staff_user_id, _limits)
+SESSIONS = ServerSessions("staff", StaffSession, StaffSession.staff_user_id, _limits)
 
 
 def open_session(user: StaffUser) -> str:

@@ -1,0 +1,97 @@
+"""Gunicorn, for real: without OPENDVC_SECRET_KEY it refuses to start (each worker would sign
+with a key of its own); with one, forms posted again and again, landing on either worker, all
+pass their CSRF check."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import TEST_CATALOG, csrf_token
+from tests.delivery.workers import Running, env_of, start_gunicorn
+from tests.servers import free_ports
+
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+ROOT_ENV = {k: v for k, v in os.environ.items() if not k.startswith("OPENDVC_")}
+
+
+def test_without_a_secret_key_gunicorn_refuses_to_start(tmp_path):
+    (port,) = free_ports(1)
+    env = {**ROOT_ENV, "OPENDVC_INSTANCE_PATH": str(tmp_path), "WEB_CONCURRENCY": "2"}
+    server = Running(
+        [str(GUNICORN), "--bind", f"127.0.0.1:{port}"], env
+    )  # ./gunicorn.conf.py, read by itself
+    try:
+        assert server.wait() != 0
+    finally:
+        server.stop()
+    assert "Error: OPENDVC_SECRET_KEY is not set: gunicorn's 2 worker(s) would each sign" in server.output
+    assert "Listening at" not in server.output
+
+
+def test_without_a_secret_key_and_without_our_settings_the_workers_refuse_too(tmp_path):
+    """`gunicorn -c /dev/null wsgi:app`: the app itself sees it runs under gunicorn."""
+    (port,) = free_ports(1)
+    env = {**ROOT_ENV, "OPENDVC_INSTANCE_PATH": str(tmp_path)}
+    command = [str(GUNICORN), "-c", "/dev/null", "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"]
+    server = Running(command, env)
+    try:
+        assert server.wait() != 0
+    finally:
+        server.stop()
+    assert "OPENDVC_SECRET_KEY: required under gunicorn, whose workers must all sign with the same key" in (
+        server.output
+    )
+
+
+@pytest.mark.committed  # gunicorn's workers write the dossiers
+def test_with_a_secret_key_every_form_passes_whichever_worker_takes_it(make_app):
+    app = make_app(CATALOG_DIR=TEST_CATALOG, SECRET_KEY="a key shared by every worker, 32+ characters")
+    server, url = start_gunicorn(env_of(app), workers=2)
+    try:
+        browser = requests.Session()
+        started = []
+        for _ in range(16):  # each request a connection of its own: the sync workers take turns
+            procedure = browser.get(f"{url}/procedures/T.000001")
+            response = browser.post(
+                f"{url}/procedures/T.000001/start",
+                data={"csrf_token": csrf_token(procedure)},
+                allow_redirects=False,
+            )
+            started.append(response.status_code)
+        assert started == [302] * 16
+        served_by = set(
+            re.findall(r'"POST /procedures/T\.000001/start [^"]*" 302 .* pid=<?(\d+)', server.output)
+        )
+    finally:
+        server.stop()
+    assert len(served_by) == 2, server.output  # both workers took some: their keys agree
+
+
+@pytest.mark.committed  # its processes use the database
+def test_make_serve_starts_web_delivery_and_reconciliation_and_stops_them_together(make_app):
+    app = make_app(CATALOG_DIR=TEST_CATALOG, SECRET_KEY="a key shared by every worker, 32+ characters")
+    (port,) = free_ports(1)
+    env = {
+        **env_of(app),
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "BIN": str(GUNICORN.parent),
+    }
+    serve = Running(["deploy/serve"], env)
+    try:
+        serve.wait_for_line(rf"Listening at: http://127\.0\.0\.1:{port}\b")
+        serve.wait_for_line(r"reconciling every 300 s")
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=60).status_code == 200
+        serve.process.terminate()
+        assert serve.wait() == 143  # stopped by SIGTERM
+    finally:
+        serve.stop()
+    assert "Shutting down: Master" in serve.output  # gunicorn stopped
+    assert "stopped\n" in serve.output  # the reconciliation
+    assert serve.ended  # the output's end: no process it started (the delivery worker too) holds it open
