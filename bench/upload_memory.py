@@ -5,6 +5,9 @@
 Starts the portal as `make run` does (flask run, SQLite, blob folder) in a separate process,
 uploads a 200 MB PDF through the real multipart path and samples the server's resident memory
 every 5 ms. Several runs; the median is printed, next to a 1 MB upload measured the same way.
+Then the same against S3 (OPENDVC_BLOB_STORE=s3) on a SeaweedFS started for the run
+(tests/servers.py): the upload is hashed into a temporary file as before, then sent from it with
+boto3's multipart transfer.
 """
 
 from __future__ import annotations
@@ -23,10 +26,16 @@ from pathlib import Path
 import psutil
 import requests
 
+from tests.servers import free_ports, seaweedfs_server
+
 ROOT = Path(__file__).parents[1]
 TEST_CATALOG = ROOT / "tests" / "data" / "catalog"
 MB = 1024 * 1024
 RUNS = 3
+
+
+def free_port() -> int:
+    return free_ports(1)[0]
 
 
 def write_pdf(path: Path, padding: int) -> None:
@@ -127,6 +136,70 @@ def peak_above_idle(base: str, server: psutil.Process, path: Path) -> tuple[floa
     return idle / MB, (peak - idle) / MB, samples, took
 
 
+def measure(tmp: Path, catalog: Path, store: dict[str, str]) -> tuple[list, list]:
+    """(1 MB runs, 200 MB runs) against a portal whose blob store `store` configures."""
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi",
+        "OPENDVC_DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
+        "OPENDVC_CATALOG_DIR": str(catalog),
+        "OPENDVC_BLOB_DIR": str(tmp / "blobs"),
+        "OPENDVC_SECRET_KEY": "bench",
+        "OPENDVC_DOSSIER_MAX_TOTAL_MB": "300",
+        **store,
+    }
+    flask = [sys.executable, "-m", "flask"]
+    (tmp / "bench.sqlite3").unlink(missing_ok=True)
+    subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    big, small = tmp / "report-200mb.pdf", tmp / "report-1mb.pdf"
+
+    def fresh(path: Path, size: int) -> Path:
+        """New random bytes for each upload: the same bytes again would be deduplicated, not sent."""
+        write_pdf(path, size)
+        return path
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [*flask, "run", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert proc.stderr is not None
+        for line in proc.stderr:  # ready when it says so
+            if "Running on" in line:
+                break
+        else:
+            raise RuntimeError(f"the portal did not start (exit {proc.wait()})")
+        threading.Thread(target=proc.stderr.read, daemon=True).start()  # keep its pipe drained
+        server = psutil.Process(proc.pid)
+        peak_above_idle(base, server, fresh(small, MB))  # warm up: imports, templates, first PDF check
+        small_runs = [peak_above_idle(base, server, fresh(small, MB)) for _ in range(RUNS)]
+        big_runs = [peak_above_idle(base, server, fresh(big, 200 * MB)) for _ in range(RUNS)]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return small_runs, big_runs
+
+
+def report(title: str, small_runs: list, big_runs: list) -> None:
+    idle = statistics.median(r[0] for r in big_runs)
+    small_peak = statistics.median(r[1] for r in small_runs)
+    big_peak = statistics.median(r[1] for r in big_runs)
+    seconds = statistics.median(r[3] for r in big_runs)
+    samples = statistics.median(r[2] for r in big_runs)
+    print(f"{title}: server resident memory (RSS), median of {RUNS} uploads each")
+    print(f"  idle before the upload (baseline)  {idle:7.1f} MB")
+    print(f"  peak above idle, 1 MB PDF          {small_peak:7.1f} MB")
+    print(f"  peak above idle, 200 MB PDF        {big_peak:7.1f} MB  (target: at most 64 MB)")
+    print(f"  peak during 200 MB / idle          {(idle + big_peak) / idle:7.3f} x")
+    print(f"  200 MB upload took {seconds:.2f} s ({200 / seconds:.0f} MB/s), RSS sampled {samples:.0f} times")
+
+
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="opendvc-bench-"))
     try:
@@ -136,56 +209,20 @@ def main() -> None:
         (catalog / "bench.yaml").write_text(
             text.replace("max_size_mb: 1\n", "max_size_mb: 250\n", 1), "utf-8"
         )
-        env = {
-            **os.environ,
-            "FLASK_APP": "wsgi",
-            "OPENDVC_DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
-            "OPENDVC_CATALOG_DIR": str(catalog),
-            "OPENDVC_BLOB_DIR": str(tmp / "blobs"),
-            "OPENDVC_SECRET_KEY": "bench",
-            "OPENDVC_DOSSIER_MAX_TOTAL_MB": "300",
-        }
-        flask = [sys.executable, "-m", "flask"]
-        subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-        big, small = tmp / "report-200mb.pdf", tmp / "report-1mb.pdf"
-        write_pdf(big, 200 * MB)
-        write_pdf(small, 1 * MB)
-        port = 5099
-        proc = subprocess.Popen(
-            [*flask, "run", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    requests.get(f"{base}/healthz", timeout=1)
-                    break
-                except requests.ConnectionError:
-                    time.sleep(0.1)
-            server = psutil.Process(proc.pid)
-            peak_above_idle(base, server, small)  # warm up: imports, templates, first PDF check
-            small_runs = [peak_above_idle(base, server, small) for _ in range(RUNS)]
-            big_runs = [peak_above_idle(base, server, big) for _ in range(RUNS)]
-        finally:
-            proc.terminate()
-            proc.wait(10)
+        report("local blob folder", *measure(tmp, catalog, {}))
+        (tmp / "seaweedfs").mkdir()
+        with seaweedfs_server(tmp / "seaweedfs") as s3:
+            s3.client().create_bucket(Bucket="bench")
+            store = {
+                "OPENDVC_BLOB_STORE": "s3",
+                "OPENDVC_S3_ENDPOINT_URL": s3.endpoint_url,
+                "OPENDVC_S3_BUCKET": "bench",
+                "OPENDVC_S3_ACCESS_KEY_ID": s3.access_key_id,
+                "OPENDVC_S3_SECRET_ACCESS_KEY": s3.secret_access_key,
+            }
+            report("S3 (SeaweedFS on 127.0.0.1, multipart in 8 MB parts)", *measure(tmp, catalog, store))
     finally:
         shutil.rmtree(tmp)
-    idle = statistics.median(r[0] for r in big_runs)
-    small_peak = statistics.median(r[1] for r in small_runs)
-    big_peak = statistics.median(r[1] for r in big_runs)
-    seconds = statistics.median(r[3] for r in big_runs)
-    samples = statistics.median(r[2] for r in big_runs)
-    print(f"server resident memory (RSS), median of {RUNS} uploads each")
-    print(f"  idle before the upload (baseline)  {idle:7.1f} MB")
-    print(f"  peak above idle, 1 MB PDF          {small_peak:7.1f} MB")
-    print(f"  peak above idle, 200 MB PDF        {big_peak:7.1f} MB  (target: at most 64 MB)")
-    print(f"  peak during 200 MB / idle          {(idle + big_peak) / idle:7.3f} x")
-    print(f"  200 MB upload took {seconds:.2f} s ({200 / seconds:.0f} MB/s), RSS sampled {samples:.0f} times")
 
 
 if __name__ == "__main__":

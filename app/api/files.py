@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, send_file
+from flask import Blueprint, Response, current_app
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from app import clock
 from app.api.problems import problem
@@ -16,7 +17,7 @@ from app.backoffice import files as links
 from app.dossiers.models import Attachment, Dossier
 from app.extensions import db
 from app.signing.models import DossierSignature
-from app.storage import get_blobs
+from app.storage import send_blob
 from app.supplements.models import Supplement, SupplementFile
 
 bp = Blueprint("files_api", __name__, url_prefix=links.PATH.rstrip("/"))
@@ -74,10 +75,12 @@ def download(token: str) -> Response | tuple[Response, int]:
     found = _of_dossier(dossier, link.sha256) if dossier is not None else None
     if found is None:
         return _not_found()
-    path = get_blobs().path(link.sha256)
-    if not path.is_file():  # recorded but gone from the store (purged): nothing to serve
+    try:
+        response = send_blob(
+            link.sha256, mimetype=found.media_type, as_attachment=True, download_name=found.filename
+        )
+    except NotFound:  # recorded but gone from the store (purged): nothing to serve
         return _not_found()
-    response = send_file(path, mimetype=found.media_type, as_attachment=True, download_name=found.filename)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -25,7 +25,7 @@ from app.dossiers.status import Status
 from app.extensions import db
 from app.signing import get_signing
 from app.signing.validation import validate
-from app.storage import BlobWriter, get_blobs
+from app.storage import BlobWriter, StorageUnavailable, get_blobs
 from app.uploads import MB
 
 
@@ -161,7 +161,12 @@ def keep(
         if media_type not in accepted:
             raise UploadRefused(_l("The file must be a %(kinds)s file", kinds=kinds_label(component)), 415)
         signatures = _check_pdf(str(writer.path)) if media_type == "application/pdf" else None
-        sha256 = get_blobs().commit(writer)
+        try:
+            sha256 = get_blobs().commit(writer)
+        except StorageUnavailable:
+            raise UploadRefused(
+                _l("The file could not be stored just now. Try again in a few minutes."), 503
+            ) from None
     except BaseException:
         writer.discard()
         raise
@@ -268,7 +273,7 @@ def store_existing(
     accepted = {t for kind in component.accepted_types for t in FILE_KINDS[kind]}
     if existing.media_type not in accepted:
         raise UploadRefused(_l("The file must be a %(kinds)s file", kinds=kinds_label(component)), 415)
-    if not get_blobs().path(existing.sha256).is_file():
+    if not get_blobs().exists(existing.sha256):
         raise UploadRefused(_l("This document is no longer available: upload the file instead"), 410)
     attachment = Attachment(
         component_code=component.code,

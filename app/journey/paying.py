@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
@@ -29,7 +29,7 @@ from app.journey import submission
 from app.payments import services as payments
 from app.payments.models import DUE, PAID, Charge, Payment
 from app.payments.providers import Redirect, Unavailable, get_providers
-from app.storage import get_blobs
+from app.storage import send_blob
 
 bp = Blueprint("pay", __name__, url_prefix="/dossiers/<public_id>", template_folder="templates")
 
@@ -193,8 +193,8 @@ def receipt(public_id: str, reference: str) -> Response:
     )
     if payment is None or payment.state != PAID or payment.receipt_sha256 is None:
         abort(404)
-    return send_file(
-        get_blobs().path(payment.receipt_sha256),
+    return send_blob(
+        payment.receipt_sha256,
         mimetype="application/pdf",
         download_name=f"{payment.receipt_number}.pdf",
     )

@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -63,7 +62,7 @@ from app.ratings.forms import LABELS as RATING_LABELS
 from app.ratings.forms import RatingForm
 from app.results import services as results
 from app.signing import services as signing
-from app.storage import get_blobs
+from app.storage import send_blob
 from app.store import services as store
 from app.uploads import MB, upload_limit, writer_of
 
@@ -405,8 +404,8 @@ def remove(public_id: str, attachment_id: int) -> Response:
 def download(public_id: str, attachment_id: int) -> Response:
     dossier = dossier_or_404(public_id)
     attachment = _attachment(dossier, attachment_id)
-    return send_file(
-        get_blobs().path(attachment.sha256),
+    return send_blob(
+        attachment.sha256,
         mimetype=attachment.media_type,
         as_attachment=True,
         download_name=attachment.filename,
@@ -539,8 +538,8 @@ def receipt_pdf(public_id: str) -> Response:
     dossier = dossier_or_404(public_id)
     if dossier.receipt_sha256 is None:  # issued at acceptance; a GET never makes one
         abort(404)
-    return send_file(
-        get_blobs().path(dossier.receipt_sha256),
+    return send_blob(
+        dossier.receipt_sha256,
         mimetype="application/pdf",
         download_name=f"{dossier.code}.pdf",
     )
@@ -685,8 +684,8 @@ def result(public_id: str, number: int) -> Response:
     found = next((r for r in results.results_of(dossier) if r.number == number), None)
     if found is None:
         abort(404)
-    return send_file(
-        get_blobs().path(found.sha256),
+    return send_blob(
+        found.sha256,
         mimetype="application/pdf",
         as_attachment=True,
         download_name=f"{found.code}.pdf",

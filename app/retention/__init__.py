@@ -13,11 +13,14 @@ from app.dossiers.cli import AFTER_PURGE
 from app.retention.cli import blobs_cli, report
 from app.retention.references import is_referenced
 from app.retention.sweep import sweep
-from app.storage import RELEASE, get_blobs
+from app.storage import RELEASE, StorageUnavailable, get_blobs
 
 
 def _sweep_after_purge() -> str:
-    return report(sweep(), dry_run=False)
+    try:
+        return report(sweep(), dry_run=False)
+    except StorageUnavailable as exc:  # the purge is done; its files wait for a later sweep
+        return f"the blob store did not answer, no blob swept ({exc.reason}): run `flask blobs sweep` later"
 
 
 def _release(digests: Iterable[str]) -> int:

@@ -7,6 +7,7 @@ import click
 from flask.cli import AppGroup
 
 from app.retention.sweep import Swept, sweep
+from app.storage import StorageUnavailable
 
 
 @click.group("blobs", cls=AppGroup)
@@ -26,4 +27,8 @@ def report(swept: Swept, *, dry_run: bool) -> str:
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
 def sweep_command(dry_run: bool) -> None:
     """Delete blob files no row references (run it daily, e.g. from cron, after purge-drafts)."""
-    click.echo(report(sweep(dry_run=dry_run), dry_run=dry_run))
+    try:
+        swept = sweep(dry_run=dry_run)
+    except StorageUnavailable as exc:  # S3 down or refusing us: say so, no traceback
+        raise click.ClickException(f"the blob store did not answer, not swept: {exc.reason}") from None
+    click.echo(report(swept, dry_run=dry_run))

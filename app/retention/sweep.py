@@ -5,16 +5,20 @@ Why it cannot delete a blob a concurrent upload is about to reuse. The store ded
 (app/storage BlobStore.commit): an upload whose bytes are already stored keeps no copy of its
 own and, a moment later, commits a row naming the stored blob. Between the two, no row names it.
 So:
-1. `commit` refreshes the blob's modification time when it reuses it, and the sweep never
-   deletes a blob stored or reused within BLOB_SWEEP_GRACE_SECONDS (default one hour, far longer
-   than any request takes between storing its file and committing its row);
-2. the sweep takes each candidate aside by an atomic rename, then reads its modification time
-   and asks the database once more: a reuse that touched it before the rename is seen there (it
-   is put back), a reuse after the rename finds no blob and writes its own copy; a row committed
-   before that second look keeps it too.
-A sweep that stops between the rename and its decision leaves `<sha256>.sweep-*`; the next one
-decides on it by the same rule. Temporary files of uploads (tmp/) are deleted only when nothing
-has written to them for BLOB_TMP_GRACE_SECONDS (a day): an upload in flight writes all the time.
+1. `commit` marks the blob used now when it reuses it (a file's modification time; an S3
+   object's Last-Modified, by copying it onto itself), and the sweep never deletes a blob stored
+   or reused within BLOB_SWEEP_GRACE_SECONDS (default one hour, far longer than any request
+   takes between storing its file and committing its row);
+2. right before deleting, the store looks once more at that time and asks the database again.
+   The local store takes the file aside by an atomic rename first: a reuse that touched it before
+   the rename is seen (it is put back), a reuse after it finds no file and writes its own copy.
+   S3 has no rename: the object is read (HEAD) after the second look at the references and
+   deleted at once, which leaves the window of that one round trip (app/storage/s3.py,
+   docs/storage.md).
+A local sweep that stops between the rename and its decision leaves `<sha256>.sweep-*`; the next
+one decides on it by the same rule. Temporary files of uploads (tmp/ of the blob folder, for
+either store) are deleted only when nothing has written to them for BLOB_TMP_GRACE_SECONDS (a
+day): an upload in flight writes all the time.
 
 Running it twice deletes nothing the second time: what the first left is referenced or fresh.
 """
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from app.retention.references import is_referenced, referenced
-from app.storage import get_blobs
+from app.storage import get_blobs, stale_uploads
 
 
 @dataclass
@@ -69,12 +73,11 @@ def sweep(*, dry_run: bool = False) -> Swept:
     grace, tmp_grace = settings.BLOB_SWEEP_GRACE_SECONDS, settings.BLOB_TMP_GRACE_SECONDS
     store = get_blobs()
     found, kept, fresh = candidates(grace)
-    stale = list(store.stale_uploads(tmp_grace))
+    stale = list(stale_uploads(store.tmp, tmp_grace))
     if dry_run:
         return Swept(blobs=len(found), kept=kept, fresh=fresh, tmp=len(stale))
     swept = Swept(kept=kept, fresh=fresh)
-    for aside in store.leftovers():
-        swept.blobs += store.settle_leftover(aside, grace_seconds=grace, used=is_referenced)
+    swept.blobs += store.settle_leftovers(grace_seconds=grace, used=is_referenced)
     deleted = remove(found, grace)
     swept.blobs += deleted
     swept.kept += len(found) - deleted  # named again, or reused, since they were listed

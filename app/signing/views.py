@@ -32,7 +32,7 @@ from app.signing import services as signing
 from app.signing.declarations import DeclarationToSign
 from app.signing.providers import KEY_FILE_MAX_BYTES, Provider, SigningRefused
 from app.signing.validation import Verdict
-from app.storage import get_blobs
+from app.storage import send_blob
 from app.uploads import MB, InMemoryUpload, upload_limit, writer_of
 
 bp = Blueprint("sign", __name__, url_prefix="/dossiers/<public_id>", template_folder="templates")
@@ -334,8 +334,8 @@ def signed(public_id: str) -> Response:
     found = signing.current_signature(dossier)
     if found is None:
         abort(404)
-    return send_file(
-        get_blobs().path(found.signed_sha256),
+    return send_blob(
+        found.signed_sha256,
         mimetype="application/pdf",
         download_name=f"{dossier.code or 'don-de-nghi'}-da-ky.pdf",
     )

@@ -3,7 +3,7 @@ remove from. Everything here is the account's own: another account's document is
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -12,7 +12,7 @@ from app.accounts.sessions import current_account
 from app.catalog import get_catalog
 from app.catalog.document_types import DOCUMENT_TYPES
 from app.i18n import current_locale
-from app.storage import get_blobs
+from app.storage import send_blob
 from app.store import services
 from app.store.models import StoredDocument
 from app.supplements.services import SUPPLEMENT_SENT
@@ -48,10 +48,9 @@ def index() -> str:
 @bp.get("/<int:document_id>")
 def download(document_id: int) -> Response:
     document = _document(document_id)
-    path = get_blobs().path(document.sha256)
-    if not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=document.media_type, as_attachment=True, download_name=document.filename)
+    return send_blob(
+        document.sha256, mimetype=document.media_type, as_attachment=True, download_name=document.filename
+    )  # a 404 when the blob is gone
 
 
 @bp.post("/<int:document_id>/remove")

@@ -122,6 +122,13 @@ def init_app(app: Flask, *, api_errors: ApiErrors) -> None:
         message = _("Check the address, or start again from the list of procedures.")
         return render_template("error.html", title=_("Page not found"), message=message), 404
 
+    @app.errorhandler(503)
+    @_page_or_problem
+    def unavailable(exc: HTTPException) -> tuple[str, int]:
+        # app.storage.StorageUnavailable among others: the blob store did not answer.
+        message = _("The portal cannot store or read files just now. Try again in a few minutes.")
+        return render_template("error.html", title=_("Temporarily unavailable"), message=message), 503
+
     @app.errorhandler(HTTPException)
     @_page_or_problem
     def other_error(exc: HTTPException) -> HTTPException:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from tests.servers import free_ports
 from tests.waiting import PATIENCE
@@ -26,6 +26,9 @@ def env_of(app: Flask) -> dict[str, str]:
     settings: BaseModel = app.config["OPENDVC"]
     env = {}
     for name, value in settings.model_dump(mode="json").items():
+        secret = getattr(settings, name)
+        if isinstance(secret, SecretStr):  # dumped as "**********": the process needs the real one
+            value = secret.get_secret_value()
         if value is None:
             continue
         if isinstance(value, dict):

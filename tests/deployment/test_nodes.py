@@ -30,9 +30,8 @@ DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
 APPLICANTS = 6
 SIGN_IN_LIMIT = 10  # app/staff/views.py: staff sign-in attempts per minute and client address
 # Where the nodes keep blobs. "s3": one SeaweedFS bucket, each node with a blob folder of its own
-# (so a shared disk cannot stand in for it); "local": one folder for both (until app/storage has
-# its S3 store, branch `blobs`).
-SHARED_BLOBS = "local"
+# (so a shared disk cannot stand in for it); "local": one folder for both.
+SHARED_BLOBS = "s3"
 
 pytestmark = pytest.mark.committed  # the nodes and workers are other processes
 

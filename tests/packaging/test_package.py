@@ -22,7 +22,7 @@ from app.packaging.inputs import (
 from app.packaging.manifest import NAMESPACE
 from app.packaging.package import build
 from app.signing.keys import from_pkcs12
-from app.storage import BlobStore
+from app.storage import LocalBlobStore as BlobStore
 from tests.pki import PASSPHRASE
 
 RECEIVED = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)  # 09:30 in Viet Nam
