@@ -59,5 +59,6 @@ def test_submission_on_another_process_checks_the_signature_without_rendering(
     review = test_client.get(f"{ready}/review")
     declaration._kept.clear()
     answer = test_client.post(f"{ready}/review", data={"csrf_token": csrf_token(review)})
-    assert answer.status_code == 302 and not answer.headers["Location"].endswith("/sign")
+    assert answer.status_code == 302
+    assert not answer.headers["Location"].endswith("/sign")
     assert not declaration._kept  # nothing was rendered to check the signature
