@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 import pydantic
 import yaml
 
+from app.catalog.folding import fold
 from app.catalog.schema import Procedure
 
 log = logging.getLogger(__name__)
@@ -78,20 +79,32 @@ class Listing(NamedTuple):
     agency_code: str
     agency_name: Label
     level: str
+    # The searched columns, folded once when compiled (folding is slow): code, name, summary,
+    # field, agency, each in both languages.
+    folded: tuple[str, str, str, str, str]
+
+
+def _fold_both(*labels: Label | None) -> str:
+    return fold(" ".join(t for label in labels if label is not None for t in label))
 
 
 def listing_of(definition: Procedure, version: str) -> Listing:
     d = definition
+    name = Label(d.name.vi, d.name.en)
+    summary = Label(d.summary.vi, d.summary.en) if d.summary else None
+    field_name = Label(d.field.name.vi, d.field.name.en)
+    agency_name = Label(d.agency.name.vi, d.agency.name.en)
     return Listing(
         code=d.code,
         version=version,
-        name=Label(d.name.vi, d.name.en),
-        summary=Label(d.summary.vi, d.summary.en) if d.summary else None,
+        name=name,
+        summary=summary,
         field_code=d.field.code,
-        field_name=Label(d.field.name.vi, d.field.name.en),
+        field_name=field_name,
         agency_code=d.agency.code,
-        agency_name=Label(d.agency.name.vi, d.agency.name.en),
+        agency_name=agency_name,
         level=d.level.value,
+        folded=(fold(d.code), _fold_both(name), _fold_both(summary), _fold_both(field_name), _fold_both(agency_name)),
     )
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from app.catalog.cache import Listing
+from app.catalog.folding import fold
 
 PAGE_SIZE = 20
 MAX_WORDS = 16
@@ -58,12 +58,6 @@ class Results:
         return (self.page - 1) * self.page_size + 1
 
 
-def fold(text: str) -> str:
-    """'Bảo vệ Môi trường' -> 'bao ve moi truong'. đ is a letter of its own, not a d with a mark."""
-    decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
-
-
 def matches(query: str, haystack: str) -> bool:
     """Every word of the query appears in the (already folded) haystack."""
     return all(word in haystack for word in fold(query).split())
@@ -78,10 +72,6 @@ def fts_query(text: str) -> str | None:
     quoted = [f'"{w}"' for w in words]
     quoted[-1] += "*"
     return " ".join(quoted)
-
-
-def _both(*texts: object) -> str:
-    return fold(" ".join(t for pair in texts if pair is not None for t in pair))  # type: ignore[attr-defined]
 
 
 class SearchIndex:
@@ -100,10 +90,7 @@ class SearchIndex:
         db.execute("CREATE TABLE meta (id INTEGER PRIMARY KEY, field TEXT, agency TEXT, level TEXT)")
         db.executemany(
             "INSERT INTO fts (rowid, code, name, summary, field, agency) VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                (i, x.code, _both(x.name), _both(x.summary), _both(x.field_name), _both(x.agency_name))
-                for i, x in enumerate(self._listings)
-            ),
+            ((i, *x.folded) for i, x in enumerate(self._listings)),
         )
         db.executemany(
             "INSERT INTO meta VALUES (?, ?, ?, ?)",
