@@ -65,7 +65,7 @@ def _linear(listings: list[Listing]) -> Callable[[Filters], list[Listing]]:
 
 def _bare(index: SearchIndex) -> Callable[[Filters], object]:
     """One FTS5 MATCH returning the first page of rowids: no ranking, no count, no filters."""
-    db = index._db  # noqa: SLF001 (the bench measures the engine under the index)
+    db = index._db
 
     def search(f: Filters) -> object:
         match = fts_query(f.query) if f.query else None

@@ -62,7 +62,12 @@ def _state(folder: Path, records: dict[str, FileRecord]) -> _State:
 
 class Catalog:
     def __init__(
-        self, folder: Path, cache: CompiledCache, *, reload_seconds: int = 0, clock: Callable[[], float] = time.monotonic
+        self,
+        folder: Path,
+        cache: CompiledCache,
+        *,
+        reload_seconds: int = 0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Load `folder` through `cache`; raises CatalogInvalid if a definition is invalid."""
         self.folder = folder
@@ -109,7 +114,9 @@ class Catalog:
                 return compiled.errors
             if compiled.records != state.records:
                 self._state = _state(self.folder, compiled.records)
-                log.info("catalog: reloaded, %d procedures, %d checked", len(compiled.records), compiled.checked)
+                log.info(
+                    "catalog: reloaded, %d procedures, %d checked", len(compiled.records), compiled.checked
+                )
             return []
 
     def refresh_if_due(self) -> None:
@@ -188,7 +195,9 @@ class Catalog:
         entry = self.cache.get(version)
         row = None if entry is not None else db.session.get(ProcedureVersion, version)
         if entry is not None:
-            loaded = LoadedProcedure(entry.definition, version, Path(f"{entry.listing.code}@{version[:12]}"), entry.text)
+            loaded = LoadedProcedure(
+                entry.definition, version, Path(f"{entry.listing.code}@{version[:12]}"), entry.text
+            )
         elif row is None:
             return None
         else:
@@ -205,7 +214,9 @@ def init_app(app: Flask) -> None:
     settings = app.config["OPENDVC"]
     folder = Path(settings.CATALOG_DIR)
     try:
-        catalog = Catalog(folder, CompiledCache(cache_folder(app)), reload_seconds=settings.CATALOG_RELOAD_SECONDS)
+        catalog = Catalog(
+            folder, CompiledCache(cache_folder(app)), reload_seconds=settings.CATALOG_RELOAD_SECONDS
+        )
     except CatalogInvalid as exc:
         raise ConfigError(f"OPENDVC_CATALOG_DIR: the catalog in {folder} is invalid:\n{exc}") from None
     app.extensions["opendvc.catalog"] = catalog

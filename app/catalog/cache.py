@@ -104,7 +104,13 @@ def listing_of(definition: Procedure, version: str) -> Listing:
         agency_code=d.agency.code,
         agency_name=agency_name,
         level=d.level.value,
-        folded=(fold(d.code), _fold_both(name), _fold_both(summary), _fold_both(field_name), _fold_both(agency_name)),
+        folded=(
+            fold(d.code),
+            _fold_both(name),
+            _fold_both(summary),
+            _fold_both(field_name),
+            _fold_both(agency_name),
+        ),
     )
 
 
@@ -165,21 +171,20 @@ class CompiledCache:
             return None if payload is None else pickle.loads(payload)  # noqa: S301 (see the module's docstring)
         except FileNotFoundError:
             return None
-        except Exception as exc:  # noqa: BLE001 (anything in a damaged file means: rebuild it)
+        except Exception as exc:
             log.warning("catalog cache: ignoring %s: %s", path, exc)
             return None
 
     def get(self, version: str) -> Entry | None:
         found = self._read(self.entry_path(version), version)
-        if (
-            not isinstance(found, Entry)
-            or not isinstance(found.definition, Procedure)
-            or not isinstance(found.text, str)
-            or not isinstance(found.listing, Listing)
-            or found.listing.version != version
-        ):
-            return None
-        return found
+        parts: tuple[Any, ...] = (
+            (getattr(found, "definition", None), Procedure),
+            (getattr(found, "text", None), str),
+            (getattr(found, "listing", None), Listing),
+        )
+        if not isinstance(found, Entry) or not all(isinstance(value, kind) for value, kind in parts):
+            return None  # unpickled, but not what this code writes
+        return found if found.listing.version == version else None
 
     def put(self, version: str, entry: Entry) -> None:
         self._write(self.entry_path(version), version, entry)

@@ -177,9 +177,7 @@ def compile_catalog(folder: Path, cache: CompiledCache, known: dict[str, FileRec
     return compiled
 
 
-def definition_from_cache(
-    cache: CompiledCache, record: FileRecord, source: Path
-) -> LoadedProcedure | None:
+def definition_from_cache(cache: CompiledCache, record: FileRecord, source: Path) -> LoadedProcedure | None:
     """The checked definition of `record`: from its cache entry, or, if that was lost or damaged,
     checked again from the file if the file still holds those bytes (None if it does not)."""
     entry = cache.get(record.version)

@@ -20,9 +20,20 @@ from app.catalog.folding import fold
 
 PAGE_SIZE = 20
 MAX_WORDS = 16
-# bm25 weights, in the order of the indexed columns: a word in the name counts most, then the
-# summary, then the field, then the agency.
-_WEIGHTS = {"code": 12.0, "name": 10.0, "summary": 4.0, "field": 2.0, "agency": 1.0}
+# The indexed columns. bm25's weights, in the same order, in _PAGE_MATCHING: a word in the code or
+# the name counts most, then the summary, then the field, then the agency.
+_COLUMNS = ("code", "name", "summary", "field", "agency")
+_FILTERS = """(:field = '' OR meta.field = :field) AND (:agency = '' OR meta.agency = :agency)
+    AND (:level = '' OR meta.level = :level)"""
+_COUNT_ALL = "SELECT count(*) FROM meta WHERE " + _FILTERS  # noqa: S608 (constants only)
+_PAGE_ALL = "SELECT id FROM meta WHERE " + _FILTERS + " ORDER BY id LIMIT :limit OFFSET :offset"  # noqa: S608 (constants only)
+_MATCHING = "FROM fts JOIN meta ON meta.id = fts.rowid WHERE fts MATCH :match AND " + _FILTERS
+_COUNT_MATCHING = "SELECT count(*) " + _MATCHING
+_PAGE_MATCHING = (
+    "SELECT meta.id "
+    + _MATCHING
+    + " ORDER BY bm25(fts, 12.0, 10.0, 4.0, 2.0, 1.0), meta.id LIMIT :limit OFFSET :offset"
+)
 _WORD = re.compile(r"\w+")
 
 
@@ -82,10 +93,9 @@ class SearchIndex:
         self._listings: list[Listing] = sorted(listings, key=lambda x: (x.field_code, x.code))
         self._lock = threading.Lock()  # one connection, shared by the request threads
         db = self._db = sqlite3.connect(":memory:", check_same_thread=False)
-        columns = ", ".join(_WEIGHTS)
         db.execute(
-            f"CREATE VIRTUAL TABLE fts USING fts5({columns}, tokenize='unicode61 remove_diacritics 2', "
-            "prefix='2 3')"
+            f"CREATE VIRTUAL TABLE fts USING fts5({', '.join(_COLUMNS)}, "
+            "tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
         )
         db.execute("CREATE TABLE meta (id INTEGER PRIMARY KEY, field TEXT, agency TEXT, level TEXT)")
         db.executemany(
@@ -99,7 +109,6 @@ class SearchIndex:
         db.execute("CREATE INDEX meta_field ON meta (field)")
         db.execute("CREATE INDEX meta_agency ON meta (agency)")
         db.commit()
-        self._rank = "bm25(fts, {})".format(", ".join(str(w) for w in _WEIGHTS.values()))
 
     def __len__(self) -> int:
         return len(self._listings)
@@ -107,34 +116,24 @@ class SearchIndex:
     def listings(self) -> Sequence[Listing]:
         return self._listings
 
-    def _where(self, filters: Filters) -> tuple[list[str], list[str]]:
-        conditions, values = [], []
-        for column in ("field", "agency", "level"):
-            value = getattr(filters, column)
-            if value:
-                conditions.append(f"meta.{column} = ?")
-                values.append(value)
-        return conditions, values
-
     def search(self, filters: Filters, *, page: int = 1, page_size: int = PAGE_SIZE) -> Results:
         """One page of the procedures matching `filters`, and how many match in all."""
-        conditions, values = self._where(filters)
-        offset = (max(page, 1) - 1) * page_size
-        if filters.query and (match := fts_query(filters.query)) is None:
-            return Results([], 0, page, page_size)  # words asked for, none searchable
+        values = {
+            "field": filters.field,
+            "agency": filters.agency,
+            "level": filters.level,
+            "limit": page_size,
+            "offset": (max(page, 1) - 1) * page_size,
+        }
         if filters.query:
-            where = " AND ".join(["fts MATCH ?", *conditions])
-            rows_sql = (
-                f"SELECT meta.id FROM fts JOIN meta ON meta.id = fts.rowid WHERE {where} "
-                f"ORDER BY {self._rank}, meta.id LIMIT ? OFFSET ?"
-            )
-            count_sql = f"SELECT count(*) FROM fts JOIN meta ON meta.id = fts.rowid WHERE {where}"
-            values = [match, *values]
+            match = fts_query(filters.query)
+            if match is None:
+                return Results([], 0, page, page_size)  # words asked for, none searchable
+            count_sql, rows_sql = _COUNT_MATCHING, _PAGE_MATCHING
+            values["match"] = match
         else:
-            where = " AND ".join(conditions) or "1"
-            rows_sql = f"SELECT id FROM meta WHERE {where} ORDER BY id LIMIT ? OFFSET ?"
-            count_sql = f"SELECT count(*) FROM meta WHERE {where}"
+            count_sql, rows_sql = _COUNT_ALL, _PAGE_ALL
         with self._lock:
             total = self._db.execute(count_sql, values).fetchone()[0]
-            ids = [row[0] for row in self._db.execute(rows_sql, [*values, page_size, offset])]
+            ids = [row[0] for row in self._db.execute(rows_sql, values)]
         return Results([self._listings[i] for i in ids], total, page, page_size)

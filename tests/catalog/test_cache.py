@@ -77,14 +77,18 @@ def test_a_changed_file_is_checked_again_at_the_next_start(make_app, tmp_path):
     app = make_app(CATALOG_DIR=folder, CATALOG_CACHE_DIR=cache)
     with app.app_context():
         assert get_catalog().last_compiled.checked == 1
-        assert get_catalog().get("T.100001").version == hashlib.sha256((folder / "p1.yaml").read_bytes()).hexdigest()
+        assert (
+            get_catalog().get("T.100001").version
+            == hashlib.sha256((folder / "p1.yaml").read_bytes()).hexdigest()
+        )
     assert names_on(app.test_client().get("/")) == ["Thủ tục số 0", "Thủ tục đã sửa", "Thủ tục số 2"]
 
 
 def test_a_new_schema_code_starts_a_fresh_cache(tmp_path):
     """The entries live under the fingerprint of the code that checked them."""
     cache = CompiledCache(tmp_path)
-    assert cache.folder.parent == tmp_path and len(cache.folder.name) == 24
+    assert cache.folder.parent == tmp_path
+    assert len(cache.folder.name) == 24
     assert CompiledCache(tmp_path / "x").folder.name == cache.folder.name  # same code, same name
 
 
@@ -95,7 +99,8 @@ def test_damaged_or_foreign_cache_files_are_ignored_and_rebuilt(make_app, tmp_pa
     cache = CompiledCache(cache_dir)
     entries = sorted(cache.folder.glob("*.entry"))
     snapshots = list(cache.folder.glob("*.snapshot"))
-    assert len(entries) == 3 and len(snapshots) == 1
+    assert len(entries) == 3
+    assert len(snapshots) == 1
     entries[0].write_bytes(entries[0].read_bytes()[:100])  # truncated
     entries[1].write_bytes(entries[2].read_bytes())  # another file's entry under this name
     snapshots[0].write_bytes(b"\x00" * 50)  # garbage

@@ -54,7 +54,9 @@ def test_a_query_and_filters_together(ranked_client):
     assert codes_on(ranked_client.get("/", query_string={"q": "cấp", "field": "WATER"})) == ["T.300004"]
     assert codes_on(ranked_client.get("/", query_string={"q": "do dac", "level": "partial"})) == []
     assert codes_on(ranked_client.get("/", query_string={"level": "full"})) == ["T.300005"]
-    assert codes_on(ranked_client.get("/", query_string={"agency": "000.00.99.G09", "q": "xả"})) == ["T.300004"]
+    assert codes_on(ranked_client.get("/", query_string={"agency": "000.00.99.G09", "q": "xả"})) == [
+        "T.300004"
+    ]
 
 
 HOSTILE = [
@@ -108,7 +110,13 @@ def many(make_app, tmp_path: Path):
     folder = tmp_path / "catalog"
     folder.mkdir()
     for i in range(45):
-        write(folder, f"p{i:02d}", f"T.4000{i:02d}", f"Thủ tục bảo vệ số {i}", level="full" if i % 3 == 0 else "partial")
+        write(
+            folder,
+            f"p{i:02d}",
+            f"T.4000{i:02d}",
+            f"Thủ tục bảo vệ số {i}",
+            level="full" if i % 3 == 0 else "partial",
+        )
     write(folder, "other", "T.499999", "Một thủ tục khác")
     app = make_app(CATALOG_DIR=folder, CATALOG_CACHE_DIR=tmp_path / "cache")
     return app.test_client()
@@ -123,10 +131,12 @@ def test_results_come_by_pages_of_twenty(many):
     assert nav.select_one("[aria-current=page]").get_text(strip=True) == "Trang 1 / 3"
     assert nav.select_one("a[rel=prev]") is None
     second_url = nav.select_one("a[rel=next]")["href"]
-    assert "q=bao+ve" in second_url and "page=2" in second_url
+    assert "q=bao+ve" in second_url
+    assert "page=2" in second_url
     second = page(many.get(second_url))
     third = page(many.get(second.select_one("a[rel=next]")["href"]))
-    assert len(third.select("li.procedure")) == 5 and third.select_one("a[rel=next]") is None
+    assert len(third.select("li.procedure")) == 5
+    assert third.select_one("a[rel=next]") is None
     seen = [a["href"] for doc in (first, second, third) for a in doc.select("li.procedure h2 a")]
     assert len(set(seen)) == 45  # every result once
     back = page(many.get(third.select_one("a[rel=prev]")["href"]))
@@ -137,7 +147,8 @@ def test_the_pages_keep_the_filters(many):
     doc = page(many.get("/", query_string={"level": "partial", "q": "bao"}))
     assert doc.select_one("p.count").get_text(strip=True).startswith("Tìm thấy 30 thủ tục")
     next_url = doc.select_one("nav a[rel=next]")["href"]
-    assert "level=partial" in next_url and "q=bao" in next_url
+    assert "level=partial" in next_url
+    assert "q=bao" in next_url
     assert len(codes_on(many.get(next_url))) == 10
 
 
@@ -147,7 +158,8 @@ def test_a_page_beyond_the_end_says_so(many):
     assert not doc.select("li.procedure")
     empty = doc.select_one("p.empty")
     assert "There is no page 9: the results end on page 3." in empty.get_text(" ", strip=True)
-    assert "page=" not in empty.select_one("a")["href"] and "q=bao+ve" in empty.select_one("a")["href"]
+    assert "page=" not in empty.select_one("a")["href"]
+    assert "q=bao+ve" in empty.select_one("a")["href"]
     assert doc.select_one("nav a[rel=prev]")["href"].endswith("page=3")
 
 
