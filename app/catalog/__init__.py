@@ -8,6 +8,7 @@ that is invalid leaves the catalog as it was (the errors are logged)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -49,9 +50,13 @@ class _State:
     facets: dict[str, dict[str, Label]] = field(default_factory=dict)
 
 
-def _state(folder: Path, records: dict[str, FileRecord]) -> _State:
+def _state(folder: Path, records: dict[str, FileRecord], cache: CompiledCache) -> _State:
     by_code = {r.listing.code: (r, folder / name) for name, r in records.items()}
-    index = SearchIndex(r.listing for r in records.values())
+    # The index is kept in the cache too, by a digest of what it indexes.
+    key = hashlib.sha256("\n".join(sorted(r.version for r in records.values())).encode()).hexdigest()
+    index = SearchIndex((r.listing for r in records.values()), cache.get_index(key))
+    if index.built:
+        cache.put_index(key, index.serialize())
     fields: dict[str, Label] = {}
     agencies: dict[str, Label] = {}
     for x in index.listings():
@@ -80,7 +85,7 @@ class Catalog:
         if compiled.errors:
             raise CatalogInvalid(compiled.errors)
         self.last_compiled = compiled
-        self._state = _state(folder, compiled.records)
+        self._state = _state(folder, compiled.records, cache)
         self._checked_at = clock()
         self._mark = self._reload_mark()
         log.info(
@@ -113,7 +118,7 @@ class Catalog:
                     log.error("catalog: not reloaded, %s", error)
                 return compiled.errors
             if compiled.records != state.records:
-                self._state = _state(self.folder, compiled.records)
+                self._state = _state(self.folder, compiled.records, self.cache)
                 log.info(
                     "catalog: reloaded, %d procedures, %d checked", len(compiled.records), compiled.checked
                 )

@@ -205,3 +205,14 @@ class CompiledCache:
     def save_snapshot(self, catalog_folder: Path, records: dict[str, FileRecord]) -> None:
         key = self._snapshot_key(catalog_folder)
         self._write(self.folder / f"{key[:32]}.snapshot", key, records)
+
+    def index_path(self, key: str) -> Path:
+        return self.folder / f"{key[:32]}.fts"
+
+    def get_index(self, key: str) -> bytes | None:
+        """The search index compiled for the listings of digest `key` (SQLite's bytes)."""
+        found = self._read(self.index_path(key), key)
+        return found if isinstance(found, bytes) else None
+
+    def put_index(self, key: str, compiled: bytes) -> None:
+        self._write(self.index_path(key), key, compiled)

@@ -81,7 +81,8 @@ def fts_query(text: str) -> str | None:
     if not words:
         return None
     quoted = [f'"{w}"' for w in words]
-    quoted[-1] += "*"
+    if len(words[-1]) > 1:  # one letter would match nearly everything, slowly
+        quoted[-1] += "*"
     return " ".join(quoted)
 
 
@@ -89,10 +90,33 @@ class SearchIndex:
     """The listings of one catalog, in a sorted order of their own (field, then code) when no
     word is searched, by relevance when words are."""
 
-    def __init__(self, listings: Iterable[Listing]) -> None:
+    def __init__(self, listings: Iterable[Listing], compiled: bytes | None = None) -> None:
+        """Build the index, or take `compiled` (what `serialize()` gave for the same listings)
+        when it is sound."""
         self._listings: list[Listing] = sorted(listings, key=lambda x: (x.field_code, x.code))
         self._lock = threading.Lock()  # one connection, shared by the request threads
-        db = self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self.built = not (compiled and self._load(compiled))
+        if self.built:
+            self._db.close()
+            self._db = sqlite3.connect(":memory:", check_same_thread=False)
+            self._build()
+
+    def _load(self, compiled: bytes) -> bool:
+        try:
+            self._db.deserialize(compiled)
+            count = self._db.execute("SELECT count(*) FROM meta").fetchone()[0]
+            self._db.execute("SELECT rowid FROM fts WHERE fts MATCH 'x' LIMIT 1").fetchall()
+        except sqlite3.Error:
+            return False
+        return bool(count == len(self._listings))
+
+    def serialize(self) -> bytes:
+        with self._lock:
+            return self._db.serialize()
+
+    def _build(self) -> None:
+        db = self._db
         db.execute(
             f"CREATE VIRTUAL TABLE fts USING fts5({', '.join(_COLUMNS)}, "
             "tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
