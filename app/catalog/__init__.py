@@ -131,6 +131,7 @@ class Catalog:
         due = self.reload_seconds > 0 and self._clock() - self._checked_at >= self.reload_seconds
         if mark != self._mark or due:
             self._mark = mark
+            self._checked_at = self._clock()  # the other request threads need not look too
             self.refresh()
 
     def __len__(self) -> int:

@@ -104,11 +104,14 @@ def test_damaged_or_foreign_cache_files_are_ignored_and_rebuilt(make_app, tmp_pa
     entries[0].write_bytes(entries[0].read_bytes()[:100])  # truncated
     entries[1].write_bytes(entries[2].read_bytes())  # another file's entry under this name
     snapshots[0].write_bytes(b"\x00" * 50)  # garbage
+    (index,) = cache.folder.glob("*.fts")  # the compiled search index
+    index.write_bytes(index.read_bytes()[:-4000])
     app = make_app(CATALOG_DIR=folder, CATALOG_CACHE_DIR=cache_dir)
     with app.app_context():
         assert get_catalog().last_compiled.checked == 2  # the two bad entries, made again
     client = app.test_client()
     assert names_on(client.get("/")) == ["Thủ tục số 0", "Thủ tục số 1", "Thủ tục số 2"]
+    assert names_on(client.get("/", query_string={"q": "so 1"})) == ["Thủ tục số 1"]
     for code in ("T.100000", "T.100001", "T.100002"):
         assert client.get(f"/procedures/{code}").status_code == 200
     assert all(cache.get(e.name.removesuffix(".entry")) is not None for e in entries)
