@@ -81,6 +81,7 @@ test: install-test translations lint
 
 bench: install-test translations
 	$(BIN)/python -m bench.catalog_load
+	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.form_render
 	$(BIN)/python -m bench.upload_memory
 	$(BIN)/python -m bench.signing

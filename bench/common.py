@@ -1,4 +1,4 @@
-"""Shared by the benchmarks: medians, and a catalog of 116 procedures made from the shipped ones."""
+"""Shared by the benchmarks: medians, and a catalog of any size made from the shipped procedures."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def generate_catalog(folder: Path, count: int = 116) -> list[Path]:
             line.split(":", 1)[1].strip().strip('"') for line in text.splitlines() if line.startswith("code:")
         )
         variant = text.replace(f'"{code}"', f'"9.{i:06d}"', 1).replace("  vi: ", f"  vi: (biến thể {i}) ", 1)
-        path = folder / f"variant-{i:03d}.yaml"
+        path = folder / f"variant-{i:05d}.yaml"
         path.write_text(variant, encoding="utf-8")
         written.append(path)
     return written

@@ -17,18 +17,24 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(fee_kind=kind_label, component_conditions=component_conditions)
 
 
+def _page() -> int:
+    """The `page` asked for; anything that is not a page number is the first page."""
+    asked = request.args.get("page", "")
+    return int(asked) if asked.isascii() and asked.isdigit() and 0 < len(asked) <= 6 and int(asked) > 0 else 1
+
+
 @bp.get("/")
 def index() -> str:
     catalog = get_catalog()
     filters = Filters(
         query=request.args.get("q", "").strip()[:200],
-        field=request.args.get("field", ""),
-        agency=request.args.get("agency", ""),
-        level=request.args.get("level", ""),
+        field=request.args.get("field", "")[:40],
+        agency=request.args.get("agency", "")[:40],
+        level=request.args.get("level", "")[:20],
     )
     return render_template(
         "catalog/index.html",
-        procedures=catalog.search(filters),
+        results=catalog.find(filters, page=_page()),
         filters=filters,
         facets=catalog.facets(),
         total=len(catalog),
