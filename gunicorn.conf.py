@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from app.config import ENV_PREFIX, ConfigError, load_settings
+from app.config import ENV_PREFIX, ConfigError, load_settings, rate_limit_storage
 
 wsgi_app = "wsgi:app"
 bind = [os.environ.get("GUNICORN_BIND") or "127.0.0.1:5000"]
@@ -30,6 +30,7 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s'
 def on_starting(server: Any) -> None:
     """Refuse to start without OPENDVC_SECRET_KEY: each worker would make a key of its own and
     refuse the forms and cookies the others signed (and a restarted worker its predecessor's).
+    Likewise several workers counting rate limits each in its own memory: refused.
     No key is generated to disk: a secret is never written there. Raised as RuntimeError, which
     gunicorn prints as `Error: …` before exiting with status 1."""
     instance = Path(os.environ.get(f"{ENV_PREFIX}INSTANCE_PATH") or Path(__file__).parent / "instance")
@@ -44,4 +45,15 @@ def on_starting(server: Any) -> None:
             " cookies with a key of their own and refuse the others'. Set it in the environment"
             " (python3 -c 'import secrets; print(secrets.token_hex(32))' makes one) or in"
             " instance/config.py."
+        )
+    if (
+        server.cfg.workers > 1
+        and settings.RATE_LIMITS_ENABLED
+        and rate_limit_storage(settings).startswith("memory:")
+    ):
+        raise RuntimeError(
+            f"rate limits are counted in each process's memory: gunicorn's {server.cfg.workers} workers"
+            f" would each allow the whole limit (the sign-in limit {server.cfg.workers} times over)."
+            f" Set {ENV_PREFIX}REDIS_URL (or {ENV_PREFIX}RATE_LIMIT_STORAGE) to count them in one"
+            " place, or run one worker."
         )

@@ -8,7 +8,9 @@ Every setting is checked at start-up; a wrong one stops the app with a message n
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import runpy
 import secrets
 import sys
@@ -306,6 +308,40 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"not a JSON object: {exc}") from None
 
+    @field_validator("REDIS_URL")
+    @classmethod
+    def _redis_url(cls, v: str) -> str:
+        if not v:
+            return v
+        parts = urlsplit(v)
+        if parts.scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("a redis://, rediss:// or unix:// URL, e.g. redis://127.0.0.1:6379/0")
+        try:
+            parts.port  # noqa: B018 (urlsplit checks the port when asked for it)
+        except ValueError:
+            raise ValueError("the port must be a number from 1 to 65535") from None
+        if parts.scheme != "unix" and not parts.hostname:
+            raise ValueError("names no host, e.g. redis://127.0.0.1:6379/0")
+        database = parts.path.strip("/")
+        if parts.scheme != "unix" and database and not database.isdigit():
+            raise ValueError("the database after the host must be a number, e.g. /0")
+        return v
+
+    @field_validator("S3_ENDPOINT_URL")
+    @classmethod
+    def _s3_endpoint(cls, v: str) -> str:
+        parts = urlsplit(v)
+        if v and (parts.scheme not in ("http", "https") or not parts.hostname):
+            raise ValueError("an http:// or https:// address, e.g. https://s3.example.gov.vn")
+        return v
+
+    @field_validator("S3_BUCKET")
+    @classmethod
+    def _s3_bucket(cls, v: str) -> str:
+        if v and not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", v):
+            raise ValueError("3 to 63 lower-case letters, digits, dots and hyphens (S3's bucket names)")
+        return v
+
     @field_validator("DATABASE_URL")
     @classmethod
     def _known_database(cls, v: str) -> str:
@@ -500,6 +536,16 @@ def rate_limit_storage(settings: Settings) -> str:
     if "RATE_LIMIT_STORAGE" in settings.model_fields_set or not settings.REDIS_URL:
         return settings.RATE_LIMIT_STORAGE
     return settings.REDIS_URL
+
+
+def not_answering(message: str) -> None:
+    """A shared service (Redis, the object store) does not answer at start-up: the command or the
+    first start stops with `message`; a gunicorn worker (perhaps one restarted while the service
+    is briefly down) logs it and serves on, its requests answered 503 until the service is back,
+    because a worker that fails to boot stops the whole gunicorn node."""
+    if not served_by_gunicorn():
+        raise ConfigError(message)
+    logging.getLogger("app").error("%s: serving on, with 503 pages until it answers", message)
 
 
 def served_by_gunicorn() -> bool:

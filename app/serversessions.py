@@ -27,7 +27,7 @@ from sqlalchemy import CursorResult, Integer, String, delete, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from app import clock
-from app.config import ENV_PREFIX, ConfigError, Settings
+from app.config import ENV_PREFIX, Settings, not_answering
 from app.extensions import UTCDateTime, db
 
 # How often a session's last request is written down: idle expiry is exact to this much, and a
@@ -274,9 +274,9 @@ def check_redis(settings: Settings) -> None:
     try:
         redis.Redis.from_url(settings.REDIS_URL, **REDIS_TIMEOUTS).ping()
     except (redis.RedisError, ValueError) as exc:
-        raise ConfigError(
+        not_answering(
             f"{ENV_PREFIX}REDIS_URL: Redis at {_without_password(settings.REDIS_URL)} does not answer ({exc})"
-        ) from None
+        )
 
 
 def init_app(app: Flask) -> None:

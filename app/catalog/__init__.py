@@ -24,6 +24,7 @@ from app.catalog.cli import RELOAD_MARK, cache_folder, catalog_cli
 from app.catalog.loader import (
     CatalogError,
     CatalogInvalid,
+    Compiled,
     LoadedProcedure,
     compile_catalog,
     definition_from_cache,
@@ -74,16 +75,25 @@ class Catalog:
         reload_seconds: int = 0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """Load `folder` through `cache`; raises CatalogInvalid if a definition is invalid."""
+        """Load `folder` through `cache`. A definition that is invalid raises CatalogInvalid,
+        unless the cache holds the last catalog of this folder that was valid: then that one is
+        served and the errors are logged, as a reload does (`problems`), so that a process
+        restarted after a bad edit (a gunicorn worker) serves on rather than stopping."""
         self.folder = folder
         self.cache = cache
         self.reload_seconds = reload_seconds
         self._clock = clock
         self._lock = threading.Lock()
         self._loaded: dict[str, LoadedProcedure] = {}  # by version, read from the cache on demand
-        compiled = compile_catalog(folder, cache, cache.snapshot(folder))
+        known = cache.snapshot(folder)
+        compiled = compile_catalog(folder, cache, known)
+        self.problems = compiled.errors
         if compiled.errors:
-            raise CatalogInvalid(compiled.errors)
+            if not known:
+                raise CatalogInvalid(compiled.errors)
+            for error in compiled.errors:
+                log.error("catalog: %s; serving the last valid catalog of %s", error, folder)
+            compiled = Compiled(known, [], 0, 0)
         self.last_compiled = compiled
         self._state = _state(folder, compiled.records, cache)
         self._checked_at = clock()
@@ -113,6 +123,7 @@ class Catalog:
             state = self._state
             compiled = compile_catalog(self.folder, self.cache, state.records)
             self._checked_at = self._clock()
+            self.problems = compiled.errors
             if compiled.errors:
                 for error in compiled.errors:
                     log.error("catalog: not reloaded, %s", error)

@@ -76,13 +76,14 @@ def matches(query: str, haystack: str) -> bool:
 
 def fts_query(text: str) -> str | None:
     """The applicant's words as an FTS5 query that cannot be a syntax error: every word quoted,
-    the last one a prefix too. None when no word is left (only punctuation, say)."""
+    the last one a prefix too (one letter only after other words, which narrow it: "bảo v").
+    None when no word is left (only punctuation, say)."""
     words = _WORD.findall(fold(text))[:MAX_WORDS]
     if not words:
         return None
     quoted = [f'"{w}"' for w in words]
-    if len(words[-1]) > 1:  # one letter would match nearly everything, slowly
-        quoted[-1] += "*"
+    if len(words[-1]) > 1 or len(words) > 1:
+        quoted[-1] += "*"  # still being typed; one letter alone would match nearly everything, slowly
     return " ".join(quoted)
 
 

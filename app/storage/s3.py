@@ -38,7 +38,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from app.config import ConfigError, Settings
+from app.config import ConfigError, Settings, not_answering
 from app.storage.base import BlobReader, BlobWriter, StorageUnavailable, checked
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ class S3BlobStore:
                 raise ConfigError(f"{where}: access denied to OPENDVC_S3_ACCESS_KEY_ID {key_id!r}") from None
             raise ConfigError(f"{where}: {exc}") from None
         except BotoCoreError as exc:
-            raise ConfigError(f"{where}: cannot be reached ({exc})") from None
+            not_answering(f"{where}: cannot be reached ({exc})")
 
     def writer(self, limit: int) -> BlobWriter:
         return BlobWriter(self.tmp, limit)

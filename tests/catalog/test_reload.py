@@ -6,8 +6,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import pytest
+
 from app.catalog import Catalog, get_catalog
 from app.catalog.cache import CompiledCache
+from app.config import ConfigError
 from tests.catalog.making import definition, write
 from tests.conftest import page
 from tests.journey import attach_required, fill_steps, sign_with_pkcs12, start, submit
@@ -112,3 +115,31 @@ def test_each_process_looks_again_after_the_reload_interval(tmp_path: Path, app)
     assert catalog.listings()[0].name.vi == "Phiên bản hai dài hơn"
     with app.app_context():
         assert catalog.get(CODE).definition.name.vi == "Phiên bản hai dài hơn"
+
+
+def test_a_process_started_after_an_invalid_change_serves_the_last_valid_catalog(make_app, tmp_path, caplog):
+    """A gunicorn worker restarted after a bad edit serves on (a worker that fails to boot stops
+    the whole node); a folder never valid still refuses to start."""
+    folder, cache = tmp_path / "catalog", tmp_path / "cache"
+    folder.mkdir()
+    write(folder, "proc", CODE, "Phiên bản một", en="Version one")
+    make_app(CATALOG_DIR=folder, CATALOG_CACHE_DIR=cache)
+    (folder / "proc.yaml").write_text(definition(CODE, "Hỏng") + "  : [broken\n", encoding="utf-8")
+    with caplog.at_level(logging.ERROR, logger="app.catalog"):
+        restarted = make_app(CATALOG_DIR=folder, CATALOG_CACHE_DIR=cache)
+    assert "proc.yaml: line" in caplog.text
+    assert "serving the last valid catalog" in caplog.text
+    client = restarted.test_client()
+    client.get("/language/en")
+    assert [a.get_text(strip=True) for a in page(client.get("/")).select("li.procedure h2 a")] == [
+        "Version one"
+    ]
+    assert client.get(f"/procedures/{CODE}").status_code == 200
+
+
+def test_a_folder_never_valid_refuses_to_start(make_app, tmp_path):
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    (folder / "proc.yaml").write_text(definition(CODE, "Hỏng") + "  : [broken\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"proc\.yaml: line"):
+        make_app(CATALOG_DIR=folder, CATALOG_CACHE_DIR=tmp_path / "cache")

@@ -48,6 +48,10 @@ def test_the_last_word_matches_as_it_is_being_typed(ranked_client):
     assert codes_on(ranked_client.get("/", query_string={"q": "giấy ph"})) == ["T.300001"]
     assert codes_on(ranked_client.get("/", query_string={"q": "surv"})) == ["T.300005"]
     assert codes_on(ranked_client.get("/", query_string={"q": "ph giay"})) == []  # only the last one
+    assert codes_on(ranked_client.get("/", query_string={"q": "giấy p"})) == [
+        "T.300001"
+    ]  # one letter after others
+    assert codes_on(ranked_client.get("/", query_string={"q": "đăng k"})) == ["T.300002"]
 
 
 def test_a_query_and_filters_together(ranked_client):

@@ -34,6 +34,20 @@ def test_without_a_secret_key_gunicorn_refuses_to_start(tmp_path):
     assert "Listening at" not in server.output
 
 
+@pytest.mark.committed  # the settings are read as a process would
+def test_several_workers_counting_rate_limits_each_in_its_memory_refuse_to_start(make_app):
+    """Each worker would allow the whole limit: with 3 workers, 3 times the sign-in attempts."""
+    app = make_app(CATALOG_DIR=TEST_CATALOG, SECRET_KEY="a key shared by every worker, 32+ characters")
+    (port,) = free_ports(1)
+    server = Running([str(GUNICORN), "--workers", "3", "--bind", f"127.0.0.1:{port}"], env_of(app))
+    try:
+        assert server.wait() != 0
+    finally:
+        server.stop()
+    assert "rate limits are counted in each process's memory: gunicorn's 3 workers" in server.output
+    assert "Listening at" not in server.output
+
+
 def test_without_a_secret_key_and_without_our_settings_the_workers_refuse_too(tmp_path):
     """`gunicorn -c /dev/null wsgi:app`: the app itself sees it runs under gunicorn."""
     (port,) = free_ports(1)
@@ -50,9 +64,14 @@ def test_without_a_secret_key_and_without_our_settings_the_workers_refuse_too(tm
 
 
 @pytest.mark.committed  # gunicorn's workers write the dossiers
-def test_with_a_secret_key_every_form_passes_whichever_worker_takes_it(make_app):
-    app = make_app(CATALOG_DIR=TEST_CATALOG, SECRET_KEY="a key shared by every worker, 32+ characters")
-    server, url = start_gunicorn(env_of(app), workers=2)
+def test_with_a_secret_key_every_form_passes_whichever_worker_takes_it(make_app, redis):
+    app = make_app(
+        CATALOG_DIR=TEST_CATALOG,
+        SECRET_KEY="a key shared by every worker, 32+ characters",
+        REDIS_URL=redis.url,
+    )
+    env = {k: v for k, v in env_of(app).items() if k != "OPENDVC_RATE_LIMIT_STORAGE"}  # Redis counts
+    server, url = start_gunicorn(env, workers=2)
     try:
         browser = requests.Session()
         started = []
@@ -74,11 +93,15 @@ def test_with_a_secret_key_every_form_passes_whichever_worker_takes_it(make_app)
 
 
 @pytest.mark.committed  # its processes use the database
-def test_make_serve_starts_web_delivery_and_reconciliation_and_stops_them_together(make_app):
-    app = make_app(CATALOG_DIR=TEST_CATALOG, SECRET_KEY="a key shared by every worker, 32+ characters")
+def test_make_serve_starts_web_delivery_and_reconciliation_and_stops_them_together(make_app, redis):
+    app = make_app(
+        CATALOG_DIR=TEST_CATALOG,
+        SECRET_KEY="a key shared by every worker, 32+ characters",
+        REDIS_URL=redis.url,
+    )
     (port,) = free_ports(1)
     env = {
-        **env_of(app),
+        **{k: v for k, v in env_of(app).items() if k != "OPENDVC_RATE_LIMIT_STORAGE"},
         "WEB_CONCURRENCY": "2",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "BIN": str(GUNICORN.parent),
