@@ -23,6 +23,19 @@ def median_seconds(run: Callable[[], object], repeat: int, warmup: int = 1) -> f
     return statistics.median(timings)
 
 
+def median_seconds_and_cpu(run: Callable[[], object], repeat: int, warmup: int = 1) -> tuple[float, float]:
+    """Median wall and CPU seconds (of this process) of `run`."""
+    for _ in range(warmup):
+        run()
+    wall, cpu = [], []
+    for _ in range(repeat):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        run()
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return statistics.median(wall), statistics.median(cpu)
+
+
 def generate_catalog(folder: Path, count: int = 116) -> list[Path]:
     """`count` definitions, variants of the shipped ones with their own codes and names."""
     sources = sorted(SHIPPED.glob("*.yaml"))
