@@ -190,7 +190,10 @@ def html_params(**kwargs: Any) -> Markup:
 
 def speed_up_widgets() -> None:
     """Have WTForms' widgets and labels write their attributes with html_params above. They look
-    the function up in these two modules at each call; tests/forms/test_render.py checks both
-    write the same."""
+    it up in these two modules, or on the input widgets' classes, at each call;
+    tests/forms/test_render.py checks both write the same."""
     wtforms.widgets.core.html_params = html_params
     wtforms.widgets.html_params = html_params
+    for name in ("Input", "Button"):  # each holds the function as a static method
+        widget: Any = getattr(wtforms.widgets.core, name)
+        widget.html_params = staticmethod(html_params)
