@@ -23,6 +23,24 @@ def median_seconds(run: Callable[[], object], repeat: int, warmup: int = 1) -> f
     return statistics.median(timings)
 
 
+def medians_in_turn(
+    run: Callable[[], object], other: Callable[[], object], repeat: int, warmup: int = 1
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Median wall and CPU seconds (of this process) of `run` and of `other`, run in turn."""
+    for _ in range(warmup):
+        run()
+        other()
+    timings: tuple[list[float], ...] = ([], [], [], [])
+    for _ in range(repeat):
+        for wall, cpu, job in ((timings[0], timings[1], run), (timings[2], timings[3], other)):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            job()
+            wall.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+    w, c, ow, oc = (statistics.median(t) for t in timings)
+    return (w, c), (ow, oc)
+
+
 def generate_catalog(folder: Path, count: int = 116) -> list[Path]:
     """`count` definitions, variants of the shipped ones with their own codes and names."""
     sources = sorted(SHIPPED.glob("*.yaml"))

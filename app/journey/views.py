@@ -53,6 +53,7 @@ from app.forms.builder import (
     step_form_class,
 )
 from app.forms.components import slots, stray
+from app.forms.render import render_field
 from app.i18n import current_locale
 from app.journey import overview, submission, withdrawal
 from app.notifications import contact
@@ -69,6 +70,7 @@ from app.uploads import MB, upload_limit, writer_of
 bp = Blueprint("apply", __name__, url_prefix="/dossiers/<public_id>", template_folder="templates")
 track_bp = Blueprint("track", __name__, template_folder="templates")
 bp.add_app_template_global(sibling_condition)
+bp.add_app_template_global(render_field)  # the built-in field types in Python: app/forms/render.py
 bp.add_app_template_test(lambda attachment, slot: slot.holds(attachment), "in_slot")
 EXPIRED = _l("This page has expired or was sent from elsewhere. Reload the page and try again.")
 

@@ -10,6 +10,9 @@ otherwise (a key in an encrypted container, several keys) goes through the loade
 
 from __future__ import annotations
 
+from typing import Any
+
+from asn1crypto import cms
 from asn1crypto import keys as asn1_keys
 from asn1crypto import pkcs12 as asn1_pkcs12
 from asn1crypto import x509 as asn1_x509
@@ -59,6 +62,14 @@ class LoadedKeySigner(SimpleSigner):
         if mechanism == "ecdsa" and isinstance(self.private_key, EllipticCurvePrivateKey):
             return self.private_key.sign(data, ECDSA(hash_algo))
         return super().sign_raw(data, digest_algorithm)
+
+    async def signed_attrs(self, *args: Any, **kwargs: Any) -> cms.CMSAttributes:
+        """pyHanko's signed attributes, read back from their DER. asn1crypto serialises a value
+        built from Python objects again at every dump, and deep-copies its tree to tag it
+        implicitly in the SignerInfo: they were dumped four times a signature, a quarter of a
+        seal. Read from bytes, they dump and copy as those bytes. Same DER either way."""
+        attrs = await super().signed_attrs(*args, **kwargs)
+        return cms.CMSAttributes.load(attrs.dump())
 
 
 PrivateKey = RSAPrivateKey | EllipticCurvePrivateKey
