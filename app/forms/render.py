@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-import wtforms.widgets
-import wtforms.widgets.core
 from flask import current_app
 from flask_babel import get_translations
 from jinja2.utils import htmlsafe_json_dumps
@@ -164,36 +162,3 @@ def render_with_macro(field: Field, spec: Spec, condition: str | None = None) ->
     """The same question through its Jinja macro, as before: what the tests compare with."""
     macro = current_app.jinja_env.get_template(spec.kind.template).module.render  # type: ignore[attr-defined]
     return cast(Markup, macro(field, spec, condition))  # an autoescaping macro's output is Markup
-
-
-WTFORMS_HTML_PARAMS = wtforms.widgets.core.html_params  # WTForms' own, before speed_up_widgets
-
-
-def _key(key: str) -> str:
-    """As WTForms' clean_key: `class_` is class, `data_x_y` is data-x-y."""
-    key = key.rstrip("_")
-    return key.replace("_", "-") if key.startswith(("data_", "aria_")) else key
-
-
-def html_params(**kwargs: Any) -> Markup:
-    """WTForms' html_params, the same attributes in the same order, escaped the same way (a key
-    too, as its Markup.join did), without a Markup.format per attribute: that made the widgets
-    a third of a step once the macros were gone."""
-    params = []
-    for key, value in sorted(kwargs.items()):
-        if value is True:
-            params.append(str(escape(_key(key))))
-        elif value is not False:
-            params.append(f'{escape(_key(key))}="{escape(value)}"')
-    return Markup(" ".join(params))  # noqa: S704 (each key and value escaped above)
-
-
-def speed_up_widgets() -> None:
-    """Have WTForms' widgets and labels write their attributes with html_params above. They look
-    it up in these two modules, or on the input widgets' classes, at each call;
-    tests/forms/test_render.py checks both write the same."""
-    wtforms.widgets.core.html_params = html_params
-    wtforms.widgets.html_params = html_params
-    for name in ("Input", "Button"):  # each holds the function as a static method
-        widget: Any = getattr(wtforms.widgets.core, name)
-        widget.html_params = staticmethod(html_params)

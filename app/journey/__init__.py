@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.forms.render import speed_up_widgets
 from app.journey import paying, submission, views
 from app.payments import services as payments
 
 
 def init_app(app: Flask) -> None:
-    speed_up_widgets()  # the steps' inputs, written faster (app/forms/render.py)
     app.register_blueprint(views.bp)
     app.register_blueprint(views.track_bp)
     app.register_blueprint(paying.bp)

@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 from flask import session
-from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from app.catalog.loader import load_folder
 from app.config import PACKAGE_DIR
 from app.forms.builder import condition_texts, step_form_class
-from app.forms.render import WTFORMS_HTML_PARAMS, html_params, render_field, render_with_macro
+from app.forms.render import render_field, render_with_macro
 from tests.conftest import page
 
 SHIPPED = load_folder(PACKAGE_DIR / "catalog" / "procedures")
@@ -73,16 +72,3 @@ def test_a_hostile_answer_is_shown_escaped(app):
     assert HOSTILE in [i.get("value") for i in doc.find_all("input")] + [
         t.text for t in doc.find_all("textarea")
     ]
-
-
-@pytest.mark.parametrize(
-    "attrs",
-    [
-        {"id": "owner-name", "name": "owner-name", "type": "text", "value": HOSTILE},
-        {"required": True, "disabled": False, "class_": "wide", "data_entry_x": 3, "aria_describedby": "a b"},
-        {"value": Markup("<b>trusted</b>"), "for": "x", "checked": True, '"odd': "'"},
-        {},
-    ],
-)
-def test_the_widgets_attributes_are_written_as_wtforms_writes_them(attrs):
-    assert html_params(**attrs) == WTFORMS_HTML_PARAMS(**attrs)
