@@ -82,8 +82,11 @@ def fts_query(text: str) -> str | None:
     if not words:
         return None
     quoted = [f'"{w}"' for w in words]
-    if len(words[-1]) > 1 or len(words) > 1:
-        quoted[-1] += "*"  # still being typed; one letter alone would match nearly everything, slowly
+    last = words[-1]
+    if len(last) > 1 or (len(words) > 1 and last.isalpha()):
+        # Still being typed. One letter alone would match nearly everything, slowly; one digit
+        # is a number asked for ("số 1"), not the start of every code.
+        quoted[-1] += "*"
     return " ".join(quoted)
 
 
