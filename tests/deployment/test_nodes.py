@@ -22,7 +22,7 @@ from app.extensions import db
 from app.outbox.models import OutboxMessage
 from tests.conftest import TEST_CATALOG, csrf_token, page
 from tests.delivery.workers import env_of, start_gunicorn, start_worker
-from tests.journey import draft_over_http
+from tests.journey import draft_over_http, sign_over_http
 from tests.staff.test_deliveries_page import PASSWORD
 from tests.waiting import wait_for
 
@@ -65,13 +65,7 @@ def apply(home: str, other: str, signature: tuple[bytes, str]) -> tuple[str, lis
         links = [a["href"] for a in documents.select("a[href]") if a["href"].rsplit("/", 1)[-1].isdigit()]
         assert links, "the documents page lists no uploaded file"
         served.append([browser.get(f"{node}{link}").content for link in links])
-    sign_page = browser.get(f"{other}{path}/sign")
-    signed = browser.post(
-        f"{other}{path}/sign/pkcs12",
-        data={"csrf_token": csrf_token(sign_page), "passphrase": signature[1]},
-        files={"key_file": ("key.p12", signature[0])},
-    )
-    assert page(signed).select_one(".signed") is not None, signed.text[-500:]
+    sign_over_http(browser, f"{other}{path}", signature)
     review = browser.get(f"{home}{path}/review")
     response = browser.post(f"{home}{path}/review", data={"csrf_token": csrf_token(review)})
     assert response.status_code == 200, response.text[-500:]

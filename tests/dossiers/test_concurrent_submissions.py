@@ -10,7 +10,7 @@ import requests
 
 from app.catalog.loader import load_folder
 from tests.conftest import TEST_CATALOG, csrf_token, page
-from tests.journey import draft_over_http
+from tests.journey import draft_over_http, sign_over_http
 
 DEFINITION = load_folder(TEST_CATALOG)["T.000001"].definition
 APPLICANTS = 50
@@ -19,13 +19,7 @@ APPLICANTS = 50
 def prepare(base: str, signature: tuple[bytes, str]) -> tuple[requests.Session, str]:
     """One browser with a complete, signed draft, up to the review page."""
     browser, dossier = draft_over_http(base, DEFINITION)
-    sign_page = browser.get(f"{dossier}/sign")
-    signed = browser.post(
-        f"{dossier}/sign/pkcs12",
-        data={"csrf_token": csrf_token(sign_page), "passphrase": signature[1]},
-        files={"key_file": ("key.p12", signature[0])},
-    )
-    assert page(signed).select_one(".signed") is not None, signed.text[-500:]
+    sign_over_http(browser, dossier, signature)
     return browser, f"{dossier}/review"
 
 

@@ -225,6 +225,17 @@ def draft_over_http(server_url: str, definition: Procedure) -> tuple:
     return browser, url.removesuffix("/documents")
 
 
+def sign_over_http(browser, dossier_url: str, signature: tuple[bytes, str]) -> None:
+    """Sign the draft at `dossier_url` with a PKCS#12 key file, as a browser would."""
+    sign_page = browser.get(f"{dossier_url}/sign")
+    signed = browser.post(
+        f"{dossier_url}/sign/pkcs12",
+        data={"csrf_token": csrf_token(sign_page), "passphrase": signature[1]},
+        files={"key_file": ("key.p12", signature[0])},
+    )
+    assert page(signed).select_one(".signed") is not None, signed.text[-500:]
+
+
 def submitted(app, definition: Procedure, signature: tuple[bytes, str]) -> str:
     """Apply through the web with a fresh client; the dossier code on the acknowledgement."""
     from bs4 import BeautifulSoup
