@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sys
 from pathlib import Path
 
@@ -63,8 +64,32 @@ def test_without_a_secret_key_and_without_our_settings_the_workers_refuse_too(tm
     )
 
 
+def hold_a_worker(url: str) -> socket.socket:
+    """A connection that has sent half a request: the sync worker that took it waits for the
+    rest, so the next connections go to the other worker."""
+    held = socket.create_connection(_address(url))
+    held.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    return held
+
+
+def _address(url: str) -> tuple[str, int]:
+    host, port = url.removeprefix("http://").rstrip("/").split(":")
+    return host, int(port)
+
+
+def release(held: socket.socket) -> None:
+    """Finish the held request and read its answer: that worker is free again."""
+    held.sendall(b"Connection: close\r\n\r\n")
+    assert held.recv(64).startswith(b"HTTP/1.1 200")
+    held.close()
+
+
+def pid_of(output: str, request: str) -> set[str]:
+    return set(re.findall(rf'"{re.escape(request)} HTTP/1.1" \d+ .* pid=<?(\d+)', output))
+
+
 @pytest.mark.committed  # gunicorn's workers write the dossiers
-def test_with_a_secret_key_every_form_passes_whichever_worker_takes_it(make_app, redis):
+def test_with_a_secret_key_a_form_one_worker_served_passes_on_the_other(make_app, redis):
     app = make_app(
         CATALOG_DIR=TEST_CATALOG,
         SECRET_KEY="a key shared by every worker, 32+ characters",
@@ -74,22 +99,23 @@ def test_with_a_secret_key_every_form_passes_whichever_worker_takes_it(make_app,
     server, url = start_gunicorn(env, workers=2)
     try:
         browser = requests.Session()
-        started = []
-        for _ in range(16):  # each request a connection of its own: the sync workers take turns
-            procedure = browser.get(f"{url}/procedures/T.000001")
-            response = browser.post(
-                f"{url}/procedures/T.000001/start",
-                data={"csrf_token": csrf_token(procedure)},
-                allow_redirects=False,
-            )
-            started.append(response.status_code)
-        assert started == [302] * 16
-        served_by = set(
-            re.findall(r'"POST /procedures/T\.000001/start [^"]*" 302 .* pid=<?(\d+)', server.output)
+        first = hold_a_worker(url)  # worker A waits on it
+        procedure = browser.get(f"{url}/procedures/T.000001")  # served by worker B
+        second = hold_a_worker(url)  # now B waits too
+        release(first)  # A is the only one free
+        response = browser.post(
+            f"{url}/procedures/T.000001/start",
+            data={"csrf_token": csrf_token(procedure)},
+            allow_redirects=False,
         )
+        release(second)
+        assert response.status_code == 302
     finally:
         server.stop()
-    assert len(served_by) == 2, server.output  # both workers took some: their keys agree
+    served = pid_of(server.output, "GET /procedures/T.000001")
+    posted = pid_of(server.output, "POST /procedures/T.000001/start")
+    assert len(served) == len(posted) == 1, server.output
+    assert served != posted, server.output  # the form of one worker, accepted by the other
 
 
 @pytest.mark.committed  # its processes use the database
