@@ -65,6 +65,19 @@ def _unavailable(exc: Exception, doing: str) -> StorageUnavailable:
     return StorageUnavailable(reason)
 
 
+def _ask(doing: str, call: Callable[..., Any], **arguments: Any) -> Any:
+    """One request to the store: its answer, or None when the object is not there; a store that
+    does not answer raises StorageUnavailable."""
+    try:
+        return call(**arguments)
+    except ClientError as exc:
+        if _missing(exc):
+            return None
+        raise _unavailable(exc, doing) from exc
+    except BotoCoreError as exc:
+        raise _unavailable(exc, doing) from exc
+
+
 class _Body(io.RawIOBase):
     """An S3 object's body as a raw stream, read in the chunks asked for."""
 
@@ -179,35 +192,23 @@ class S3BlobStore:
 
     def _head(self, sha256: str) -> float | None:
         """When the object was last stored or reused; None when it is not stored."""
-        try:
-            found = self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))
-        except ClientError as exc:
-            if _missing(exc):
-                return None
-            raise _unavailable(exc, "head") from exc
-        except BotoCoreError as exc:
-            raise _unavailable(exc, "head") from exc
-        return found["LastModified"].timestamp()
+        found = _ask("head", self.client.head_object, Bucket=self.bucket, Key=self.key(sha256))
+        return None if found is None else found["LastModified"].timestamp()
 
     def _refresh(self, sha256: str) -> bool:
         """Mark a stored object as used now (copied onto itself, metadata replaced: a new
         Last-Modified); False when it is gone (the sweep took it this instant)."""
         key = self.key(sha256)
-        try:
-            self.client.copy_object(
-                Bucket=self.bucket,
-                Key=key,
-                CopySource={"Bucket": self.bucket, "Key": key},
-                MetadataDirective="REPLACE",
-                Metadata={"used": str(int(time.time()))},
-            )
-        except ClientError as exc:
-            if _missing(exc):
-                return False
-            raise _unavailable(exc, "refresh") from exc
-        except BotoCoreError as exc:
-            raise _unavailable(exc, "refresh") from exc
-        return True
+        copied = _ask(
+            "refresh",
+            self.client.copy_object,
+            Bucket=self.bucket,
+            Key=key,
+            CopySource={"Bucket": self.bucket, "Key": key},
+            MetadataDirective="REPLACE",
+            Metadata={"used": str(int(time.time()))},
+        )
+        return copied is not None
 
     def commit(self, writer: BlobWriter) -> str:
         if writer.over_limit:
@@ -240,14 +241,9 @@ class S3BlobStore:
         return self._head(sha256) is not None
 
     def open(self, sha256: str) -> BlobReader:
-        try:
-            found = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileNotFoundError(sha256) from None
-            raise _unavailable(exc, "get") from exc
-        except BotoCoreError as exc:
-            raise _unavailable(exc, "get") from exc
+        found = _ask("get", self.client.get_object, Bucket=self.bucket, Key=self.key(sha256))
+        if found is None:
+            raise FileNotFoundError(sha256)
         return BlobReader(_Body(found["Body"]), found["ContentLength"])
 
     def read(self, sha256: str) -> bytes:
